@@ -1,0 +1,137 @@
+"""Command line: ecomdept demo | sample | payroll | check. Exit codes: 0 ok, 1 data problems, 2 usage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .pipeline import EXIT_DATA, EXIT_OK, EXIT_USAGE, RunRefused, print_issues, run_payroll
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors → exit 2 with a Chinese hint
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: 参数错误：{message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _month(text: str) -> str:
+    from .calendar import parse_month
+    try:
+        year, month = parse_month(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return f"{year:04d}-{month:02d}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .sample import DEFAULT_EMPLOYEES, DEFAULT_MONTH, DEFAULT_SEED
+
+    parser = _Parser(prog="ecomdept", description="电商部考勤、罚款、工资与工资条")
+    parser.add_argument("--version", action="version", version=f"ecomdept {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("demo", help="生成示例主工作簿并计算其月份的工资")
+    p.add_argument("--out", default="out", help="输出目录（默认 out）")
+    p.add_argument("--no-pdf", action="store_true", help="不生成 PDF 工资条")
+
+    p = sub.add_parser("sample", help="生成带种子的示例主工作簿")
+    p.add_argument("--employees", type=int, default=DEFAULT_EMPLOYEES, help="员工人数")
+    p.add_argument("--month", type=_month, default=DEFAULT_MONTH, help="月份 YYYY-MM")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="随机种子")
+    p.add_argument("--orders-per-employee", type=int, default=100, help="每名员工对应的订单数")
+    p.add_argument("-o", "--output", required=True, help="输出 .xlsx 路径")
+    p.add_argument("--force", action="store_true", help="目标文件已存在时先备份再覆盖")
+
+    p = sub.add_parser("payroll", help="计算一个月的考勤、罚款与工资，写出工资表、工资条与报告")
+    p.add_argument("--month", type=_month, required=True, help="月份 YYYY-MM")
+    p.add_argument("--workbook", required=True, help="主工作簿路径（只读）")
+    p.add_argument("--out", default="out", help="输出目录（默认 out），结果写入 OUT/YYYY-MM/")
+    p.add_argument("--no-pdf", action="store_true", help="不生成 PDF 工资条")
+    p.add_argument("--templates", help="自定义模板目录（默认 templates/）")
+
+    p = sub.add_parser("check", help="只校验主工作簿，列出数据问题")
+    p.add_argument("--workbook", required=True, help="主工作簿路径")
+    return parser
+
+
+def _payroll(workbook: Path, month: str, out: str, pdf: bool, templates: str | None) -> int:
+    try:
+        outcome = run_payroll(workbook, month, out, pdf=pdf, templates=templates)
+    except RunRefused as exc:
+        print(f"拒绝运行：{exc}", file=sys.stderr)
+        return EXIT_DATA
+    print_issues(outcome.issues)
+    if outcome.code != EXIT_OK:
+        print(outcome.message, file=sys.stderr)
+        return outcome.code
+    totals = outcome.info["totals"]
+    print(f"{month}：{len(outcome.result.pays)} 人，应发 {totals['gross_pay']} 元，实发 {totals['net_pay']} 元，"
+          f"个税 {totals['iit']} 元")
+    print(f"结果已写入 {outcome.month_dir}（工资表、payroll.csv、run.json、工资条、report.html）")
+    return EXIT_OK
+
+
+def _sample(args) -> int:
+    from .sample import write
+
+    target = Path(args.output)
+    if args.employees < 1:
+        print("参数错误：--employees 至少为 1", file=sys.stderr)
+        return EXIT_USAGE
+    if target.exists():
+        if not args.force:
+            print(f"目标文件已存在：{target}。加 --force 先备份再覆盖。", file=sys.stderr)
+            return EXIT_USAGE
+        backup = target.with_name(target.name + ".bak")
+        target.replace(backup)
+        print(f"原文件已备份为 {backup}")
+    write(target, args.employees, args.month, args.seed, args.orders_per_employee)
+    print(f"示例主工作簿已写入 {target}（{args.employees} 人，{args.month}，种子 {args.seed}）")
+    return EXIT_OK
+
+
+def _check(workbook: str) -> int:
+    from .issues import has_blocking
+    from .workbook_io import WorkbookReadError, load_path
+
+    try:
+        book = load_path(workbook)
+    except WorkbookReadError as exc:
+        print(f"[错误] {exc}", file=sys.stderr)
+        return EXIT_DATA
+    print_issues(book.issues, sys.stdout)
+    counts = "，".join(f"{name} {n} 行" for name, n in book.counts.items())
+    blocking = sum(i.blocking for i in book.issues)
+    print(f"已读取：{counts}。错误 {blocking} 个，警告 {len(book.issues) - blocking} 个。")
+    return EXIT_DATA if has_blocking(book.issues) else EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "demo":
+        from .sample import DEFAULT_MONTH, write
+
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        workbook = out / "sample_master.xlsx"
+        fresh = write(out / ".sample_master.new.xlsx")
+        if workbook.exists() and workbook.read_bytes() != fresh.read_bytes():
+            workbook.replace(workbook.with_name(workbook.name + ".bak"))
+            print(f"原示例工作簿与新生成的不同，已备份为 {workbook.name}.bak")
+        fresh.replace(workbook)
+        print(f"示例主工作簿：{workbook}")
+        return _payroll(workbook, DEFAULT_MONTH, args.out, not args.no_pdf, None)
+    if args.command == "sample":
+        return _sample(args)
+    if args.command == "payroll":
+        return _payroll(Path(args.workbook), args.month, args.out, not args.no_pdf, args.templates)
+    if args.command == "check":
+        return _check(args.workbook)
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,99 @@
+"""One month's computation from a loaded workbook: calendar → attendance → penalties → payroll.
+
+Pure: no files written here. The CLI, the Excel buttons and the UDFs all call ``run_month``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import attendance, overtime, penalties
+from . import payroll as payroll_mod
+from .calendar import month_dates
+from .history import prior_months
+from .issues import ERROR, Issue
+from .statutory import StatutoryDataError, city_table
+from .workbook_io import Workbook, employees_on_payroll
+
+
+@dataclass
+class MonthResult:
+    year: int
+    month: int
+    book: Workbook
+    employees: pd.DataFrame
+    days: pd.DataFrame
+    summary: pd.DataFrame
+    fines: list
+    alerts: list
+    overtime: list
+    pays: list
+    ytd_sources: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None, progress=None) -> MonthResult:
+    """Compute attendance, penalties and payroll. Raises nothing for data problems: they are issues."""
+    import time
+
+    timings: dict[str, float] = {}
+    tick = time.perf_counter()
+    issues = book.issues
+    rules = book.rules
+    days_list = month_dates(year, month)
+    first, last = days_list[0], days_list[-1]
+    staff = employees_on_payroll(book.frames["employees"], first, last).reset_index(drop=True)
+    if staff.empty and not book.frames["employees"].empty:
+        issues.append(Issue("员工", None, None, f"{year}-{month:02d} 没有在职员工", ERROR))
+    days = attendance.compute(staff, book.frames["punches"], book.frames["leave"], book.calendar, rules, year,
+                              month, issues)
+    summ = attendance.summary(days)
+    timings["attendance"] = time.perf_counter() - tick
+    tick = time.perf_counter()
+    fines, alerts = penalties.assess(days, rules)
+    ot_records = overtime.month_records(book.frames["overtime"], year, month)
+    base_by_emp = dict(zip(staff["employee_id"], staff["base_salary"]))
+    ot_lines = overtime.lines_for(ot_records[ot_records["employee_id"].isin(base_by_emp)], base_by_emp,
+                                  book.calendar, rules, issues)
+    timings["penalties"] = time.perf_counter() - tick
+    tick = time.perf_counter()
+    try:
+        city = city_table(rules.city, dt.date(year, month, 1))
+    except (StatutoryDataError, FileNotFoundError) as exc:
+        issues.append(Issue("规则", None, "值", f"社保城市「{rules.city}」：{exc}", ERROR, "city"))
+        return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, [], [], timings)
+    issues.extend(i for i in book.calendar.issues if i not in issues)
+    ytd, sources = prior_months(book.frames["ledger"], out_dir, year, month)
+    label = f"{year:04d}-{month:02d}"
+    bonus_rows = book.frames["bonus"]
+    bonus = dict(zip(bonus_rows.loc[bonus_rows["month"] == label, "employee_id"],
+                     bonus_rows.loc[bonus_rows["month"] == label, "bonus"])) if len(bonus_rows) else {}
+    by_emp_summary = {rec["employee_id"]: rec for rec in summ.to_dict("records")}
+    fines_by, ot_by = _group(fines), _group(ot_lines)
+    shift_minutes = attendance.Shift.from_rules(rules).minutes
+    pays = []
+    records = list(staff.itertuples(index=False))
+    iterator = progress(records, "计算工资") if progress else records
+    for emp in iterator:
+        pays.append(payroll_mod.compute(
+            emp, by_emp_summary.get(emp.employee_id, {}), ot_by.get(emp.employee_id, []),
+            fines_by.get(emp.employee_id, []), bonus.get(emp.employee_id, 0),
+            ytd.get(emp.employee_id, payroll_mod.YearToDate()), book.calendar, rules, city, year, month,
+            shift_minutes))
+    timings["payroll"] = time.perf_counter() - tick
+    return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, pays, sources, timings)
+
+
+def _group(items) -> dict[str, list]:
+    grouped: dict[str, list] = {}
+    for item in items:
+        grouped.setdefault(item.employee_id, []).append(item)
+    return grouped

@@ -1,0 +1,68 @@
+"""Year-to-date state for cumulative withholding, carried between monthly runs.
+
+For month M of year Y the prior months 1..M−1 come from, in order of authority:
+1. earlier runs' ``OUT/YYYY-MM/payroll.csv`` (what was actually paid and withheld), then
+2. the workbook's 工资台账 sheet (months paid before this tool, or by another system).
+Only months before M are read, so re-running M replaces M and never counts it twice; January
+starts from zero (new tax year).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .money import yuan_to_fen
+
+
+@dataclass
+class YearToDate:
+    income: int = 0
+    special: int = 0
+    additional: int = 0
+    iit: int = 0
+    months: set[int] = field(default_factory=set)
+
+    def add(self, month: int, income: int, special: int, additional: int, iit: int) -> None:
+        self.income += income
+        self.special += special
+        self.additional += additional
+        self.iit += iit
+        self.months.add(month)
+
+
+def _from_run(path: Path) -> dict[str, tuple[int, int, int, int]]:
+    rows = {}
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            rows[row["employee_id"]] = (
+                yuan_to_fen(row["gross_pay"]),
+                yuan_to_fen(row["social_insurance"]) + yuan_to_fen(row["housing_fund"]),
+                yuan_to_fen(row["additional_deductions"]),
+                yuan_to_fen(row["iit"]),
+            )
+    return rows
+
+
+def prior_months(ledger: pd.DataFrame, out_dir: Path | None, year: int, month: int
+                 ) -> tuple[dict[str, YearToDate], list[str]]:
+    """YTD totals of months 1..month−1 per employee, and where each month came from."""
+    totals: dict[str, YearToDate] = {}
+    sources: list[str] = []
+    for m in range(1, month):
+        key = f"{year:04d}-{m:02d}"
+        run = out_dir / key / "payroll.csv" if out_dir else None
+        if run is not None and run.exists():
+            for emp, values in _from_run(run).items():
+                totals.setdefault(emp, YearToDate()).add(m, *values)
+            sources.append(f"{key}: 往期运行结果 {run}")
+            continue
+        rows = ledger[ledger["month"] == key] if len(ledger) else ledger
+        if len(rows):
+            for rec in rows.itertuples(index=False):
+                totals.setdefault(rec.employee_id, YearToDate()).add(m, rec.income, rec.special, rec.additional, rec.iit)
+            sources.append(f"{key}: 工资台账 {len(rows)} 行")
+    return totals, sources

@@ -1,0 +1,82 @@
+"""Money is integer fen. One rounding rule for the whole engine: half-up to the fen."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
+
+Number = int | Decimal | Fraction
+
+
+def round_half_up(value: Number) -> int:
+    """Round an exact number to the nearest integer, halves away from zero."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Decimal):
+        return int(value.to_integral_value(rounding=ROUND_HALF_UP))
+    frac = Fraction(value)
+    sign = -1 if frac < 0 else 1
+    frac = abs(frac)
+    whole, rest = divmod(frac.numerator, frac.denominator)
+    if rest * 2 >= frac.denominator:
+        whole += 1
+    return sign * whole
+
+
+def to_decimal(value: object) -> Decimal:
+    """An exact Decimal from a cell value (int, float as written, str with ¥ and commas)."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("布尔值不是金额")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        # Excel stores numbers as doubles; repr gives the shortest string that round-trips.
+        return Decimal(repr(value))
+    text = str(value).strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
+    text = text.replace("元", "").strip()
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:
+        raise ValueError(f"不是数字：{value!r}") from exc
+
+
+def yuan_to_fen(value: object) -> int:
+    """Yuan (cell value) → integer fen, half-up."""
+    return round_half_up(to_decimal(value) * 100)
+
+
+def fen_to_decimal(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
+def fen_to_float(fen: int) -> float:
+    return float(fen_to_decimal(fen))
+
+
+def fmt_yuan(fen: int) -> str:
+    """¥1,234.56 (negative as -¥12.00)."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}¥{whole:,}.{cents:02d}"
+
+
+def plain_yuan(fen: int) -> str:
+    """1234.56 — for CSV files."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def mul_round(fen: int, *factors: Number) -> int:
+    """fen × factors, computed exactly, rounded once."""
+    total = Fraction(fen)
+    for factor in factors:
+        total *= Fraction(factor)
+    return round_half_up(total)
+
+
+def round_to_yuan(fen: int) -> int:
+    """Half-up to a whole yuan, still in fen (Shanghai housing fund)."""
+    return round_half_up(Fraction(fen, 100)) * 100

@@ -1,0 +1,90 @@
+"""Machine-readable outputs: payroll.csv (DESIGN.md contract) and run.json."""
+
+from __future__ import annotations
+
+import csv
+import json
+import platform
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__
+from .money import plain_yuan
+from .privacy import safe_text
+
+CONTRACT_COLUMNS = (
+    "employee_id", "name", "base_pay", "allowance", "overtime_pay", "bonus", "unpaid_leave_deduction",
+    "penalties", "gross_pay", "social_insurance", "housing_fund", "additional_deductions", "iit", "net_pay",
+    "ytd_income", "ytd_basic_deduction", "ytd_special_deduction", "ytd_additional_deduction",
+    "ytd_taxable_income", "ytd_iit_before_this_month",
+)
+EXTRA_COLUMNS = ("team", "position", "workdays", "employed_workdays", "penalties_carried", "pay_date",
+                 "employer_pension", "employer_medical", "employer_unemployment", "employer_injury",
+                 "employer_housing_fund")
+MONEY_COLUMNS = set(CONTRACT_COLUMNS[2:]) | {"penalties_carried"} | {c for c in EXTRA_COLUMNS if c.startswith("employer_")}
+
+
+def payroll_rows(result) -> list[dict[str, object]]:
+    staff = {rec.employee_id: rec for rec in result.employees.itertuples(index=False)}
+    rows = []
+    for pay in result.pays:
+        emp = staff[pay.employee_id]
+        row = {col: getattr(pay, col) for col in CONTRACT_COLUMNS}
+        row.update(team=emp.team or "", position=emp.position, workdays=pay.workdays,
+                   employed_workdays=pay.employed_workdays, penalties_carried=pay.penalties_carried,
+                   pay_date=pay.pay_date.isoformat() if pay.pay_date else "")
+        for key, value in pay.employer_cost.items():
+            row[f"employer_{key}"] = value
+        rows.append(row)
+    return rows
+
+
+def write_payroll_csv(result, path: Path) -> None:
+    columns = CONTRACT_COLUMNS + EXTRA_COLUMNS
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        for row in payroll_rows(result):
+            writer.writerow([plain_yuan(row[c]) if c in MONEY_COLUMNS else safe_text(row[c]) for c in columns])
+
+
+def totals(result) -> dict[str, str]:
+    keys = CONTRACT_COLUMNS[2:14]
+    return {key: plain_yuan(sum(getattr(p, key) for p in result.pays)) for key in keys}
+
+
+def package_versions() -> dict[str, str]:
+    names = ("pandas", "python-calamine", "XlsxWriter", "Jinja2", "weasyprint", "pypdf", "chinesecalendar", "rich")
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "missing"
+    versions["python"] = platform.python_version()
+    return versions
+
+
+def run_info(result, workbook_path: Path | None, sha256: str | None, files: dict[str, int]) -> dict:
+    from .statutory import versions_used
+    import datetime as dt
+
+    book = result.book
+    return {
+        "ecomdept_version": __version__,
+        "month": result.label,
+        "input": {"path": str(workbook_path) if workbook_path else None, "sha256": sha256},
+        "rules": book.rules.as_dict(),
+        "rules_fingerprint": book.rules.fingerprint(),
+        "statutory_data": versions_used(book.rules.city, dt.date(result.year, result.month, 1)),
+        "packages": package_versions(),
+        "counts": {"employees_paid": len(result.pays), "person_days": int(len(result.days)),
+                   "fines": len(result.fines), "alerts": len(result.alerts),
+                   "issues": len(book.issues), "input_rows": book.counts, "files": files},
+        "totals": totals(result),
+        "ytd_sources": result.ytd_sources,
+    }
+
+
+def write_run_json(info: dict, path: Path) -> None:
+    path.write_text(json.dumps(info, ensure_ascii=False, indent=2, sort_keys=False) + "\n", encoding="utf-8")

@@ -1,0 +1,74 @@
+"""Overtime: approved 加班 records only (OT-01); rest-day hours become comp time when filed (OT-02).
+
+Pay basis is the legal hourly wage, monthly base ÷ (21.75 × 8) (劳社部发〔2008〕3号), at 150% on
+workdays, 200% on rest days without comp time, 300% on the 13 statutory days (劳动法 第44条).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+
+import pandas as pd
+
+from .calendar import HOLIDAY, RESTDAY, WORKDAY, WorkCalendar
+from .issues import WARNING, Issue
+from .money import fmt_yuan, round_half_up
+from .rules import Rules
+from .schema import OVERTIME
+
+LEGAL_MONTH_DAYS = Fraction(2175, 100)
+
+
+@dataclass(frozen=True)
+class OvertimeLine:
+    employee_id: str
+    request_id: str
+    day: dt.date
+    kind: str
+    minutes: int
+    rate: Fraction
+    amount: int  # fen; 0 when taken as comp time
+    comp_minutes: int
+    explanation: str
+    clause: str
+
+
+def month_records(overtime: pd.DataFrame, year: int, month: int) -> pd.DataFrame:
+    if overtime.empty:
+        return overtime
+    starts = pd.to_datetime(overtime["start"])
+    return overtime[(starts.dt.year == year) & (starts.dt.month == month)]
+
+
+def lines_for(records: pd.DataFrame, base_salary: dict[str, int], calendar: WorkCalendar, rules: Rules,
+              issues: list[Issue]) -> list[OvertimeLine]:
+    lines = []
+    for rec in records.itertuples(index=False):
+        if rec.status != "已批准":
+            continue
+        minutes = int((rec.end - rec.start).total_seconds() // 60)
+        day = rec.start.date()
+        kind = calendar.kind(day)
+        hourly = Fraction(base_salary[rec.employee_id]) / (LEGAL_MONTH_DAYS * 8)
+        hours = Fraction(minutes, 60)
+        comp = rec.compensation == "补休" and kind == RESTDAY
+        if comp and not rec.filed:
+            issues.append(Issue(OVERTIME.name, rec.xl_row, "已备案",
+                                "公休日加班申请补休但办公室无备案，不予承认（OT-02）", WARNING, "filed"))
+            continue
+        if comp:
+            lines.append(OvertimeLine(rec.employee_id, rec.request_id, day, kind, minutes, Fraction(0), 0, minutes,
+                                      f"{day} 休息日加班 {float(hours):g} 小时，已备案，计入补休（OT-02）", "OT-02"))
+            continue
+        rate = {WORKDAY: rules.ot_rate_workday, RESTDAY: rules.ot_rate_restday,
+                HOLIDAY: rules.ot_rate_holiday}[kind]
+        rate = Fraction(rate)
+        amount = round_half_up(hourly * hours * rate)
+        label = {WORKDAY: "工作日", RESTDAY: "休息日", HOLIDAY: "法定节假日"}[kind]
+        lines.append(OvertimeLine(
+            rec.employee_id, rec.request_id, day, kind, minutes, rate, amount, 0,
+            f"{day} {label}加班 {float(hours):g} 小时 × 小时工资 {fmt_yuan(round_half_up(hourly))}"
+            f"（月基本工资 ÷ 21.75 ÷ 8）× {float(rate):g} 倍 = {fmt_yuan(amount)}", "OT-01"))
+    return lines

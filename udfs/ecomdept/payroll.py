@@ -1,0 +1,211 @@
+"""Payroll per employee: gross (应发) → social insurance, housing fund, IIT (代扣) → net (实发).
+
+Every amount is integer fen and carries a line with its explanation and clause, so the payslip,
+the results workbook and payroll.csv tell the same story. Identities (DESIGN.md):
+    gross_pay = base_pay + allowance + overtime_pay + bonus − unpaid_leave_deduction − penalties
+    net_pay   = gross_pay − social_insurance − housing_fund − iit
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+from . import tax
+from .calendar import WorkCalendar
+from .history import YearToDate
+from .money import fmt_yuan, mul_round, round_half_up
+from .overtime import OvertimeLine
+from .penalties import Fine
+from .rules import Rules
+from .social_insurance import contributions
+from .statutory import CityTable
+
+EARNING, DEDUCTION, WITHHOLDING = "应发", "扣款", "代扣"
+
+
+@dataclass(frozen=True)
+class Line:
+    section: str
+    code: str
+    label: str
+    amount: int
+    explanation: str
+    clause: str = ""
+
+
+@dataclass
+class Pay:
+    employee_id: str
+    name: str
+    base_pay: int = 0
+    allowance: int = 0
+    overtime_pay: int = 0
+    bonus: int = 0
+    unpaid_leave_deduction: int = 0
+    penalties: int = 0
+    penalties_carried: int = 0
+    gross_pay: int = 0
+    social_insurance: int = 0
+    housing_fund: int = 0
+    additional_deductions: int = 0
+    iit: int = 0
+    net_pay: int = 0
+    ytd_income: int = 0
+    ytd_basic_deduction: int = 0
+    ytd_special_deduction: int = 0
+    ytd_additional_deduction: int = 0
+    ytd_taxable_income: int = 0
+    ytd_iit_before_this_month: int = 0
+    employer_cost: dict[str, int] = field(default_factory=dict)
+    lines: list[Line] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    pay_date: dt.date | None = None
+    workdays: int = 0
+    employed_workdays: int = 0
+
+
+def pay_date(year: int, month: int, hire_date: dt.date, calendar: WorkCalendar, rules: Rules) -> tuple[dt.date, str]:
+    """PAY-03/04/05: the 15th of the next month, moved off rest days; late-month hires a month later."""
+    deferred = hire_date.year == year and hire_date.month == month and hire_date.day > rules.pay_day
+    months_ahead = 2 if deferred else 1
+    y, m = divmod((month - 1) + months_ahead, 12)
+    nominal = dt.date(year + y, m + 1, rules.pay_day)
+    moved = (calendar.previous_workday(nominal) if rules.pay_day_shift == "earlier"
+             else calendar.next_workday(nominal))
+    note = f"每月{rules.pay_day}日发放上月工资（PAY-03）"
+    if deferred:
+        note = f"{rules.pay_day}日以后入职，本月工资与次月工资一起发放（PAY-05）"
+    if moved != nominal:
+        note += f"；{nominal} 为休息日，{'提前' if moved < nominal else '推后'}至 {moved}（PAY-04）"
+    return moved, note
+
+
+def _hours(minutes: int) -> str:
+    return f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
+
+
+def months_employed(year: int, month: int, hire_date: dt.date) -> int:
+    start = hire_date.month if hire_date.year == year else 1
+    return max(0, month - start + 1)
+
+
+def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine], bonus: int, ytd: YearToDate,
+            calendar: WorkCalendar, rules: Rules, city: CityTable, year: int, month: int,
+            shift_minutes: int) -> Pay:
+    p = Pay(emp.employee_id, emp.name)
+    base = emp.base_salary
+    workdays = len(calendar.workdays(year, month))
+    employed = int(summary.get("workdays", 0))
+    p.workdays, p.employed_workdays = workdays, employed
+    divisor = Fraction(workdays) if rules.day_divisor == "workdays" else Fraction(2175, 100)
+    divisor_text = f"当月实际工作日 {workdays} 天" if rules.day_divisor == "workdays" else "法定月计薪天数 21.75 天"
+
+    # 应发：基本工资、岗位津贴（按在职工作日折算）
+    if employed >= workdays:
+        p.base_pay = base
+        why = f"月基本工资 {fmt_yuan(base)}，全月在职"
+    else:
+        p.base_pay = min(base, mul_round(base, Fraction(employed) / divisor))
+        why = f"月基本工资 {fmt_yuan(base)} × 在职工作日 {employed} ÷ {divisor_text}（PAY-08）"
+    p.lines.append(Line(EARNING, "base_pay", "基本工资", p.base_pay, why, "PAY-08"))
+    allowance = emp.allowance or 0
+    if allowance:
+        p.allowance = allowance if employed >= workdays else min(
+            allowance, mul_round(allowance, Fraction(employed) / divisor))
+        p.lines.append(Line(EARNING, "allowance", "岗位津贴", p.allowance,
+                            f"岗位津贴 {fmt_yuan(allowance)}" + ("" if employed >= workdays else
+                                                               f" × {employed} ÷ {divisor_text}")))
+    for line in ot_lines:
+        p.overtime_pay += line.amount
+        p.lines.append(Line(EARNING, "overtime_pay", "加班工资" if line.amount else "加班补休", line.amount,
+                            line.explanation, line.clause))
+    if bonus:
+        p.bonus = bonus
+        p.lines.append(Line(EARNING, "bonus", "绩效奖金", bonus, "绩效表本月奖金（PAY-10）", "PAY-10"))
+
+    # 扣款：无薪假与旷工按分钟折算（PAY-08：日工资 = 月基本工资 ÷ 当月工作日，小时 = 日 ÷ 7.5）
+    per_minute = Fraction(base) / (divisor * shift_minutes)
+    unpaid_min = int(summary.get("unpaid_leave_min", 0))
+    absent_min = int(summary.get("absent_unworked_min", 0))
+    hour_text = f"{fmt_yuan(round_half_up(per_minute * 60))}/小时（月基本工资 ÷ {divisor_text} ÷ {shift_minutes / 60:g} 小时）"
+    leave_amount = round_half_up(per_minute * unpaid_min)
+    absent_amount = round_half_up(per_minute * absent_min)
+    cap = p.base_pay
+    if leave_amount:
+        leave_amount = min(leave_amount, cap)
+        p.lines.append(Line(DEDUCTION, "unpaid_leave", "事假/病假扣款", leave_amount,
+                            f"无薪假 {_hours(unpaid_min)} 小时 × {hour_text}（LV-10）", "LV-10"))
+    if absent_amount:
+        absent_amount = min(absent_amount, cap - leave_amount)
+        p.lines.append(Line(DEDUCTION, "absence", "旷工扣款", absent_amount,
+                            f"旷工未出勤 {_hours(absent_min)} 小时 × {hour_text}（ABS-01/ABS-04）", "ABS-08"))
+    p.unpaid_leave_deduction = leave_amount + absent_amount
+
+    # 罚款：合计不超过当月工资 20%，扣后不低于最低工资（工资支付暂行规定第16条，PAY-07）
+    fine_total = sum(f.amount for f in fines)
+    wage = p.base_pay + p.allowance + p.overtime_pay + p.bonus - p.unpaid_leave_deduction
+    if fine_total:
+        limit = min(mul_round(max(wage, 0), rules.penalty_cap_ratio),
+                    max(0, wage - round_half_up(city.minimum_wage * 100)))
+        p.penalties = min(fine_total, limit)
+        for fine in fines:
+            if fine.amount:
+                p.lines.append(Line(DEDUCTION, fine.rule, "罚款", fine.amount, f"{fine.date} {fine.explanation}",
+                                    fine.clause))
+        if p.penalties < fine_total:
+            excess = fine_total - p.penalties
+            p.penalties_carried = excess if rules.penalty_cap_excess == "carry" else 0
+            action = "结转下月" if rules.penalty_cap_excess == "carry" else "免除"
+            p.lines.append(Line(DEDUCTION, "penalty_cap", "罚款上限调整", -excess,
+                                f"罚款合计 {fmt_yuan(fine_total)} 超过上限 {fmt_yuan(limit)}（当月工资 "
+                                f"{float(rules.penalty_cap_ratio) * 100:g}% 且扣后不低于最低工资 "
+                                f"{fmt_yuan(round_half_up(city.minimum_wage * 100))}），{fmt_yuan(excess)} {action}",
+                                "PAY-07"))
+    p.gross_pay = (p.base_pay + p.allowance + p.overtime_pay + p.bonus - p.unpaid_leave_deduction - p.penalties)
+
+    # 代扣：社保、公积金
+    declared = emp.si_base if emp.si_base else base
+    hf_rate = Decimal(emp.hf_rate) if emp.hf_rate is not None else rules.default_hf_rate
+    c = contributions(declared, hf_rate, rules, city)
+    p.social_insurance, p.housing_fund = c.social_insurance, c.housing_fund
+    base_text = f"缴费基数 {fmt_yuan(c.base)}"
+    p.lines.append(Line(WITHHOLDING, "pension", "养老保险", c.pension,
+                        f"{base_text}" + (f"（{c.note}）" if c.note else "") + f" × {float(rules.pension_rate) * 100:g}%"))
+    p.lines.append(Line(WITHHOLDING, "medical", "医疗保险", c.medical,
+                        f"{base_text} × {float(rules.medical_rate) * 100:g}%"))
+    p.lines.append(Line(WITHHOLDING, "unemployment", "失业保险", c.unemployment,
+                        f"{base_text} × {float(rules.unemployment_rate) * 100:g}%"))
+    p.lines.append(Line(WITHHOLDING, "housing_fund", "住房公积金", c.housing_fund,
+                        f"公积金基数 {fmt_yuan(c.hf_base)} × {float(hf_rate) * 100:g}%"
+                        + ("，按上海规定取整到元" if city.hf_rounding == "yuan" else "")))
+    p.employer_cost = c.employer
+
+    # 代扣：个税（累计预扣法，国家税务总局公告2018年第61号）
+    on = dt.date(year, month, 1)
+    p.additional_deductions = emp.special_deduction or 0
+    p.ytd_income = ytd.income + p.gross_pay
+    p.ytd_basic_deduction = tax.basic_deduction(month, months_employed(year, month, emp.hire_date),
+                                                bool(emp.first_job_this_year), bool(emp.prior_year_under_60k), on)
+    p.ytd_special_deduction = ytd.special + p.social_insurance + p.housing_fund
+    p.ytd_additional_deduction = ytd.additional + p.additional_deductions
+    p.ytd_iit_before_this_month = ytd.iit
+    p.ytd_taxable_income = tax.taxable_income(p.ytd_income, 0, p.ytd_basic_deduction, p.ytd_special_deduction,
+                                              p.ytd_additional_deduction, 0)
+    cumulative = tax.tax_on(p.ytd_taxable_income, on)
+    p.iit = max(0, cumulative - p.ytd_iit_before_this_month)
+    bracket = tax.bracket_for(p.ytd_taxable_income, on)
+    p.lines.append(Line(WITHHOLDING, "iit", "个人所得税", p.iit,
+                        f"累计应纳税所得额 {fmt_yuan(p.ytd_taxable_income)} = 累计收入 {fmt_yuan(p.ytd_income)} − "
+                        f"减除费用 {fmt_yuan(p.ytd_basic_deduction)} − 专项扣除 {fmt_yuan(p.ytd_special_deduction)} − "
+                        f"专项附加扣除 {fmt_yuan(p.ytd_additional_deduction)}；× {float(bracket.rate) * 100:g}% − "
+                        f"速算扣除数 {fmt_yuan(round_half_up(bracket.quick_deduction * 100))} = {fmt_yuan(cumulative)}，"
+                        f"减去已预扣 {fmt_yuan(p.ytd_iit_before_this_month)}", "STA-2018-61"))
+    p.net_pay = p.gross_pay - p.social_insurance - p.housing_fund - p.iit
+    if p.net_pay < 0:
+        p.notes.append("实发工资为负：扣款大于应发，请人工核对")
+    p.pay_date, note = pay_date(year, month, emp.hire_date, calendar, rules)
+    p.notes.append(note)
+    return p

@@ -1,0 +1,127 @@
+"""Payslips: one HTML file per employee, and PDFs rendered many to a document with WeasyPrint and
+split per employee with pypdf (rendering documents one by one re-embeds the CJK font each time)."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from pathlib import Path
+
+from . import __version__
+from .payroll import DEDUCTION, EARNING, WITHHOLDING
+from .templating import render, template_dir
+
+SAFE_NAME = re.compile(r"[\\/:*?\"<>|\s]+")
+FILE_MODE = 0o600  # payslips are private (SEC-04)
+
+
+def slip_context(result, pay, emp, att: dict, exceptions: list[dict], alerts: list) -> dict:
+    lines = pay.lines
+    earn = [l for l in lines if l.section == EARNING]
+    ded = [l for l in lines if l.section == DEDUCTION]
+    wh = [l for l in lines if l.section == WITHHOLDING]
+    sections = [
+        {"title": "应发项目", "lines": earn, "total_label": "应发合计",
+         "total": pay.base_pay + pay.allowance + pay.overtime_pay + pay.bonus, "total_note": ""},
+    ]
+    if ded:
+        sections.append({"title": "扣款项目", "lines": ded, "total_label": "扣款合计",
+                         "total": pay.unpaid_leave_deduction + pay.penalties,
+                         "total_note": f"应发工资 = 应发合计 − 扣款合计 = {pay.gross_pay / 100:,.2f} 元"})
+    sections.append({"title": "代扣项目", "lines": wh, "total_label": "代扣合计",
+                     "total": pay.social_insurance + pay.housing_fund + pay.iit,
+                     "total_note": "实发工资 = 应发工资 − 代扣合计"})
+    return {
+        "company": "电商部", "year": result.year, "month": result.month, "employee_id": pay.employee_id,
+        "name": pay.name, "team": emp.team or "", "position": emp.position, "id_number": emp.id_number or "",
+        "bank_account": emp.bank_account or "", "pay_date": pay.pay_date, "pay_note": pay.notes[-1] if pay.notes else "",
+        "pay_method": "现金发放（PAY-02）", "net_pay": pay.net_pay, "gross_pay": pay.gross_pay, "sections": sections,
+        "att": att, "exceptions": exceptions, "alerts": alerts, "notes": pay.notes[:-1],
+        "ytd": {"income": pay.ytd_income, "basic": pay.ytd_basic_deduction, "special": pay.ytd_special_deduction,
+                "additional": pay.ytd_additional_deduction, "taxable": pay.ytd_taxable_income,
+                "iit_before": pay.ytd_iit_before_this_month},
+        "rules_fingerprint": result.book.rules.fingerprint(), "version": __version__,
+    }
+
+
+def contexts(result) -> list[dict]:
+    staff = {rec.employee_id: rec for rec in result.employees.itertuples(index=False)}
+    att = {rec["employee_id"]: rec for rec in result.summary.to_dict("records")}
+    days = result.days
+    odd = days[(days["status"] != "正常") & (days["kind"] == "workday")]
+    exceptions: dict[str, list[dict]] = {}
+    for rec in odd.itertuples(index=False):
+        exceptions.setdefault(rec.employee_id, []).append(
+            {"date": str(rec.date), "status": rec.status, "reason": rec.reason})
+    alerts: dict[str, list] = {}
+    for alert in result.alerts:
+        alerts.setdefault(alert.employee_id, []).append(alert)
+    empty = {"workdays": 0, "attended": 0, "late_count": 0, "late_min": 0, "early_count": 0, "early_min": 0,
+             "missing_punch": 0, "absent_days": 0, "leave_min": 0}
+    out = []
+    for pay in result.pays:
+        a = {k: int(v) for k, v in att.get(pay.employee_id, empty).items() if k != "employee_id"}
+        out.append(slip_context(result, pay, staff[pay.employee_id], a, exceptions.get(pay.employee_id, []),
+                                alerts.get(pay.employee_id, [])))
+    return out
+
+
+def file_stem(ctx: dict) -> str:
+    return f"{ctx['employee_id']}_{SAFE_NAME.sub('_', ctx['name'])}"
+
+
+def _private_write(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def css(templates: str | None = None) -> str:
+    return (template_dir(templates) / "payslip.css").read_text(encoding="utf-8")
+
+
+def write_html(slips: list[dict], folder: Path, templates: str | None = None, progress=None) -> int:
+    style = css(templates)
+    items = progress(slips, "HTML 工资条") if progress else slips
+    for ctx in items:
+        html = render("payslip.html", templates, s=ctx, css=style)
+        _private_write(folder / f"{file_stem(ctx)}.html", html.encode("utf-8"))
+    return len(slips)
+
+
+def render_pdf_batch(slips: list[dict], templates: str | None = None) -> list[tuple[str, bytes]]:
+    """Render a batch of payslips as one document and split it into one PDF per employee."""
+    import weasyprint
+    from pypdf import PdfReader, PdfWriter
+
+    html = render("payslip_book.html", templates, slips=slips, css=css(templates))
+    document = weasyprint.HTML(string=html, base_url=str(template_dir(templates))).render()
+    starts: dict[str, int] = {}
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            if anchor.startswith("slip-") and anchor[5:] not in starts:
+                starts[anchor[5:]] = number
+    reader = PdfReader(io.BytesIO(document.write_pdf()))
+    order = [ctx["employee_id"] for ctx in slips]
+    bounds = [starts[e] for e in order] + [len(reader.pages)]
+    out = []
+    for index, ctx in enumerate(slips):
+        writer = PdfWriter()
+        for page in range(bounds[index], bounds[index + 1]):
+            writer.add_page(reader.pages[page])
+        writer.add_metadata({"/Title": f"{ctx['name']} {ctx['year']}年{ctx['month']}月工资条"})
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        out.append((file_stem(ctx), buffer.getvalue()))
+    return out
+
+
+def write_pdf(slips: list[dict], folder: Path, templates: str | None = None, batch: int = 50,
+              progress=None) -> int:
+    batches = [slips[i:i + batch] for i in range(0, len(slips), batch)]
+    items = progress(batches, "PDF 工资条") if progress else batches
+    for chunk in items:
+        for stem, data in render_pdf_batch(chunk, templates):
+            _private_write(folder / f"{stem}.pdf", data)
+    return len(slips)

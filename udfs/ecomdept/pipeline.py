@@ -1,0 +1,160 @@
+"""The monthly batch: read → compute → write DIR/YYYY-MM/ atomically.
+
+Everything is written into a hidden temporary folder beside the target and renamed into place only
+when complete; an earlier result for the month is kept as ``YYYY-MM.bak-<time>``. One lock file per
+month stops a second concurrent run. The input workbook is only read (its sha256 is checked before
+and after).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import engine, outputs, payslips, report, results
+from .calendar import parse_month
+from .issues import Issue, has_blocking
+from .workbook_io import WorkbookReadError, load_path, sha256_file
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+
+
+class RunRefused(Exception):
+    pass
+
+
+@dataclass
+class RunOutcome:
+    code: int
+    month_dir: Path | None = None
+    issues: list[Issue] = field(default_factory=list)
+    result: object | None = None
+    info: dict | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    message: str = ""
+
+
+def progress_bar(enabled: bool):
+    if not enabled:
+        return None
+    from rich.progress import track
+
+    def wrap(items, description):
+        return track(items, description=description, transient=True, console=None)
+    return wrap
+
+
+@contextmanager
+def month_lock(out_dir: Path, label: str):
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lock = out_dir / f".{label}.lock"
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            break
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and _alive(pid):
+                raise RunRefused(f"{label} 的工资正在由另一个进程（PID {pid}）计算，请等它结束后再运行；"
+                                 f"如确认没有在运行，删除锁文件 {lock}") from None
+            lock.unlink(missing_ok=True)  # stale lock of a killed run
+    else:
+        raise RunRefused(f"无法取得锁文件 {lock}")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(str(os.getpid()))
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def print_issues(issues: list[Issue], stream=None, limit: int = 200) -> None:
+    stream = stream or sys.stderr
+    for issue in issues[:limit]:
+        print(str(issue), file=stream)
+    if len(issues) > limit:
+        print(f"……另有 {len(issues) - limit} 条问题，见数据问题表", file=stream)
+
+
+def run_payroll(workbook: str | Path, month: str, out_dir: str | Path = "out", pdf: bool = True,
+                templates: str | None = None, show_progress: bool | None = None) -> RunOutcome:
+    timings: dict[str, float] = {}
+    year, mon = parse_month(month)
+    label = f"{year:04d}-{mon:02d}"
+    workbook, out_dir = Path(workbook), Path(out_dir)
+    show = sys.stderr.isatty() if show_progress is None else show_progress
+    progress = progress_bar(show)
+    tick = time.perf_counter()
+    try:
+        book = load_path(workbook)
+    except WorkbookReadError as exc:
+        return RunOutcome(EXIT_DATA, issues=[Issue("（文件）", None, None, str(exc))], message=str(exc))
+    timings["read"] = time.perf_counter() - tick
+    if has_blocking(book.issues):
+        return _blocked(book.issues, out_dir, label, timings)
+    result = engine.run_month(book, year, mon, out_dir)
+    timings.update(result.timings)
+    if has_blocking(book.issues):
+        return _blocked(book.issues, out_dir, label, timings)
+    with month_lock(out_dir, label):
+        tmp = out_dir / f".{label}.tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        (tmp / "payslips").mkdir(parents=True)
+        tick = time.perf_counter()
+        rows = outputs.payroll_rows(result)
+        outputs.write_payroll_csv(result, tmp / "payroll.csv")
+        timings["csv"] = time.perf_counter() - tick
+        tick = time.perf_counter()
+        slips = payslips.contexts(result)
+        count_html = payslips.write_html(slips, tmp / "payslips", templates, progress)
+        timings["html"] = time.perf_counter() - tick
+        count_pdf = 0
+        if pdf:
+            tick = time.perf_counter()
+            count_pdf = payslips.write_pdf(slips, tmp / "payslips", templates, progress=progress)
+            timings["pdf"] = time.perf_counter() - tick
+        files = {"payslips_html": count_html, "payslips_pdf": count_pdf}
+        info = outputs.run_info(result, workbook, book.sha256, files)
+        tick = time.perf_counter()
+        results.write_results(result, tmp / f"工资表_{label}.xlsx", rows, book.issues, info)
+        report.write_report(result, info, tmp / "report.html", templates)
+        timings["results"] = time.perf_counter() - tick
+        after = sha256_file(workbook)
+        if after != book.sha256:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise RuntimeError("输入工作簿在计算期间被修改：结果作废，请关闭其他程序后重新运行")
+        info["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+        outputs.write_run_json(info, tmp / "run.json")
+        final = out_dir / label
+        if final.exists():
+            stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+            final.rename(out_dir / f"{label}.bak-{stamp}")
+        tmp.rename(final)
+    return RunOutcome(EXIT_OK, final, book.issues, result, info, timings)
+
+
+def _blocked(issues: list[Issue], out_dir: Path, label: str, timings: dict) -> RunOutcome:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"数据问题_{label}.xlsx"
+    results.write_issues_only(path, issues)
+    return RunOutcome(EXIT_DATA, None, issues, timings=timings,
+                      message=f"发现 {sum(i.blocking for i in issues)} 个阻断性数据问题，未生成工资条；问题清单：{path}")

@@ -1,0 +1,174 @@
+"""The results workbook 工资表_YYYY-MM.xlsx: payroll laid out as Chinese payroll sheets are, plus
+attendance, fines, overtime, alerts and the 数据问题 sheet. Written with XlsxWriter; values are
+final numbers (totals are SUM formulas with their values cached)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import xlsxwriter
+
+from .calendar import KIND_LABEL
+from .issues import Issue
+from .money import fen_to_float
+from .privacy import safe_text
+
+PAY_GROUPS = (
+    ("员工", (("employee_id", "工号", "text"), ("name", "姓名", "text"), ("team", "小组", "text"),
+             ("position", "岗位", "text"))),
+    ("应发项目", (("base_pay", "基本工资", "money"), ("allowance", "岗位津贴", "money"),
+              ("overtime_pay", "加班工资", "money"), ("bonus", "绩效奖金", "money"))),
+    ("扣款项目", (("unpaid_leave_deduction", "缺勤扣款", "money"), ("penalties", "罚款", "money"))),
+    ("应发", (("gross_pay", "应发工资", "money"),)),
+    ("代扣项目", (("social_insurance", "社会保险", "money"), ("housing_fund", "住房公积金", "money"),
+              ("iit", "个人所得税", "money"))),
+    ("实发", (("net_pay", "实发工资", "money"), ("pay_date", "发薪日", "text"))),
+)
+
+
+class _Writer:
+    def __init__(self, path: Path):
+        self.book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                                    "strings_to_numbers": False})
+        b = self.book
+        self.fmt = {
+            "money": b.add_format({"num_format": "¥#,##0.00"}),
+            "money_total": b.add_format({"num_format": "¥#,##0.00", "bold": True, "top": 1}),
+            "int": b.add_format({"num_format": "0"}),
+            "text": None,
+            "date": b.add_format({"num_format": "yyyy-mm-dd"}),
+            "header": b.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                                    "align": "center", "valign": "vcenter"}),
+            "group": b.add_format({"bold": True, "bg_color": "#BDD7EE", "border": 1, "align": "center"}),
+            "bold": b.add_format({"bold": True}),
+            "title": b.add_format({"bold": True, "font_size": 14}),
+        }
+
+    def value(self, ws, row: int, col: int, value: object, kind: str) -> None:
+        if value is None or value == "":
+            return
+        if kind == "money":
+            ws.write_number(row, col, fen_to_float(value), self.fmt["money"])
+        elif kind == "int":
+            ws.write_number(row, col, value, self.fmt["int"])
+        elif kind == "date" and isinstance(value, (dt.date, dt.datetime)):
+            ws.write_datetime(row, col, value, self.fmt["date"])
+        else:
+            ws.write_string(row, col, str(safe_text(value)))
+
+    def table(self, name: str, columns: list[tuple[str, str, int]], rows, title: str | None = None):
+        """columns: (header, kind, width); rows: iterables of values."""
+        ws = self.book.add_worksheet(name)
+        top = 0
+        if title:
+            ws.write(0, 0, title, self.fmt["title"])
+            top = 2
+        for col, (header, _kind, width) in enumerate(columns):
+            ws.write(top, col, header, self.fmt["header"])
+            ws.set_column(col, col, width)
+        r = top
+        for r, row in enumerate(rows, start=top + 1):
+            for col, value in enumerate(row):
+                self.value(ws, r, col, value, columns[col][1])
+        ws.freeze_panes(top + 1, 0)
+        ws.autofilter(top, 0, max(r, top), len(columns) - 1)
+        return ws
+
+
+def write_payroll_sheet(w: _Writer, result, rows: list[dict]) -> None:
+    ws = w.book.add_worksheet("工资表")
+    ws.write(0, 0, f"电商部工资表 {result.label}（计薪期 {result.label}-01 至月底，单位：元）", w.fmt["title"])
+    col = 0
+    flat = []
+    for group, cols in PAY_GROUPS:
+        if len(cols) > 1:
+            ws.merge_range(2, col, 2, col + len(cols) - 1, group, w.fmt["group"])
+        else:
+            ws.write(2, col, group, w.fmt["group"])
+        for key, header, kind in cols:
+            ws.write(3, col, header, w.fmt["header"])
+            ws.set_column(col, col, 12 if kind == "money" else 10)
+            flat.append((key, kind))
+            col += 1
+    first = 4
+    for r, row in enumerate(rows, start=first):
+        for c, (key, kind) in enumerate(flat):
+            w.value(ws, r, c, row.get(key), kind)
+    last = first + len(rows) - 1
+    total_row = last + 1
+    ws.write(total_row, 0, "合计", w.fmt["bold"])
+    for c, (key, kind) in enumerate(flat):
+        if kind == "money":
+            letter = xlsxwriter.utility.xl_col_to_name(c)
+            value = fen_to_float(sum(row[key] for row in rows))
+            ws.write_formula(total_row, c, f"=SUM({letter}{first + 1}:{letter}{last + 1})", w.fmt["money_total"], value)
+    ws.freeze_panes(first, 2)
+
+
+def write_results(result, path: Path, rows: list[dict], issues: list[Issue], info: dict) -> None:
+    w = _Writer(path)
+    names = {rec.employee_id: rec.name for rec in result.employees.itertuples(index=False)}
+    write_payroll_sheet(w, result, rows)
+    s = result.summary
+    w.table("考勤汇总", [("工号", "text", 10), ("姓名", "text", 10), ("应出勤天数", "int", 10), ("实出勤天数", "int", 10),
+                     ("迟到次数", "int", 8), ("迟到分钟", "int", 8), ("严重迟到", "int", 8), ("早退次数", "int", 8),
+                     ("早退分钟", "int", 8), ("缺卡次数", "int", 8), ("旷工天数", "int", 8), ("旷工未出勤分钟", "int", 12),
+                     ("请假分钟", "int", 8), ("无薪假分钟", "int", 10)],
+            ([r.employee_id, names.get(r.employee_id, ""), int(r.workdays), int(r.attended), int(r.late_count),
+              int(r.late_min), int(r.serious_late), int(r.early_count), int(r.early_min), int(r.missing_punch),
+              int(r.absent_days), int(r.absent_unworked_min), int(r.leave_min), int(r.unpaid_leave_min)]
+             for r in s.itertuples(index=False)))
+    d = result.days
+    w.table("考勤明细", [("工号", "text", 10), ("姓名", "text", 10), ("日期", "date", 11), ("日历", "text", 9),
+                     ("首次打卡", "text", 9), ("末次打卡", "text", 9), ("打卡次数", "int", 8), ("应出勤分钟", "int", 10),
+                     ("迟到分钟", "int", 8), ("早退分钟", "int", 8), ("状态", "text", 10), ("原因与条款", "text", 70)],
+            ([r.employee_id, names.get(r.employee_id, ""), r.date, KIND_LABEL[r.kind], _hms(r.first_in),
+              _hms(r.last_out), int(r.punches), int(r.scheduled_min), int(r.late_min), int(r.early_min), r.status,
+              r.reason] for r in d.itertuples(index=False)))
+    w.table("扣款明细", [("工号", "text", 10), ("姓名", "text", 10), ("日期", "text", 11), ("规则", "text", 16),
+                     ("条款", "text", 8), ("金额", "money", 10), ("说明", "text", 80)],
+            ([f.employee_id, names.get(f.employee_id, ""), f.date, f.rule, f.clause, f.amount, f.explanation]
+             for f in result.fines))
+    w.table("加班明细", [("工号", "text", 10), ("姓名", "text", 10), ("单号", "text", 14), ("日期", "date", 11),
+                     ("分钟", "int", 8), ("倍数", "text", 6), ("加班工资", "money", 10), ("补休分钟", "int", 8),
+                     ("说明", "text", 80)],
+            ([o.employee_id, names.get(o.employee_id, ""), o.request_id, o.day, o.minutes, f"{float(o.rate):g}",
+              o.amount, o.comp_minutes, o.explanation] for o in result.overtime))
+    w.table("预警", [("工号", "text", 10), ("姓名", "text", 10), ("类型", "text", 12), ("条款", "text", 8),
+                   ("说明", "text", 90)],
+            ([a.employee_id, names.get(a.employee_id, ""), a.kind, a.clause, a.message] for a in result.alerts))
+    write_issues_sheet(w, issues)
+    w.table("运行信息", [("项目", "text", 24), ("值", "text", 90)],
+            ([key, str(value)] for key, value in _flatten(info)))
+    w.book.close()
+
+
+def write_issues_sheet(w: _Writer, issues: list[Issue]) -> None:
+    w.table("数据问题", [("级别", "text", 6), ("工作表", "text", 10), ("行", "int", 6), ("列", "text", 18),
+                     ("字段", "text", 16), ("问题", "text", 90)],
+            ([i.severity, i.sheet, i.row, i.column or "", i.field or "", i.message] for i in issues))
+
+
+def write_issues_only(path: Path, issues: list[Issue]) -> None:
+    """When blocking problems stop the run: a results workbook with just the 数据问题 sheet."""
+    w = _Writer(path)
+    write_issues_sheet(w, issues)
+    w.book.close()
+
+
+def _hms(seconds) -> str:
+    if seconds is None or seconds != seconds:
+        return ""
+    seconds = int(seconds)
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def _flatten(info: dict, prefix: str = ""):
+    for key, value in info.items():
+        if isinstance(value, dict):
+            yield from _flatten(value, f"{prefix}{key}.")
+        elif isinstance(value, list):
+            yield f"{prefix}{key}", "；".join(str(v) for v in value)
+        else:
+            yield f"{prefix}{key}", value

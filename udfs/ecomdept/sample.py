@@ -1,0 +1,324 @@
+"""A seeded, realistic sample department: roster, a month of punches with the usual irregularities,
+leave and overtime requests, orders, bonuses, the tax ledger of earlier months, holidays and rules.
+
+Same seed → same workbook. Used by ``ecomdept demo``, the tests and the benchmarks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+from pathlib import Path
+
+import chinese_calendar
+
+from . import tax
+from .calendar import HOLIDAY, RESTDAY, WORKDAY, WorkCalendar, month_dates
+from .cells import id_check_digit
+from .master_workbook import rules_row_values, write_master
+from .rules import defaults
+from .schema import TEAM_OF_POSITION
+from .social_insurance import contributions
+from .statutory import city_table
+
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+            "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+GIVEN = ("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彩春菊辉鹏飞宇浩然子轩梓涵一诺"
+         "欣怡思远佳琪雨桐俊杰志强晓东海燕文博嘉怡梦琪天佑雅婷建国国庆")
+ROLE_WEIGHTS = (("程序员", 2), ("售前客服", 6), ("售后客服", 4), ("推广专员", 4), ("美工", 3), ("策划专员", 2),
+                ("发货员", 6))
+SALARY = {"电子商务主管": (15000, 20000), "程序员": (12000, 18000), "售前客服": (5000, 6500),
+          "售后客服": (5000, 6500), "推广专员": (7000, 10000), "美工": (7000, 9500), "策划专员": (7000, 10000),
+          "发货员": (4500, 5500)}
+PROVINCES = ("上海", "江苏省", "浙江省", "广东省", "北京", "山东省", "四川省", "湖北省", "河南省", "福建省",
+             "安徽省", "湖南省", "河北省", "陕西省", "辽宁省", "重庆", "天津", "江西省", "云南省", "广西壮族自治区")
+DEFAULT_MONTH = "2026-10"
+DEFAULT_EMPLOYEES = 30
+DEFAULT_SEED = 7
+
+
+def _t(day: dt.date, seconds: int) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=seconds)
+
+
+def _hms(h: int, m: int, s: int = 0) -> int:
+    return h * 3600 + m * 60 + s
+
+
+class _Builder:
+    def __init__(self, employees: int, year: int, month: int, seed: int, orders_per_employee: int):
+        self.rng = random.Random(seed)
+        self.n, self.year, self.month = employees, year, month
+        self.orders_per_employee = orders_per_employee
+        self.days = month_dates(year, month)
+        self.calendar = WorkCalendar()
+        self.rules = defaults()
+        self.roster: list[dict] = []
+        self.punches: list[list] = []
+        self.leave: list[list] = []
+        self.overtime: list[list] = []
+
+    # roster ---------------------------------------------------------------------------------
+    def build_roster(self) -> None:
+        rng = self.rng
+        roles = [r for r, w in ROLE_WEIGHTS for _ in range(w)]
+        first, last = self.days[0], self.days[-1]
+        for i in range(self.n):
+            position = "电子商务主管" if i % 30 == 0 else rng.choice(roles)
+            low, high = SALARY[position]
+            base = rng.randrange(low, high + 1, 100)
+            hire = dt.date(rng.randint(2016, self.year - 1), rng.randint(1, 12), rng.randint(1, 28))
+            if i == 5:
+                hire = first + dt.timedelta(days=7)  # joins before the 15th
+            elif i == 11:
+                hire = first + dt.timedelta(days=19)  # joins after the 15th: paid with next month (PAY-05)
+            elif i == 17:
+                hire = dt.date(self.year, max(1, self.month - 3), 10)
+            birth = dt.date(rng.randint(1975, 2003), rng.randint(1, 12), rng.randint(1, 28))
+            first17 = f"310101{birth:%Y%m%d}{rng.randint(0, 999):03d}"
+            si_base = None if rng.random() < 0.2 else (base if rng.random() < 0.85 else max(4000, base - 3000))
+            row = {
+                "employee_id": f"E{i + 1:04d}", "name": rng.choice(SURNAMES) + rng.choice(GIVEN) + (
+                    rng.choice(GIVEN) if rng.random() < 0.6 else ""),
+                "team": TEAM_OF_POSITION[position], "position": position, "manager_id": None,
+                "hire_date": hire, "leave_date": None, "base_salary": base * 100,
+                "allowance": rng.choice((0, 0, 200, 300, 500)) * 100, "clock_id": str(1001 + i),
+                "si_base": si_base * 100 if si_base else None,
+                "hf_rate": rng.choice((Decimal("0.07"), Decimal("0.07"), Decimal("0.05"), Decimal("0.12"))),
+                "special_deduction": rng.choice((0, 0, 1000, 1500, 2000, 3000, 4000)) * 100,
+                "id_number": first17 + id_check_digit(first17),
+                "bank_account": "6222" + "".join(str(rng.randint(0, 9)) for _ in range(15)),
+                "first_job_this_year": hire.year == self.year and rng.random() < 0.5,
+                "prior_year_under_60k": hire.year < self.year - 1 and base <= 5000 and rng.random() < 0.5,
+                "resign_notice_date": None,
+            }
+            if i == 23:  # resigns mid-month with two weeks' notice (HR-03)
+                row["leave_date"] = first + dt.timedelta(days=20)
+                row["resign_notice_date"] = first + dt.timedelta(days=6)
+            self.roster.append(row)
+        heads = [r["employee_id"] for r in self.roster if r["position"] == "电子商务主管"]
+        for index, row in enumerate(self.roster):
+            if row["position"] != "电子商务主管":
+                row["manager_id"] = heads[index // 30 if index // 30 < len(heads) else 0]
+        last_day = last
+        self.employed = {r["employee_id"]: (r["hire_date"], r["leave_date"] or last_day) for r in self.roster}
+
+    # requests -------------------------------------------------------------------------------
+    def build_requests(self) -> dict[tuple[str, dt.date], str]:
+        """Leave and overtime; returns the person-days whose punches the leave changes."""
+        rng = self.rng
+        workdays = [d for d in self.days if self.calendar.kind(d) == WORKDAY]
+        plan: dict[tuple[str, dt.date], str] = {}
+        seq = 0
+        for row in self.roster:
+            emp = row["employee_id"]
+            hire, leave_day = self.employed[emp]
+            mine = [d for d in workdays if hire <= d <= leave_day]
+            if len(mine) < 4 or rng.random() > 0.3:
+                continue
+            day = rng.choice(mine[1:-1])
+            kind = rng.choice(("full_personal", "half_sick", "hospital", "annual", "pending", "sick_two"))
+            seq += 1
+            rid = f"QJ{self.year}{self.month:02d}{seq:04d}"
+            applied = _t(day - dt.timedelta(days=rng.choice((1, 2, 3))), _hms(10, 0))
+            if kind == "full_personal":
+                self.leave.append([rid, emp, "事假", _t(day, _hms(8, 30)), _t(day, _hms(18, 0)), applied, "已批准",
+                                   row["manager_id"], None, None, "家中有事"])
+                plan[(emp, day)] = "off"
+            elif kind == "half_sick":
+                self.leave.append([rid, emp, "病假", _t(day, _hms(8, 30)), _t(day, _hms(12, 0)), _t(day, _hms(8, 0)),
+                                   "已批准", row["manager_id"], False, _t(day, _hms(8, 0)), "上午看病"])
+                plan[(emp, day)] = "pm_only"
+            elif kind == "hospital":
+                self.leave.append([rid, emp, "病假", _t(day, _hms(14, 0)), _t(day, _hms(16, 0)), applied, "已批准",
+                                   row["manager_id"], False, None, "到医院看病（LV-05）"])
+            elif kind == "annual":
+                nxt = mine[mine.index(day) + 1]
+                self.leave.append([rid, emp, "年假", _t(day, _hms(8, 30)), _t(nxt, _hms(18, 0)), applied, "已批准",
+                                   row["manager_id"], None, None, ""])
+                plan[(emp, day)] = plan[(emp, nxt)] = "off"
+            elif kind == "pending":
+                self.leave.append([rid, emp, "事假", _t(day, _hms(8, 30)), _t(day, _hms(18, 0)), _t(day, _hms(9, 0)),
+                                   "待审批", row["manager_id"], None, None, "当天补交，未批"])
+                plan[(emp, day)] = "off"
+            else:
+                nxt = mine[mine.index(day) + 1]
+                self.leave.append([rid, emp, "病假", _t(day, _hms(8, 30)), _t(nxt, _hms(18, 0)), applied, "已批准",
+                                   row["manager_id"], True, None, "发烧，附医院证明"])
+                plan[(emp, day)] = plan[(emp, nxt)] = "off"
+        # overtime: weekday evenings (150%) and duty on rest days (DUTY-01: two people every day)
+        seq = 0
+        staff = [r for r in self.roster]
+        for day in self.days:
+            kind = self.calendar.kind(day)
+            if kind == WORKDAY:
+                for row in staff:
+                    if rng.random() < 0.02 and plan.get((row["employee_id"], day)) is None and self._works(row, day):
+                        seq += 1
+                        self.overtime.append([f"JB{self.year}{self.month:02d}{seq:04d}", row["employee_id"],
+                                              _t(day, _hms(18, 30)), _t(day, _hms(20, 30)), "已批准", "加班费", None,
+                                              "大促备货"])
+                        plan[(row["employee_id"], day)] = "evening_ot"
+                continue
+            on_duty = [r for r in rng.sample(staff, min(len(staff), 3)) if self._works(r, day)][:2]
+            for row in on_duty:
+                seq += 1
+                comp = "补休" if kind == RESTDAY and rng.random() < 0.5 else "加班费"
+                self.overtime.append([f"JB{self.year}{self.month:02d}{seq:04d}", row["employee_id"],
+                                      _t(day, _hms(8, 30)), _t(day, _hms(12, 0)), "已批准", comp,
+                                      comp == "补休", "值班（DUTY-01）"])
+                plan[(row["employee_id"], day)] = "duty"
+        return plan
+
+    def _works(self, row: dict, day: dt.date) -> bool:
+        hire, leave_day = self.employed[row["employee_id"]]
+        return hire <= day <= leave_day
+
+    # punches --------------------------------------------------------------------------------
+    def build_punches(self, plan: dict[tuple[str, dt.date], str]) -> None:
+        rng = self.rng
+        out = self.punches
+        for row in self.roster:
+            emp, clock = row["employee_id"], row["clock_id"]
+            for day in self.days:
+                if not self._works(row, day):
+                    continue
+                what = plan.get((emp, day))
+                kind = self.calendar.kind(day)
+                if what == "duty":
+                    out.append([None, clock, _t(day, _hms(8, rng.randint(10, 29), rng.randint(0, 59))), "考勤机", None])
+                    out.append([None, clock, _t(day, _hms(12, rng.randint(0, 15), rng.randint(0, 59))), "考勤机", None])
+                    continue
+                if kind != WORKDAY or what == "off":
+                    continue
+                roll = rng.random()
+                if roll < 0.006:
+                    continue  # absent without leave (ABS-01)
+                arrive = _hms(8, rng.randint(0, 29), rng.randint(0, 59))
+                leave_at = _hms(18, rng.randint(0, 25), rng.randint(0, 59))
+                if roll < 0.06:
+                    arrive = _hms(8, 31) + rng.randint(0, 40 * 60)
+                elif roll < 0.07:
+                    arrive = _hms(9, 30) + rng.randint(0, 60 * 60)  # ≥ 60 min late: 旷工 (ABS-04)
+                elif roll < 0.09:
+                    leave_at = _hms(17, rng.randint(15, 59), rng.randint(0, 59))
+                if what == "pm_only":
+                    arrive = _hms(13, rng.randint(40, 59))
+                if what == "evening_ot":
+                    leave_at = _hms(20, rng.randint(30, 45))
+                stamps = [arrive]
+                if what != "pm_only":
+                    stamps += [_hms(12, rng.randint(0, 10), rng.randint(0, 59)),
+                               _hms(13, rng.randint(40, 59), rng.randint(0, 59))]
+                stamps.append(leave_at)
+                if 0.09 <= roll < 0.105:
+                    stamps.pop()  # forgot to punch out: 缺卡
+                    if roll < 0.094:  # ... and filed an approved make-up punch (补卡)
+                        out.append([emp, None, _t(day, _hms(18, 0)), "补卡", True])
+                for sec in stamps:
+                    out.append([None, clock, _t(day, sec), "考勤机", None])
+                if rng.random() < 0.01:
+                    out.append([None, clock, _t(day, stamps[0]), "考勤机", None])  # the clock's double read
+
+    # orders, bonus, ledger ------------------------------------------------------------------
+    def build_orders(self) -> list[list]:
+        rng = self.rng
+        cs = [r["employee_id"] for r in self.roster if r["position"] in ("售前客服", "售后客服")] or [None]
+        shippers = [r["employee_id"] for r in self.roster if r["position"] == "发货员"] or [None]
+        rows = []
+        start = dt.datetime(self.year, self.month, 1)
+        span = len(self.days) * 86400
+        for i in range(self.n * self.orders_per_employee):
+            created = start + dt.timedelta(seconds=rng.randrange(span))
+            total = Decimal(rng.randrange(1990, 89900, 10)) / 100
+            paid = rng.random() < 0.86
+            paid_at = created + dt.timedelta(seconds=rng.randint(5, 3600)) if paid else None
+            paid_amount = (total - Decimal(rng.choice((0, 0, 0, 5, 10)))) if paid else Decimal(0)
+            refund = Decimal(0)
+            if paid and rng.random() < 0.15:
+                refund = paid_amount if rng.random() < 0.9 else (paid_amount / 2).quantize(Decimal("0.01"))
+            shipped = paid_at + dt.timedelta(hours=rng.uniform(2, 60)) if paid and rng.random() < 0.95 else None
+            rows.append([f"{self.year}{self.month:02d}{i + 1:08d}", total, paid_amount,
+                         rng.choice(PROVINCES), created, paid_at, refund, rng.choice(cs),
+                         rng.choice(shippers) if shipped else None, shipped.replace(microsecond=0) if shipped else None])
+        return rows
+
+    def build_bonus(self) -> list[list]:
+        label = f"{self.year}-{self.month:02d}"
+        rows = []
+        for row in self.roster:
+            if row["position"] in ("推广专员", "售前客服", "售后客服", "策划专员") and self.rng.random() < 0.8:
+                score = self.rng.randint(55, 100)
+                bonus = 0 if score < 60 else (score - 60) * 25 * 100
+                rows.append([label, row["employee_id"], score, bonus, "月度考核（KPI-03：60 分及格）"])
+        return rows
+
+    def build_ledger(self) -> list[list]:
+        """Earlier months of the tax year, as a payroll ledger kept before this run."""
+        rows = []
+        rules = self.rules
+        for row in self.roster:
+            ytd_income = ytd_special = ytd_add = ytd_iit = 0
+            for m in range(1, self.month):
+                first = dt.date(self.year, m, 1)
+                if row["hire_date"] > month_dates(self.year, m)[-1]:
+                    continue
+                income = row["base_salary"] + row["allowance"]
+                city = city_table(rules.city, first)
+                c = contributions(row["si_base"] or row["base_salary"], row["hf_rate"], rules, city)
+                special = c.social_insurance + c.housing_fund
+                ytd_income += income
+                ytd_special += special
+                ytd_add += row["special_deduction"]
+                hire_month = row["hire_date"].month if row["hire_date"].year == self.year else 1
+                basic = tax.basic_deduction(m, m - hire_month + 1, row["first_job_this_year"],
+                                            row["prior_year_under_60k"], first)
+                iit = tax.withholding(ytd_income, 0, basic, ytd_special, ytd_add, 0, ytd_iit, on=first)
+                ytd_iit += iit
+                rows.append([f"{self.year}-{m:02d}", row["employee_id"], income, special, row["special_deduction"], iit])
+        return rows
+
+    def build_holidays(self) -> list[list]:
+        rows = []
+        day = dt.date(self.year, 1, 1)
+        while day.year == self.year:
+            try:
+                kind = self.calendar.kind(day)
+                chinese_calendar.get_holiday_detail(day)
+            except NotImplementedError:
+                break
+            if kind == HOLIDAY:
+                rows.append([day, "法定节假日", self.calendar.name(day)])
+            elif kind == RESTDAY and day.weekday() < 5:
+                rows.append([day, "休息日", self.calendar.name(day) + "（放假）"])
+            elif kind == WORKDAY and day.weekday() >= 5:
+                rows.append([day, "工作日", (self.calendar.name(day) or "节前节后") + "调休上班"])
+            day += dt.timedelta(days=1)
+        return rows
+
+
+def roster_rows(roster: list[dict]) -> list[list]:
+    from .schema import EMPLOYEES
+    return [[r[col.id] for col in EMPLOYEES.columns] for r in roster]
+
+
+def build(employees: int = DEFAULT_EMPLOYEES, month: str = DEFAULT_MONTH, seed: int = DEFAULT_SEED,
+          orders_per_employee: int = 100) -> dict[str, list[list]]:
+    year, mon = (int(p) for p in month.split("-"))
+    b = _Builder(employees, year, mon, seed, orders_per_employee)
+    b.build_roster()
+    plan = b.build_requests()
+    b.build_punches(plan)
+    b.punches.sort(key=lambda r: (r[2], r[1] or r[0] or ""))
+    return {
+        "员工": roster_rows(b.roster), "打卡": b.punches, "请假": b.leave, "加班": b.overtime,
+        "订单": b.build_orders(), "绩效": b.build_bonus(), "工资台账": b.build_ledger(),
+        "节假日": b.build_holidays(), "规则": rules_row_values(),
+    }
+
+
+def write(path: str | Path, employees: int = DEFAULT_EMPLOYEES, month: str = DEFAULT_MONTH,
+          seed: int = DEFAULT_SEED, orders_per_employee: int = 100) -> Path:
+    data = build(employees, month, seed, orders_per_employee)
+    return write_master(path, data, title=f"电商部主工作簿（示例：{employees} 人，{month}，种子 {seed}）")

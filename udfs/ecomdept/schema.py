@@ -1,0 +1,202 @@
+"""The master workbook's input sheets: Chinese headers, English field ids, types and enumerations.
+
+This module is the single source for the reader (validation), the sample generator (layout,
+drop-downs, formats) and the README's sheet tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+POSITIONS = ("电子商务主管", "程序员", "售前客服", "售后客服", "推广专员", "美工", "策划专员", "发货员")
+TEAM_OF_POSITION = {
+    "电子商务主管": "管理",
+    "推广专员": "运营推广",
+    "策划专员": "运营推广",
+    "美工": "运营推广",
+    "售前客服": "客服",
+    "售后客服": "客服",
+    "程序员": "技术",
+    "发货员": "仓储发货",
+}
+TEAMS = ("管理", "运营推广", "客服", "技术", "仓储发货")
+LEAVE_TYPES = ("事假", "病假", "年假", "婚假", "丧假", "调休", "因公外出")
+APPROVAL_STATES = ("已批准", "待审批", "已驳回")
+YES_NO = ("是", "否")
+PUNCH_SOURCES = ("考勤机", "补卡", "钉钉")
+OT_COMPENSATION = ("加班费", "补休")
+CALENDAR_KINDS = ("休息日", "工作日", "法定节假日")
+
+# column kinds
+TEXT, INT, MONEY, DATE, DATETIME, ENUM, BOOL, RATE, MONTH = (
+    "text", "int", "money", "date", "datetime", "enum", "bool", "rate", "month")
+
+
+@dataclass(frozen=True)
+class Column:
+    id: str
+    header: str
+    kind: str = TEXT
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    doc: str = ""
+    width: int = 12
+
+
+@dataclass(frozen=True)
+class Sheet:
+    id: str
+    name: str
+    doc: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    required: bool = False
+    table: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def column(self, col_id: str) -> Column:
+        for col in self.columns:
+            if col.id == col_id:
+                return col
+        raise KeyError(col_id)
+
+
+EMPLOYEES = Sheet(
+    "employees", "员工", "花名册：一人一行。工号唯一；金额单位为元。",
+    (
+        Column("employee_id", "工号", TEXT, True, doc="唯一编号，如 E0001"),
+        Column("name", "姓名", TEXT, True),
+        Column("team", "小组", ENUM, False, TEAMS, doc="管理/运营推广/客服/技术/仓储发货"),
+        Column("position", "岗位", ENUM, True, POSITIONS),
+        Column("manager_id", "直属上级", TEXT, doc="上级的工号（部门主管 L1）"),
+        Column("hire_date", "入职日期", DATE, True),
+        Column("leave_date", "离职日期", DATE, doc="最后工作日；空 = 在职"),
+        Column("base_salary", "月基本工资", MONEY, True),
+        Column("allowance", "岗位津贴", MONEY, doc="每月固定津贴，随出勤折算"),
+        Column("clock_id", "考勤号", TEXT, doc="考勤机上的编号（PIN）"),
+        Column("si_base", "社保基数", MONEY, doc="空 = 月基本工资；按城市上下限截取"),
+        Column("hf_rate", "公积金比例", RATE, doc="个人缴存比例，5%–12%"),
+        Column("special_deduction", "专项附加扣除", MONEY, doc="每月合计（子女教育、房租等）"),
+        Column("id_number", "身份证号", TEXT, width=20),
+        Column("bank_account", "银行账号", TEXT, width=22),
+        Column("first_job_this_year", "本年首次就业", BOOL, doc="是 = 国家税务总局公告2020年第13号"),
+        Column("prior_year_under_60k", "上年收入不超过6万", BOOL, doc="是 = 国家税务总局公告2020年第19号"),
+        Column("resign_notice_date", "辞职申请日期", DATE, doc="提出辞职的日期（HR-03）"),
+    ),
+    key=("employee_id",), required=True, table="tbl_employees",
+)
+
+PUNCHES = Sheet(
+    "punches", "打卡", "考勤机原始打卡：一次打卡一行。工号为空时按 考勤号 对应花名册。",
+    (
+        Column("employee_id", "工号", TEXT),
+        Column("clock_id", "考勤号", TEXT),
+        Column("punched_at", "打卡时间", DATETIME, True, width=20),
+        Column("source", "来源", ENUM, False, PUNCH_SOURCES, doc="考勤机/补卡/钉钉；空 = 考勤机"),
+        Column("approved", "补卡已批准", BOOL, doc="来源为补卡时必填"),
+    ),
+    table="tbl_punches",
+)
+
+LEAVE = Sheet(
+    "leave", "请假", "请假与因公外出申请：一张单一行，时间精确到分钟。",
+    (
+        Column("request_id", "单号", TEXT, True),
+        Column("employee_id", "工号", TEXT, True),
+        Column("leave_type", "请假类型", ENUM, True, LEAVE_TYPES),
+        Column("start", "开始时间", DATETIME, True, width=18),
+        Column("end", "结束时间", DATETIME, True, width=18),
+        Column("applied_at", "申请时间", DATETIME, width=18),
+        Column("status", "审批状态", ENUM, True, APPROVAL_STATES),
+        Column("approver_id", "审批人", TEXT, doc="审批人工号"),
+        Column("certificate", "病假证明", BOOL),
+        Column("notified_at", "口头报告时间", DATETIME, width=18, doc="急事先通讯报告、事后补办（LV-07）"),
+        Column("note", "备注", TEXT, width=20),
+    ),
+    key=("request_id",), table="tbl_leave",
+)
+
+OVERTIME = Sheet(
+    "overtime", "加班", "加班记录：只有已批准的记录计入（OT-01）。",
+    (
+        Column("request_id", "单号", TEXT, True),
+        Column("employee_id", "工号", TEXT, True),
+        Column("start", "开始时间", DATETIME, True, width=18),
+        Column("end", "结束时间", DATETIME, True, width=18),
+        Column("status", "审批状态", ENUM, True, APPROVAL_STATES),
+        Column("compensation", "补偿方式", ENUM, False, OT_COMPENSATION, doc="加班费/补休；空 = 加班费"),
+        Column("filed", "已备案", BOOL, doc="补休须交办公室备案（OT-02）"),
+        Column("note", "备注", TEXT, width=20),
+    ),
+    key=("request_id",), table="tbl_overtime",
+)
+
+ORDERS = Sheet(
+    "orders", "订单", "店铺订单（列名同天猫导出）。",
+    (
+        Column("order_id", "订单编号", TEXT, True, width=18),
+        Column("total_amount", "总金额", MONEY, True),
+        Column("paid_amount", "买家实际支付金额", MONEY),
+        Column("province", "收货地址", TEXT, doc="省份"),
+        Column("created_at", "订单创建时间", DATETIME, True, width=18),
+        Column("paid_at", "订单付款时间", DATETIME, width=18),
+        Column("refund_amount", "退款金额", MONEY),
+        Column("cs_id", "客服工号", TEXT),
+        Column("shipper_id", "发货员工号", TEXT),
+        Column("shipped_at", "发货时间", DATETIME, width=18),
+    ),
+    key=("order_id",), table="tbl_orders",
+)
+
+BONUS = Sheet(
+    "bonus", "绩效", "每月绩效奖金（PAY-10）：一人一月一行。",
+    (
+        Column("month", "月份", MONTH, True, doc="YYYY-MM"),
+        Column("employee_id", "工号", TEXT, True),
+        Column("score", "考核分", INT),
+        Column("bonus", "绩效奖金", MONEY, True),
+        Column("note", "备注", TEXT, width=24),
+    ),
+    key=("month", "employee_id"), table="tbl_bonus",
+)
+
+LEDGER = Sheet(
+    "ledger", "工资台账", "往月个税台账（本年累计预扣的依据）：一人一月一行。",
+    (
+        Column("month", "月份", MONTH, True),
+        Column("employee_id", "工号", TEXT, True),
+        Column("income", "应发工资", MONEY, True),
+        Column("special", "专项扣除", MONEY, True, doc="个人社保 + 公积金"),
+        Column("additional", "专项附加扣除", MONEY, True),
+        Column("iit", "已预扣个税", MONEY, True),
+    ),
+    key=("month", "employee_id"), table="tbl_ledger",
+)
+
+HOLIDAYS = Sheet(
+    "holidays", "节假日", "日历调整：覆盖 chinese-calendar 的判断；包外年份（如 2027）以此为准。",
+    (
+        Column("date", "日期", DATE, True),
+        Column("kind", "类型", ENUM, True, CALENDAR_KINDS, doc="休息日/工作日/法定节假日"),
+        Column("name", "名称", TEXT, width=16),
+    ),
+    key=("date",), table="tbl_holidays",
+)
+
+RULES = Sheet(
+    "rules", "规则", "部门制度参数：改这里即改规则；每条注明制度条款。",
+    (
+        Column("rule_id", "参数", TEXT, True, width=28),
+        Column("label", "名称", TEXT, width=26),
+        Column("value", "值", TEXT, True, width=14),
+        Column("unit", "单位", TEXT, width=8),
+        Column("clause", "条款", TEXT, width=12),
+        Column("doc", "说明", TEXT, width=60),
+    ),
+    key=("rule_id",), table="tbl_rules",
+)
+
+INPUT_SHEETS: tuple[Sheet, ...] = (
+    EMPLOYEES, PUNCHES, LEAVE, OVERTIME, ORDERS, BONUS, LEDGER, HOLIDAYS, RULES)
+SHEETS_BY_NAME = {sheet.name: sheet for sheet in INPUT_SHEETS}
+README_SHEET = "说明"

@@ -1,0 +1,106 @@
+"""Versioned statutory data (IIT brackets, city social-insurance bases, minimum wage, statutory days).
+
+Each table is a JSON file under ``data/`` whose versions carry ``effective_from``; the version in
+force on a date is the latest one that starts on or before it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+
+
+class StatutoryDataError(LookupError):
+    pass
+
+
+@cache
+def _load(name: str) -> dict:
+    path = DATA / name
+    if not path.exists():
+        raise StatutoryDataError(f"找不到法定数据文件 {name}")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _in_force(versions: list[dict], on: dt.date, what: str) -> dict:
+    chosen = None
+    for version in sorted(versions, key=lambda v: v["effective_from"]):
+        if dt.date.fromisoformat(version["effective_from"]) <= on:
+            chosen = version
+    if chosen is None:
+        raise StatutoryDataError(f"{what}：{on} 之前没有生效的版本")
+    return chosen
+
+
+@dataclass(frozen=True)
+class Bracket:
+    up_to: Decimal | None
+    rate: Decimal
+    quick_deduction: Decimal
+
+
+@dataclass(frozen=True)
+class IitTable:
+    effective_from: str
+    monthly_basic_deduction: Decimal
+    under_60k_annual_deduction: Decimal
+    brackets: tuple[Bracket, ...]
+
+
+@cache
+def iit_table(on: dt.date) -> IitTable:
+    version = _in_force(_load("iit.json")["versions"], on, "个税税率表")
+    return IitTable(
+        version["effective_from"],
+        Decimal(version["monthly_basic_deduction"]),
+        Decimal(version["under_60k_annual_deduction"]),
+        tuple(Bracket(Decimal(b["up_to"]) if b["up_to"] is not None else None,
+                      Decimal(b["rate"]), Decimal(b["quick_deduction"])) for b in version["brackets"]),
+    )
+
+
+@dataclass(frozen=True)
+class CityTable:
+    city: str
+    name: str
+    effective_from: str
+    si_floor: Decimal
+    si_cap: Decimal
+    hf_floor: Decimal
+    hf_cap: Decimal
+    hf_rounding: str
+    employer: dict
+    minimum_wage: Decimal
+
+
+def cities() -> list[str]:
+    return sorted(p.stem for p in (DATA / "cities").glob("*.json"))
+
+
+@cache
+def city_table(city: str, on: dt.date) -> CityTable:
+    data = _load(f"cities/{city}.json")
+    v = _in_force(data["versions"], on, f"{data['name']}社保基数")
+    return CityTable(city, data["name"], v["effective_from"], Decimal(v["si_floor"]), Decimal(v["si_cap"]),
+                     Decimal(v["hf_floor"]), Decimal(v["hf_cap"]), v["hf_rounding"], v["employer"],
+                     Decimal(v["minimum_wage"]))
+
+
+@cache
+def statutory_days() -> dict[int, frozenset[dt.date]]:
+    data = _load("statutory_holidays.json")
+    return {int(year): frozenset(dt.date.fromisoformat(d) for d in days) for year, days in data["years"].items()}
+
+
+def versions_used(city: str, on: dt.date) -> dict[str, str]:
+    return {
+        "iit": iit_table(on).effective_from,
+        f"city:{city}": city_table(city, on).effective_from,
+        "statutory_holidays": ",".join(str(y) for y in sorted(statutory_days())),
+    }

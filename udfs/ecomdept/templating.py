@@ -1,0 +1,47 @@
+"""One Jinja environment (StrictUndefined) and every template filter, in one place.
+
+Templates live in the top-level ``templates/`` folder so users can restyle payslips and the report
+without touching code; ``ECOMDEPT_TEMPLATES`` or ``--templates`` points at another folder.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+import jinja2
+
+from .money import fmt_yuan
+from .privacy import mask_account, mask_id
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+def template_dir(override: str | Path | None = None) -> Path:
+    return Path(override or os.environ.get("ECOMDEPT_TEMPLATES") or PACKAGE_TEMPLATES)
+
+
+def _hours(minutes: int) -> str:
+    hours = minutes / 60
+    return f"{hours:.2f}".rstrip("0").rstrip(".") + " 小时"
+
+
+def _date_cn(value) -> str:
+    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+@cache
+def environment(folder: str | None = None) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir(folder))),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True,
+    )
+    env.filters.update(yuan=fmt_yuan, mask_id=mask_id, mask_account=mask_account, hours=_hours, date_cn=_date_cn)
+    return env
+
+
+def render(name: str, folder: str | None = None, **context) -> str:
+    return environment(folder).get_template(name).render(**context)

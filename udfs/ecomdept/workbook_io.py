@@ -1,0 +1,274 @@
+"""Read and validate the master workbook once, at the edge.
+
+A *source* is anything with ``sheet_names()`` and ``rows(name)`` (list of row lists): a file read
+with python-calamine here, an open xlwings Book in ``ecomdept.excel``. Sheets become typed frames
+(columns = English field ids, plus ``xl_row`` = Excel row number); every problem becomes an Issue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import pandas as pd
+
+from . import rules as rules_mod
+from .calendar import SHEET_KIND, WorkCalendar
+from .cells import check_id_number, is_blank, normalize_header, parser_for
+from .issues import ERROR, WARNING, Issue, excel_column
+from .schema import BONUS, EMPLOYEES, INPUT_SHEETS, LEAVE, OVERTIME, PUNCHES, RULES, Sheet
+
+HEADER_SCAN_ROWS = 5
+
+
+class SheetSource(Protocol):
+    def sheet_names(self) -> list[str]: ...
+    def rows(self, name: str) -> list[list[object]]: ...
+
+
+class WorkbookReadError(Exception):
+    """The file itself cannot be opened (missing, not a workbook, encrypted, corrupt)."""
+
+
+class CalamineSource:
+    """A workbook file read with python-calamine (xlsx, xlsm, xls, ods)."""
+
+    def __init__(self, path: str | Path):
+        from python_calamine import CalamineWorkbook
+
+        self.path = Path(path)
+        if not self.path.exists():
+            raise WorkbookReadError(f"找不到工作簿文件：{self.path}")
+        try:
+            self._book = CalamineWorkbook.from_path(str(self.path))
+        except Exception as exc:  # calamine raises several error types for bad files
+            raise WorkbookReadError(
+                f"无法打开工作簿 {self.path.name}：文件损坏、加密或不是 Excel 文件（{type(exc).__name__}）") from None
+
+    def sheet_names(self) -> list[str]:
+        return list(self._book.sheet_names)
+
+    def rows(self, name: str) -> list[list[object]]:
+        try:
+            return self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise WorkbookReadError(f"无法读取工作表「{name}」：{type(exc).__name__}") from None
+
+
+def sha256_file(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class Workbook:
+    """Typed frames by sheet id, the rules, the calendar and every issue found."""
+
+    frames: dict[str, pd.DataFrame]
+    rules: rules_mod.Rules
+    calendar: WorkCalendar
+    issues: list[Issue] = field(default_factory=list)
+    path: Path | None = None
+    sha256: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _find_header(rows: list[list[object]], sheet: Sheet) -> tuple[int, dict[str, int]]:
+    """Index of the header row and field id → column index."""
+    wanted = {normalize_header(col.header): col.id for col in sheet.columns}
+    best = (0, {})
+    for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        found: dict[str, int] = {}
+        for pos, cell in enumerate(row):
+            col_id = wanted.get(normalize_header(cell))
+            if col_id and col_id not in found:
+                found[col_id] = pos
+        if len(found) > len(best[1]):
+            best = (index, found)
+    return best
+
+
+def read_sheet(sheet: Sheet, rows: list[list[object]] | None, issues: list[Issue]) -> pd.DataFrame:
+    """Parse one sheet into a typed frame; unusable rows are reported and left out."""
+    columns = [col.id for col in sheet.columns] + ["xl_row"]
+    if rows is None:
+        if sheet.required:
+            issues.append(Issue(sheet.name, None, None, f"缺少工作表「{sheet.name}」"))
+        return pd.DataFrame(columns=columns)
+    header_index, positions = _find_header(rows, sheet)
+    missing = [col for col in sheet.columns if col.required and col.id not in positions]
+    for col in missing:
+        issues.append(Issue(sheet.name, header_index + 1, col.header,
+                            f"缺少必填列「{col.header}」（{col.id}）：请检查表头", ERROR, col.id))
+    if missing:
+        return pd.DataFrame(columns=columns)
+    parsers = {col.id: parser_for(col) for col in sheet.columns}
+    present = [col for col in sheet.columns if col.id in positions]
+    records: list[dict] = []
+    for index in range(header_index + 1, len(rows)):
+        row = rows[index]
+        excel_row = index + 1
+        if all(is_blank(cell) for cell in row):
+            continue
+        record: dict[str, object] = {"xl_row": excel_row}
+        usable = True
+        for col in present:
+            pos = positions[col.id]
+            value = row[pos] if pos < len(row) else None
+            if is_blank(value):
+                record[col.id] = None
+                if col.required:
+                    issues.append(Issue(sheet.name, excel_row, f"{excel_column(pos)}·{col.header}",
+                                        f"必填项为空", ERROR, col.id))
+                    usable = False
+                continue
+            try:
+                record[col.id] = parsers[col.id](value)
+            except ValueError as exc:
+                record[col.id] = None
+                issues.append(Issue(sheet.name, excel_row, f"{excel_column(pos)}·{col.header}",
+                                    f"值「{value}」无效：{exc}", ERROR, col.id))
+                usable = usable and not col.required
+        if usable:
+            records.append(record)
+    # object columns keep None for blank cells (no NaN creeping into money or dates)
+    frame = pd.DataFrame({col: pd.Series([r.get(col) for r in records], dtype=object) for col in columns})
+    if sheet.key and len(frame):
+        _report_duplicates(sheet, frame, positions, issues)
+    return frame
+
+
+def _report_duplicates(sheet: Sheet, frame: pd.DataFrame, positions: dict[str, int], issues: list[Issue]) -> None:
+    key = list(sheet.key)
+    dup = frame[frame.duplicated(key, keep=False)]
+    if dup.empty:
+        return
+    first_rows: dict[tuple, int] = {}
+    label = "+".join(sheet.column(k).header for k in key)
+    pos = positions[key[0]]
+    for record in dup.itertuples(index=False):
+        value = tuple(getattr(record, k) for k in key)
+        if value not in first_rows:
+            first_rows[value] = record.xl_row
+            continue
+        shown = "/".join(str(v) for v in value)
+        issues.append(Issue(sheet.name, record.xl_row, f"{excel_column(pos)}·{sheet.column(key[0]).header}",
+                            f"{label}「{shown}」重复，与第 {first_rows[value]} 行相同", ERROR, key[0]))
+
+
+def _check_employees(frame: pd.DataFrame, issues: list[Issue]) -> None:
+    name = EMPLOYEES.name
+    for rec in frame.itertuples(index=False):
+        if rec.base_salary is not None and rec.base_salary <= 0:
+            issues.append(Issue(name, rec.xl_row, "月基本工资", "月基本工资应大于 0", ERROR, "base_salary"))
+        for col in ("allowance", "si_base", "special_deduction"):
+            value = getattr(rec, col)
+            if value is not None and value < 0:
+                issues.append(Issue(name, rec.xl_row, EMPLOYEES.column(col).header, "金额不能为负", ERROR, col))
+        if rec.leave_date is not None and rec.hire_date is not None and rec.leave_date < rec.hire_date:
+            issues.append(Issue(name, rec.xl_row, "离职日期", "离职日期早于入职日期", ERROR, "leave_date"))
+        if rec.hf_rate is not None and rec.hf_rate != 0 and not (0.05 <= float(rec.hf_rate) <= 0.12):
+            issues.append(Issue(name, rec.xl_row, "公积金比例", "公积金比例通常为 5%–12%，请核对", WARNING, "hf_rate"))
+        if rec.id_number and not check_id_number(rec.id_number):
+            issues.append(Issue(name, rec.xl_row, "身份证号", "身份证号格式或校验位不正确", WARNING, "id_number"))
+    managers = set(frame["employee_id"])
+    for rec in frame.itertuples(index=False):
+        if rec.manager_id and rec.manager_id not in managers:
+            issues.append(Issue(name, rec.xl_row, "直属上级", f"直属上级「{rec.manager_id}」不在花名册中", WARNING,
+                                "manager_id"))
+
+
+def _resolve_punches(punches: pd.DataFrame, employees: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
+    """Fill 工号 from 考勤号; report punches that belong to nobody on the roster."""
+    if punches.empty:
+        return punches
+    by_clock = {c: e for c, e in zip(employees["clock_id"], employees["employee_id"]) if c}
+    known = set(employees["employee_id"])
+    emp = punches["employee_id"].where(punches["employee_id"].notna(), punches["clock_id"].map(by_clock))
+    punches = punches.assign(employee_id=emp)
+    unknown = punches[~punches["employee_id"].isin(known)]
+    if len(unknown):
+        for key, group in unknown.groupby(unknown["clock_id"].fillna(unknown["employee_id"]).fillna("（空）"),
+                                          sort=True):
+            rows = group["xl_row"].tolist()
+            shown = "、".join(str(r) for r in rows[:5]) + (" 等" if len(rows) > 5 else "")
+            issues.append(Issue(PUNCHES.name, rows[0], "工号/考勤号",
+                                f"考勤号/工号「{key}」不在花名册中：{len(rows)} 条打卡未计入（第 {shown} 行）", WARNING))
+        punches = punches[punches["employee_id"].isin(known)]
+    return punches
+
+
+def _check_known_employee(sheet: Sheet, frame: pd.DataFrame, known: set[str], issues: list[Issue]) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    bad = ~frame["employee_id"].isin(known)
+    for rec in frame[bad].itertuples(index=False):
+        issues.append(Issue(sheet.name, rec.xl_row, "工号", f"工号「{rec.employee_id}」不在花名册中", ERROR, "employee_id"))
+    return frame[~bad]
+
+
+def _check_intervals(sheet: Sheet, frame: pd.DataFrame, issues: list[Issue]) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    bad = frame["end"] <= frame["start"]
+    for rec in frame[bad].itertuples(index=False):
+        issues.append(Issue(sheet.name, rec.xl_row, "结束时间", "结束时间应晚于开始时间", ERROR, "end"))
+    return frame[~bad]
+
+
+def _load_rules(frame: pd.DataFrame, present: bool, issues: list[Issue]) -> rules_mod.Rules:
+    if not present:
+        issues.append(Issue(RULES.name, None, None, "缺少工作表「规则」：全部按制度默认值计算", WARNING))
+        return rules_mod.defaults()
+    rows = [(rec.xl_row, rec.rule_id, rec.value) for rec in frame.itertuples(index=False)]
+    rules, rule_issues = rules_mod.from_rows(rows)
+    issues.extend(rule_issues)
+    return rules
+
+
+def load(source: SheetSource, path: Path | None = None) -> Workbook:
+    issues: list[Issue] = []
+    names = source.sheet_names()
+    by_normalized = {normalize_header(n): n for n in names}
+    frames: dict[str, pd.DataFrame] = {}
+    for sheet in INPUT_SHEETS:
+        actual = by_normalized.get(normalize_header(sheet.name))
+        rows = source.rows(actual) if actual else None
+        frames[sheet.id] = read_sheet(sheet, rows, issues)
+    employees = frames["employees"]
+    _check_employees(employees, issues)
+    if employees.empty and not any(i.sheet == EMPLOYEES.name for i in issues):
+        issues.append(Issue(EMPLOYEES.name, None, None, "花名册没有员工行"))
+    known = set(employees["employee_id"])
+    frames["punches"] = _resolve_punches(frames["punches"], employees, issues)
+    for sheet in (LEAVE, OVERTIME):
+        frames[sheet.id] = _check_intervals(sheet, _check_known_employee(sheet, frames[sheet.id], known, issues),
+                                            issues)
+    frames["bonus"] = _check_known_employee(BONUS, frames["bonus"], known, issues)
+    rules = _load_rules(frames["rules"], normalize_header(RULES.name) in by_normalized, issues)
+    overrides = {rec.date: (SHEET_KIND[rec.kind], rec.name or "") for rec in frames["holidays"].itertuples(index=False)}
+    calendar = WorkCalendar(overrides)
+    counts = {sheet.name: len(frames[sheet.id]) for sheet in INPUT_SHEETS}
+    return Workbook(frames, rules, calendar, issues, path, None, counts)
+
+
+def load_path(path: str | Path) -> Workbook:
+    """Read a workbook file; its sha256 is taken from the same bytes before parsing."""
+    path = Path(path)
+    digest = sha256_file(path) if path.exists() else None
+    book = load(CalamineSource(path), path)
+    book.sha256 = digest
+    return book
+
+
+def employees_on_payroll(employees: pd.DataFrame, first: dt.date, last: dt.date) -> pd.DataFrame:
+    """Roster rows employed on at least one day of [first, last]."""
+    hired = employees["hire_date"].map(lambda d: d <= last)
+    stayed = employees["leave_date"].map(lambda d: d is None or d >= first)
+    return employees[hired & stayed]
