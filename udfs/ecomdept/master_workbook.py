@@ -54,8 +54,10 @@ def write_sheet(book, sheet: Sheet, rows: list[list[object]], formats: dict) -> 
             spec["format"] = fmt
         columns.append(spec)
     last_row = max(len(data), 1)
-    ws.add_table(0, 0, last_row, len(sheet.columns) - 1, {
-        "name": sheet.table, "columns": columns, "data": data or None, "style": "Table Style Light 9"})
+    options = {"name": sheet.table, "columns": columns, "style": "Table Style Light 9"}
+    if data:
+        options["data"] = data
+    ws.add_table(0, 0, last_row, len(sheet.columns) - 1, options)
     ws.freeze_panes(1, 0)
     for index, col in enumerate(sheet.columns):
         ws.set_column(index, index, col.width)

@@ -106,8 +106,6 @@ def read_sheet(sheet: Sheet, rows: list[list[object]] | None, issues: list[Issue
     for col in missing:
         issues.append(Issue(sheet.name, header_index + 1, col.header,
                             f"缺少必填列「{col.header}」（{col.id}）：请检查表头", ERROR, col.id))
-    if missing:
-        return pd.DataFrame(columns=columns)
     parsers = {col.id: parser_for(col) for col in sheet.columns}
     present = [col for col in sheet.columns if col.id in positions]
     records: list[dict] = []
@@ -139,8 +137,10 @@ def read_sheet(sheet: Sheet, rows: list[list[object]] | None, issues: list[Issue
             records.append(record)
     # object columns keep None for blank cells (no NaN creeping into money or dates)
     frame = pd.DataFrame({col: pd.Series([r.get(col) for r in records], dtype=object) for col in columns})
-    if sheet.key and len(frame):
+    if sheet.key and len(frame) and all(k in positions for k in sheet.key):
         _report_duplicates(sheet, frame, positions, issues)
+    if missing:  # every row was still checked above, but the sheet cannot be used
+        return pd.DataFrame(columns=columns)
     return frame
 
 

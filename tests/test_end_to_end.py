@@ -1,0 +1,116 @@
+"""The sample month end to end: files, identities, input untouched, PDFs with real glyphs."""
+
+import csv
+import hashlib
+import json
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from conftest import check_golden
+from ecomdept import sample
+from ecomdept.money import fmt_yuan, yuan_to_fen
+from ecomdept.outputs import CONTRACT_COLUMNS
+from ecomdept.payslips import contexts
+from ecomdept.pipeline import run_payroll
+from ecomdept.templating import render
+from ecomdept.payslips import css
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_every_employee_gets_html_and_pdf(demo_run):
+    folder = demo_run.month_dir / "payslips"
+    ids = [p.employee_id for p in demo_run.result.pays]
+    assert len(ids) == 30
+    for pay in demo_run.result.pays:
+        stem = f"{pay.employee_id}_{pay.name}"
+        assert (folder / f"{stem}.html").stat().st_size > 1000
+        assert (folder / f"{stem}.pdf").read_bytes().startswith(b"%PDF")
+        assert (folder / f"{stem}.pdf").stat().st_mode & 0o077 == 0  # not world- or group-readable
+    for name in ("payroll.csv", "run.json", "report.html", "工资表_2026-10.xlsx"):
+        assert (demo_run.month_dir / name).exists()
+
+
+def test_payroll_csv_identities_to_the_fen(demo_run):
+    rows = read_csv(demo_run.month_dir / "payroll.csv")
+    assert list(rows[0])[:len(CONTRACT_COLUMNS)] == list(CONTRACT_COLUMNS)
+    for row in rows:
+        f = {k: yuan_to_fen(row[k]) for k in CONTRACT_COLUMNS[2:]}
+        assert f["gross_pay"] == (f["base_pay"] + f["allowance"] + f["overtime_pay"] + f["bonus"]
+                                  - f["unpaid_leave_deduction"] - f["penalties"])
+        assert f["net_pay"] == f["gross_pay"] - f["social_insurance"] - f["housing_fund"] - f["iit"]
+        assert f["ytd_taxable_income"] == max(0, f["ytd_income"] - f["ytd_basic_deduction"]
+                                              - f["ytd_special_deduction"] - f["ytd_additional_deduction"])
+        assert f["iit"] >= 0
+
+
+def test_totals_reconcile(demo_run):
+    rows = read_csv(demo_run.month_dir / "payroll.csv")
+    info = json.loads((demo_run.month_dir / "run.json").read_text(encoding="utf-8"))
+    for key in ("gross_pay", "net_pay", "iit", "social_insurance", "housing_fund"):
+        assert sum(Decimal(r[key]) for r in rows) == Decimal(info["totals"][key])
+
+
+def test_input_untouched_and_hash_recorded(demo_run, sample_path):
+    info = json.loads((demo_run.month_dir / "run.json").read_text(encoding="utf-8"))
+    assert info["input"]["sha256"] == hashlib.sha256(sample_path.read_bytes()).hexdigest()
+    assert info["counts"]["employees_paid"] == 30 and info["rules_fingerprint"]
+
+
+def test_pdf_text_has_name_and_net_pay_and_cjk_font(demo_run):
+    for pay in demo_run.result.pays[:5]:
+        pdf = demo_run.month_dir / "payslips" / f"{pay.employee_id}_{pay.name}.pdf"
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert pay.name in text and fmt_yuan(pay.net_pay) in text
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "WenQuanYi" in fonts  # a CJK font is embedded: no boxes instead of glyphs
+
+
+def test_pdf_renders_to_png(demo_run, tmp_path):
+    pay = demo_run.result.pays[0]
+    pdf = demo_run.month_dir / "payslips" / f"{pay.employee_id}_{pay.name}.pdf"
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")], check=True)
+    png = next(tmp_path.glob("p*.png"))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+
+
+def test_golden_payslip_html(demo_run):
+    ctx = next(c for c in contexts(demo_run.result) if c["employee_id"] == "E0002")
+    check_golden("payslip_E0002.html", render("payslip.html", s=ctx, css=css()))
+
+
+def test_results_workbook_sheets(demo_run):
+    book = CalamineWorkbook.from_path(str(demo_run.month_dir / "工资表_2026-10.xlsx"))
+    assert {"工资表", "考勤汇总", "考勤明细", "扣款明细", "加班明细", "预警", "数据问题", "运行信息"} <= set(book.sheet_names)
+    rows = book.get_sheet_by_name("工资表").to_python()
+    assert rows[3][:2] == ["工号", "姓名"] and rows[-1][0] == "合计"
+
+
+def test_rerun_is_identical_and_keeps_a_backup(demo_run, sample_path):
+    out = demo_run.month_dir.parent
+    again = run_payroll(sample_path, "2026-10", out, pdf=False, show_progress=False)
+    assert again.code == 0
+    assert (again.month_dir / "payroll.csv").read_bytes() == (
+        next(out.glob("2026-10.bak-*")) / "payroll.csv").read_bytes()
+
+
+def test_next_month_continues_year_to_date(sample_path, tmp_path):
+    oct_run = run_payroll(sample_path, "2026-10", tmp_path, pdf=False, show_progress=False)
+    nov_run = run_payroll(sample_path, "2026-11", tmp_path, pdf=False, show_progress=False)
+    assert nov_run.code == 0
+    oct_rows = {r["employee_id"]: r for r in read_csv(oct_run.month_dir / "payroll.csv")}
+    for row in read_csv(nov_run.month_dir / "payroll.csv"):
+        before = oct_rows[row["employee_id"]]
+        assert yuan_to_fen(row["ytd_income"]) == yuan_to_fen(before["ytd_income"]) + yuan_to_fen(row["gross_pay"])
+        assert yuan_to_fen(row["ytd_iit_before_this_month"]) == (
+            yuan_to_fen(before["ytd_iit_before_this_month"]) + yuan_to_fen(before["iit"]))
+    # re-running October afterwards does not count October twice
+    again = run_payroll(sample_path, "2026-10", tmp_path, pdf=False, show_progress=False)
+    assert (again.month_dir / "payroll.csv").read_bytes() == (oct_run.month_dir.parent.glob("2026-10.bak-*").__next__()
+                                                              / "payroll.csv").read_bytes()
