@@ -54,6 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="只校验主工作簿，列出数据问题")
     p.add_argument("--workbook", required=True, help="主工作簿路径")
+
+    p = sub.add_parser("import", help="把考勤机或店铺导出转换为可粘贴进主工作簿的行")
+    kinds = p.add_subparsers(dest="kind", required=True, parser_class=_Parser)
+    q = kinds.add_parser("punches", help="打卡：ZKTeco attlog / ZKTeco 考勤记录表 .xls / 钉钉原始记录")
+    q.add_argument("--format", required=True, choices=("zkteco", "zkteco-xls", "dingtalk"))
+    q.add_argument("files", nargs="+", help="导出文件")
+    q.add_argument("-o", "--output", required=True, help="输出 .xlsx（只含 打卡 表）")
+    q.add_argument("--workbook", help="主工作簿：按花名册的 考勤号 填入 工号")
     return parser
 
 
@@ -109,6 +117,38 @@ def _check(workbook: str) -> int:
     return EXIT_DATA if has_blocking(book.issues) else EXIT_OK
 
 
+def _roster_clock_ids(workbook: str) -> dict[str, str]:
+    from .schema import EMPLOYEES
+    from .workbook_io import CalamineSource, read_sheet
+
+    source = CalamineSource(workbook)
+    names = [n for n in source.sheet_names() if n.strip() == EMPLOYEES.name]
+    if not names:
+        raise ValueError(f"{workbook} 没有「员工」表")
+    frame = read_sheet(EMPLOYEES, source.rows(names[0]), [])
+    return {c: e for c, e in zip(frame["clock_id"], frame["employee_id"]) if c}
+
+
+def _import(args) -> int:
+    from .importing import rejects_path_for, write
+    from .punch_import import PunchImportError, import_punches
+    from .workbook_io import WorkbookReadError
+
+    out = Path(args.output)
+    if out.exists():
+        out.replace(out.with_name(out.name + ".bak"))
+        print(f"原输出文件已备份为 {out.name}.bak")
+    try:
+        roster = _roster_clock_ids(args.workbook) if args.workbook else None
+        result = import_punches(args.format, [Path(f) for f in args.files], roster)
+    except (PunchImportError, WorkbookReadError, ValueError) as exc:
+        print(f"[错误] {exc}", file=sys.stderr)
+        return EXIT_DATA
+    write(result, out)
+    print(result.summary("打卡", rejects_path_for(out)))
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "demo":
@@ -130,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         return _payroll(Path(args.workbook), args.month, args.out, not args.no_pdf, args.templates)
     if args.command == "check":
         return _check(args.workbook)
+    if args.command == "import":
+        return _import(args)
     return EXIT_USAGE
 
 

@@ -98,8 +98,10 @@ def write_readme(book, title: str, formats: dict) -> None:
         ws.write(row, 2, f"{param.label}（{param.clause}）：{param.doc}")
 
 
-def write_master(path: str | Path, data: dict[str, list[list[object]]], title: str = "电商部主工作簿") -> Path:
-    """data: sheet name → rows in column order of the schema. Missing sheets are written empty."""
+def write_master(path: str | Path, data: dict[str, list[list[object]]], title: str = "电商部主工作簿",
+                 only_given: bool = False) -> Path:
+    """data: sheet name → rows in column order of the schema. Missing sheets are written empty,
+    unless ``only_given`` (importers: just the sheets they produce, no 说明)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     big = sum(len(rows) for rows in data.values()) > 200_000
@@ -111,9 +113,11 @@ def write_master(path: str | Path, data: dict[str, list[list[object]]], title: s
     formats["title"] = book.add_format({"bold": True, "font_size": 16})
     formats["bold"] = book.add_format({"bold": True})
     formats["header"] = book.add_format({"bold": True, "bg_color": "#DDEBF7"})
-    write_readme(book, title, formats)
+    if not only_given:
+        write_readme(book, title, formats)
     for sheet in INPUT_SHEETS:
-        write_sheet(book, sheet, data.get(sheet.name, []), formats)
+        if sheet.name in data or not only_given:
+            write_sheet(book, sheet, data.get(sheet.name, []), formats)
     for name in data:
         if name not in SHEETS_BY_NAME:
             raise KeyError(f"未知工作表 {name}")
