@@ -47,7 +47,7 @@ def test_duplicate_id_text_salary_missing_column(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 1
     assert "工作表「员工」 第 1 行 列「入职日期（hire_date）」：缺少必填列「入职日期」" in err
-    assert "工作表「员工」 第 3 行 列「G·月基本工资（base_salary）」：值「八千元」无效" in err
+    assert "工作表「员工」 第 3 行 列「H·月基本工资（base_salary）」：值「八千元」无效" in err
     assert "工作表「员工」 第 4 行 列「A·工号（employee_id）」：工号「E1」重复，与第 2 行相同" in err
     assert not (tmp_path / "out" / "2026-10").exists()
     assert (tmp_path / "out" / "数据问题_2026-10.xlsx").exists()
@@ -56,7 +56,8 @@ def test_duplicate_id_text_salary_missing_column(tmp_path, capsys):
 
 def test_check_command_reports_and_exits(tmp_path, capsys):
     data = small_data()
-    data["员工"][2][7] = "abc"             # 月基本工资
+    salary = [c.id for c in EMPLOYEES.columns].index("base_salary")
+    data["员工"][2][salary] = "abc"
     data["员工"][3][0] = data["员工"][1][0]  # duplicate 工号
     data["请假"].append(["X1", "E9999", "事假", dt.datetime(2026, 10, 12, 8, 30), dt.datetime(2026, 10, 12, 18),
                        None, "已批准", None, None, None, ""])

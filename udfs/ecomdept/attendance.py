@@ -19,7 +19,7 @@ import pandas as pd
 from .calendar import HOLIDAY, KIND_LABEL, WORKDAY, WorkCalendar, month_dates
 from .issues import WARNING, Issue
 from .rules import Rules
-from .schema import LEAVE, PUNCHES
+from .schema import EVENTS, LEAVE_TYPES, PUNCHES
 
 PAID_LEAVE = {"年假", "婚假", "丧假", "调休", "因公外出"}
 UNPAID_LEAVE = {"事假", "病假"}  # LV-10
@@ -86,8 +86,10 @@ def _person_days(employees: pd.DataFrame, days: list[dt.date], calendar: WorkCal
     return grid
 
 
-def usable_punches(punches: pd.DataFrame, first: dt.date, last: dt.date, issues: list[Issue]) -> pd.DataFrame:
-    """Punches of the month; unapproved make-up punches (补卡) are left out with a warning."""
+def usable_punches(punches: pd.DataFrame, first: dt.date, last: dt.date, issues: list[Issue],
+                   makeup_limit: int = 10**9) -> pd.DataFrame:
+    """Punches of the month. Make-up punches (补卡, ATT-06) count only when approved and within the
+    monthly limit; the others are left out with a warning."""
     if punches.empty:
         return pd.DataFrame({"employee_id": pd.Series(dtype=object), "punched_at": pd.Series(dtype="datetime64[ns]")})
     frame = punches.assign(punched_at=pd.to_datetime(punches["punched_at"]))
@@ -97,7 +99,13 @@ def usable_punches(punches: pd.DataFrame, first: dt.date, last: dt.date, issues:
     rejected = makeup & ~frame["approved"].eq(True)
     for rec in frame[rejected].itertuples(index=False):
         issues.append(Issue(PUNCHES.name, rec.xl_row, "补卡已批准", "补卡未经批准，不予采用（ATT-06）", WARNING, "approved"))
-    return frame[~rejected]
+    approved = frame[makeup & ~rejected].sort_values("punched_at")
+    rank = approved.groupby("employee_id", sort=False).cumcount()
+    over = approved[rank >= makeup_limit]
+    for rec in over.itertuples(index=False):
+        issues.append(Issue(PUNCHES.name, rec.xl_row, "来源",
+                            f"本月补卡超过 {makeup_limit} 次上限，此次补卡不予采用（ATT-06）", WARNING, "source"))
+    return frame[~rejected & ~frame.index.isin(over.index)]
 
 
 def _leave_pieces(leave: pd.DataFrame, first: dt.date, last: dt.date) -> pd.DataFrame:
@@ -118,7 +126,8 @@ def _leave_pieces(leave: pd.DataFrame, first: dt.date, last: dt.date) -> pd.Data
 
 
 def compute(employees: pd.DataFrame, punches: pd.DataFrame, leave: pd.DataFrame, calendar: WorkCalendar,
-            rules: Rules, year: int, month: int, issues: list[Issue] | None = None) -> pd.DataFrame:
+            rules: Rules, year: int, month: int, issues: list[Issue] | None = None,
+            events: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per employee and calendar day of employment in the month."""
     issues = issues if issues is not None else []
     days = month_dates(year, month)
@@ -126,7 +135,7 @@ def compute(employees: pd.DataFrame, punches: pd.DataFrame, leave: pd.DataFrame,
     shift = Shift.from_rules(rules)
     grid = _person_days(employees, days, calendar)
 
-    usable = usable_punches(punches, first, last, issues)
+    usable = usable_punches(punches, first, last, issues, rules.makeup_punch_monthly_limit)
     stamps = usable["punched_at"]
     agg = pd.DataFrame({
         "employee_id": usable["employee_id"].to_numpy(),
@@ -157,11 +166,38 @@ def compute(employees: pd.DataFrame, punches: pd.DataFrame, leave: pd.DataFrame,
     grid["unpaid_leave_min"] = 0
     grid["leave_detail"] = ""
     grid["pending_leave"] = ""
+    for leave_type in LEAVE_TYPES:
+        grid[f"leave_min_{leave_type}"] = 0
 
     pieces = _leave_pieces(leave, first, last) if len(leave) else None
     if pieces is not None and len(pieces):
         _apply_leave(grid, pieces, shift)
+    _apply_events(grid, events, shift, first, last)
     return _classify(grid, rules, shift)
+
+
+def _apply_events(grid: pd.DataFrame, events: pd.DataFrame | None, shift: Shift, first: dt.date,
+                  last: dt.date) -> None:
+    """考勤事件: 脱岗 minutes (ABS-02), 外出未报告 minutes (OUT-02), 拒绝调岗 (ABS-06) per person-day."""
+    grid["offpost_min"] = 0
+    grid["unreported_out_min"] = 0
+    grid["refused_reassignment"] = False
+    if events is None or events.empty:
+        return
+    index = {key: i for i, key in enumerate(zip(grid["employee_id"], grid["date"]))}
+    for rec in events.itertuples(index=False):
+        day = rec.start.date()
+        i = index.get((rec.employee_id, day))
+        if i is None or not first <= day <= last:
+            continue
+        if rec.event_type == "拒绝调岗":
+            grid.at[i, "refused_reassignment"] = True
+            continue
+        start = int((rec.start - dt.datetime.combine(day, dt.time())).total_seconds())
+        end = start if rec.end is None else int((rec.end - dt.datetime.combine(day, dt.time())).total_seconds())
+        minutes = overlap(shift.intervals, start, end) // 60
+        column = "offpost_min" if rec.event_type == "脱岗" else "unreported_out_min"
+        grid.at[i, column] += minutes
 
 
 def _apply_leave(grid: pd.DataFrame, pieces: pd.DataFrame, shift: Shift) -> None:
@@ -187,6 +223,7 @@ def _apply_leave(grid: pd.DataFrame, pieces: pd.DataFrame, shift: Shift) -> None
                 continue
             leave_min += minutes
             unpaid_min += minutes if rec.leave_type in UNPAID_LEAVE else 0
+            grid.at[i, f"leave_min_{rec.leave_type}"] += minutes
             detail.append(f"{rec.leave_type} {minutes} 分钟（单号 {rec.request_id}）")
         remaining_sec = sum(e - s for s, e in remaining)
         grid.at[i, "leave_min"] = leave_min
@@ -208,69 +245,106 @@ def _apply_leave(grid: pd.DataFrame, pieces: pd.DataFrame, shift: Shift) -> None
 
 
 def _classify(grid: pd.DataFrame, rules: Rules, shift: Shift) -> pd.DataFrame:
-    threshold = rules.absence_threshold_minutes
-    grace = rules.grace_minutes
-    serious = rules.serious_late_minutes
-    statuses, reasons, absent, unworked, late_flags, early_flags, serious_flags = [], [], [], [], [], [], []
-    for rec in grid.itertuples(index=False):
-        status, reason, is_absent, lost = "", "", False, 0
-        is_late = is_early = is_serious = False
-        if rec.kind != WORKDAY:
-            status = KIND_LABEL[rec.kind] + ("（有打卡）" if rec.punches else "")
-        elif rec.scheduled_min == 0:
-            status = "请假"
-            reason = rec.leave_detail
-        elif rec.punches == 0:
-            is_absent, lost = True, rec.scheduled_min
-            status = "旷工"
-            reason = (f"当天无打卡，{rec.pending_leave}未获批准，按旷工处理（ABS-07）" if rec.pending_leave
-                      else "当天无打卡且无已批准的请假或外出，按旷工处理（ABS-01）")
-        else:
-            parts = []
-            if rec.late_min >= threshold:
-                is_absent, lost = True, lost + rec.late_min
-                parts.append(f"迟到 {rec.late_min} 分钟，达到 {threshold} 分钟且未补假，按旷工处理（ABS-04）")
-            elif rec.late_min > grace:
-                is_late = True
-                is_serious = bool(serious) and rec.late_min >= serious
-                parts.append(f"迟到 {rec.late_min} 分钟（ATT-04）" + ("，严重迟到" if is_serious else ""))
-            if rec.early_min >= threshold:
-                is_absent, lost = True, lost + rec.early_min
-                parts.append(f"早退 {rec.early_min} 分钟，达到 {threshold} 分钟，按旷工处理（ABS-04）")
-            elif rec.early_min > 0:
-                if rules.early_leave_mode == "always":
-                    is_absent, lost = True, lost + rec.early_min
-                    parts.append(f"早退 {rec.early_min} 分钟，按制度字面「早退当天按旷工处理」（ABS-05）")
-                else:
-                    is_early = True
-                    parts.append(f"早退 {rec.early_min} 分钟（ATT-05）")
-            if rec.missing_punch:
-                parts.append("缺卡：当天只有一次打卡（ATT-06）")
-            if rec.leave_detail:
-                parts.append(rec.leave_detail)
-            if is_absent:
-                status = "旷工"
-            else:
-                status = "+".join(label for flag, label in ((is_late, "迟到"), (is_early, "早退"),
-                                                           (rec.missing_punch, "缺卡")) if flag) or (
-                    "正常" if not rec.leave_detail else "部分请假")
-            reason = "；".join(parts)
-        statuses.append(status)
-        reasons.append(reason)
-        absent.append(is_absent)
-        unworked.append(lost)
-        late_flags.append(is_late)
-        early_flags.append(is_early)
-        serious_flags.append(is_serious)
-    grid["status"] = statuses
-    grid["reason"] = reasons
+    """Status, reason (with clause) and absence per person-day. Plain days are settled on whole
+    columns; only days with something to explain go through the rule-by-rule loop."""
+    n = len(grid)
+    work = grid["kind"].eq(WORKDAY).to_numpy()
+    plain = (work & (grid["punches"].to_numpy() >= 2) & (grid["late_min"].to_numpy() <= rules.grace_minutes)
+             & (grid["early_min"].to_numpy() == 0) & (grid["leave_min"].to_numpy() == 0)
+             & (grid["offpost_min"].to_numpy() == 0) & (grid["unreported_out_min"].to_numpy() == 0)
+             & ~grid["refused_reassignment"].to_numpy() & (grid["pending_leave"].to_numpy() == ""))
+    status = np.where(plain, "正常", "").astype(object)
+    for kind in (HOLIDAY, "restday"):
+        mask = grid["kind"].eq(kind).to_numpy()
+        status[mask] = KIND_LABEL[kind]
+        status[mask & (grid["punches"].to_numpy() > 0)] = KIND_LABEL[kind] + "（有打卡）"
+    reason = np.full(n, "", dtype=object)
+    absent = np.zeros(n, dtype=bool)
+    lost = np.zeros(n, dtype=np.int64)
+    late = np.zeros(n, dtype=bool)
+    early = np.zeros(n, dtype=bool)
+    serious = np.zeros(n, dtype=bool)
+    early_total = grid["early_min"].to_numpy().copy()
+    on_leave_before = _previous_workday_leave(grid)
+    for i in np.flatnonzero(work & ~plain):
+        rec = grid.iloc[i]
+        out = _judge(rec, rules, bool(on_leave_before[i]))
+        status[i], reason[i], absent[i], lost[i], late[i], early[i], serious[i], early_total[i] = out
+    grid["status"] = status
+    grid["reason"] = reason
     grid["absent"] = absent
-    grid["absent_unworked_min"] = unworked
-    grid["is_late"] = late_flags
-    grid["is_early"] = early_flags
-    grid["is_serious_late"] = serious_flags
+    grid["absent_unworked_min"] = lost
+    grid["is_late"] = late
+    grid["is_early"] = early
+    grid["is_serious_late"] = serious
+    grid["early_min"] = early_total
     grid["is_holiday"] = grid["kind"].eq(HOLIDAY)
     return grid
+
+
+def _previous_workday_leave(grid: pd.DataFrame) -> np.ndarray:
+    """True where the same employee's previous workday had approved leave (for ABS-03)."""
+    work = grid[grid["kind"] == WORKDAY]
+    prev = work.groupby("employee_id", sort=False)["leave_min"].shift(1).fillna(0) > 0
+    flags = np.zeros(len(grid), dtype=bool)
+    flags[prev.index.to_numpy()] = prev.to_numpy()
+    return flags
+
+
+def _judge(rec, rules: Rules, leave_before: bool):
+    """One workday by the rulebook: (status, reason, absent, unworked min, late, early, serious, early min)."""
+    threshold = rules.absence_threshold_minutes
+    early_min = int(rec.early_min) + int(rec.unreported_out_min)
+    if rec.scheduled_min == 0:
+        return "请假", rec.leave_detail, False, 0, False, False, False, 0
+    if rec.refused_reassignment:
+        return ("旷工", "不服从岗位调配拒绝上班，按旷工处理（ABS-06）", True, int(rec.scheduled_min),
+                False, False, False, 0)
+    if rec.punches == 0:
+        if rec.pending_leave:
+            why = f"当天无打卡，{rec.pending_leave}未获批准，按旷工处理（ABS-07）"
+        elif leave_before:
+            why = "假期已结束、未办续假且未到岗，按旷工处理（ABS-03）"
+        else:
+            why = "当天无打卡且无已批准的请假或外出，按旷工处理（ABS-01）"
+        return "旷工", why, True, int(rec.scheduled_min), False, False, False, 0
+    parts, is_absent, lost = [], False, 0
+    is_late = is_early = is_serious = False
+    if rec.late_min >= threshold:
+        is_absent, lost = True, lost + int(rec.late_min)
+        parts.append(f"迟到 {rec.late_min} 分钟，达到 {threshold} 分钟且未补假，按旷工处理（ABS-04）")
+    elif rec.late_min > rules.grace_minutes:
+        is_late = True
+        is_serious = bool(rules.serious_late_minutes) and rec.late_min >= rules.serious_late_minutes
+        parts.append(f"迟到 {rec.late_min} 分钟（ATT-04）" + ("，严重迟到" if is_serious else ""))
+    if rec.unreported_out_min:
+        parts.append(f"外出未向主管说明 {rec.unreported_out_min} 分钟，视为早退（OUT-02）")
+    if early_min >= threshold:
+        is_absent, lost = True, lost + early_min
+        parts.append(f"早退 {early_min} 分钟，达到 {threshold} 分钟，按旷工处理（ABS-04）")
+    elif early_min > 0:
+        if rules.early_leave_mode == "always":
+            is_absent, lost = True, lost + early_min
+            parts.append(f"早退 {early_min} 分钟，按制度字面「早退当天按旷工处理」（ABS-05）")
+        else:
+            is_early = True
+            parts.append(f"早退 {early_min} 分钟（ATT-05）")
+    if rec.offpost_min >= rules.offpost_threshold_minutes:
+        is_absent, lost = True, lost + int(rec.offpost_min)
+        parts.append(f"未经批准离岗 {rec.offpost_min} 分钟，达到 {rules.offpost_threshold_minutes} 分钟，按旷工处理（ABS-02）")
+    elif rec.offpost_min:
+        parts.append(f"未经批准离岗 {rec.offpost_min} 分钟，未达旷工标准（ABS-02）")
+    if rec.missing_punch:
+        parts.append("缺卡：当天只有一次打卡（ATT-06）")
+    if rec.leave_detail:
+        parts.append(rec.leave_detail)
+    if is_absent:
+        status = "旷工"
+    else:
+        status = "+".join(label for flag, label in ((is_late, "迟到"), (is_early, "早退"),
+                                                   (rec.missing_punch, "缺卡")) if flag) or (
+            "正常" if not rec.leave_detail else "部分请假")
+    return status, "；".join(parts), is_absent, lost, is_late, is_early, is_serious, early_min
 
 
 def summary(days: pd.DataFrame) -> pd.DataFrame:
@@ -286,5 +360,6 @@ def summary(days: pd.DataFrame) -> pd.DataFrame:
         late_min=("late_counted", "sum"), serious_late=("is_serious_late", "sum"), early_count=("is_early", "sum"),
         early_min=("early_counted", "sum"), missing_punch=("missing_punch", "sum"), absent_days=("absent", "sum"),
         absent_unworked_min=("absent_unworked_min", "sum"), leave_min=("leave_min", "sum"),
-        unpaid_leave_min=("unpaid_leave_min", "sum"))
+        unpaid_leave_min=("unpaid_leave_min", "sum"),
+        **{f"leave_min_{t}": (f"leave_min_{t}", "sum") for t in LEAVE_TYPES})
     return out.reset_index()

@@ -56,6 +56,12 @@ def parse_int(value: object) -> int:
     return int(number)
 
 
+def parse_number(value: object) -> Decimal:
+    if isinstance(value, (bool, dt.date, dt.time, dt.timedelta)):
+        raise ValueError("应为数字")
+    return to_decimal(normalize_text(value) if isinstance(value, str) else value)
+
+
 def parse_money(value: object) -> int:
     if isinstance(value, (bool, dt.date, dt.time, dt.timedelta)):
         raise ValueError("应为金额（数字，单位元）")
@@ -165,6 +171,7 @@ def make_enum(choices: tuple[str, ...]):
 PARSERS = {
     "text": parse_text, "int": parse_int, "money": parse_money, "date": parse_date,
     "datetime": parse_datetime, "bool": parse_bool, "rate": parse_rate, "month": parse_month,
+    "number": parse_number,
 }
 
 

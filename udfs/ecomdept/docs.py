@@ -7,7 +7,7 @@ from .rules import PARAMS
 from .schema import INPUT_SHEETS
 
 KIND_CN = {"text": "文本", "int": "整数", "money": "金额（元）", "date": "日期", "datetime": "日期时间",
-           "enum": "下拉选项", "bool": "是/否", "rate": "比例", "month": "月份 YYYY-MM"}
+           "enum": "下拉选项", "bool": "是/否", "rate": "比例", "month": "月份 YYYY-MM", "number": "数字"}
 
 
 def sheets_markdown() -> str:

@@ -19,6 +19,7 @@ FORMATS = {
     "datetime": {"num_format": "yyyy-mm-dd hh:mm:ss"},
     "rate": {"num_format": "0.0%"},
     "int": {"num_format": "0"},
+    "number": {"num_format": "0.##"},
     "text": {"num_format": "@"},
 }
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)

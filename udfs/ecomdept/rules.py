@@ -41,6 +41,8 @@ PARAMS: tuple[Param, ...] = (
           "迟到达到此分钟数记为严重迟到（钉钉口径）；0 = 不启用（制度未规定）", "分钟"),
     Param("absence_threshold_minutes", "迟到早退按旷工阈值", 60, MINUTES, "ABS-04",
           "迟到或早退达到此分钟数（含本数，「1小时以上」）且未补假 → 当天旷工", "分钟"),
+    Param("offpost_threshold_minutes", "脱岗按旷工阈值", 60, MINUTES, "ABS-02",
+          "未经批准离岗达到此分钟数（含本数）→ 当天旷工", "分钟"),
     Param("early_leave_mode", "早退处理口径", "threshold", CHOICE, "ABS-05",
           "threshold = 早退未满阈值只算早退（推荐，与 ABS-04 一致）；always = 字面：早退当天按旷工处理",
           choices=("threshold", "always")),

@@ -81,7 +81,7 @@ class _Builder:
             row = {
                 "employee_id": f"E{i + 1:04d}", "name": rng.choice(SURNAMES) + rng.choice(GIVEN) + (
                     rng.choice(GIVEN) if rng.random() < 0.6 else ""),
-                "team": TEAM_OF_POSITION[position], "position": position, "manager_id": None,
+                "team": TEAM_OF_POSITION[position], "position": position, "manager_id": None, "leader_id": None,
                 "hire_date": hire, "leave_date": None, "base_salary": base * 100,
                 "allowance": rng.choice((0, 0, 200, 300, 500)) * 100, "clock_id": str(1001 + i),
                 "si_base": si_base * 100 if si_base else None,
@@ -91,7 +91,7 @@ class _Builder:
                 "bank_account": "6222" + "".join(str(rng.randint(0, 9)) for _ in range(15)),
                 "first_job_this_year": hire.year == self.year and rng.random() < 0.5,
                 "prior_year_under_60k": hire.year < self.year - 1 and base <= 5000 and rng.random() < 0.5,
-                "resign_notice_date": None,
+                "resign_notice_date": None, "comp_opening_hours": None,
             }
             if i == 23:  # resigns mid-month with two weeks' notice (HR-03)
                 row["leave_date"] = first + dt.timedelta(days=20)
@@ -124,28 +124,28 @@ class _Builder:
             applied = _t(day - dt.timedelta(days=rng.choice((1, 2, 3))), _hms(10, 0))
             if kind == "full_personal":
                 self.leave.append([rid, emp, "事假", _t(day, _hms(8, 30)), _t(day, _hms(18, 0)), applied, "已批准",
-                                   row["manager_id"], None, None, "家中有事"])
+                                   row["manager_id"], None, None, None, "家中有事"])
                 plan[(emp, day)] = "off"
             elif kind == "half_sick":
                 self.leave.append([rid, emp, "病假", _t(day, _hms(8, 30)), _t(day, _hms(12, 0)), _t(day, _hms(8, 0)),
-                                   "已批准", row["manager_id"], False, _t(day, _hms(8, 0)), "上午看病"])
+                                   "已批准", row["manager_id"], False, _t(day, _hms(8, 0)), None, "上午看病"])
                 plan[(emp, day)] = "pm_only"
             elif kind == "hospital":
                 self.leave.append([rid, emp, "病假", _t(day, _hms(14, 0)), _t(day, _hms(16, 0)), applied, "已批准",
-                                   row["manager_id"], False, None, "到医院看病（LV-05）"])
+                                   row["manager_id"], False, None, None, "到医院看病（LV-05）"])
             elif kind == "annual":
                 nxt = mine[mine.index(day) + 1]
                 self.leave.append([rid, emp, "年假", _t(day, _hms(8, 30)), _t(nxt, _hms(18, 0)), applied, "已批准",
-                                   row["manager_id"], None, None, ""])
+                                   row["manager_id"], None, None, None, ""])
                 plan[(emp, day)] = plan[(emp, nxt)] = "off"
             elif kind == "pending":
                 self.leave.append([rid, emp, "事假", _t(day, _hms(8, 30)), _t(day, _hms(18, 0)), _t(day, _hms(9, 0)),
-                                   "待审批", row["manager_id"], None, None, "当天补交，未批"])
+                                   "待审批", row["manager_id"], None, None, None, "当天补交，未批"])
                 plan[(emp, day)] = "off"
             else:
                 nxt = mine[mine.index(day) + 1]
                 self.leave.append([rid, emp, "病假", _t(day, _hms(8, 30)), _t(nxt, _hms(18, 0)), applied, "已批准",
-                                   row["manager_id"], True, None, "发烧，附医院证明"])
+                                   row["manager_id"], True, None, None, "发烧，附医院证明"])
                 plan[(emp, day)] = plan[(emp, nxt)] = "off"
         # overtime: weekday evenings (150%) and duty on rest days (DUTY-01: two people every day)
         seq = 0

@@ -26,10 +26,11 @@ YES_NO = ("是", "否")
 PUNCH_SOURCES = ("考勤机", "补卡", "钉钉")
 OT_COMPENSATION = ("加班费", "补休")
 CALENDAR_KINDS = ("休息日", "工作日", "法定节假日")
+EVENT_TYPES = ("脱岗", "外出未报告", "拒绝调岗")
 
 # column kinds
-TEXT, INT, MONEY, DATE, DATETIME, ENUM, BOOL, RATE, MONTH = (
-    "text", "int", "money", "date", "datetime", "enum", "bool", "rate", "month")
+TEXT, INT, MONEY, DATE, DATETIME, ENUM, BOOL, RATE, MONTH, NUMBER = (
+    "text", "int", "money", "date", "datetime", "enum", "bool", "rate", "month", "number")
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ EMPLOYEES = Sheet(
         Column("team", "小组", ENUM, False, TEAMS, doc="管理/运营推广/客服/技术/仓储发货"),
         Column("position", "岗位", ENUM, True, POSITIONS),
         Column("manager_id", "直属上级", TEXT, doc="上级的工号（部门主管 L1）"),
+        Column("leader_id", "主管领导", TEXT, doc="主管领导的工号（L2：超过主管审批权限的请假由其批准）"),
         Column("hire_date", "入职日期", DATE, True),
         Column("leave_date", "离职日期", DATE, doc="最后工作日；空 = 在职"),
         Column("base_salary", "月基本工资", MONEY, True),
@@ -82,6 +84,7 @@ EMPLOYEES = Sheet(
         Column("first_job_this_year", "本年首次就业", BOOL, doc="是 = 国家税务总局公告2020年第13号"),
         Column("prior_year_under_60k", "上年收入不超过6万", BOOL, doc="是 = 国家税务总局公告2020年第19号"),
         Column("resign_notice_date", "辞职申请日期", DATE, doc="提出辞职的日期（HR-03）"),
+        Column("comp_opening_hours", "补休期初余额", NUMBER, doc="首次使用本工具时的补休余额（小时）；以后按上月结果结转"),
     ),
     key=("employee_id",), required=True, table="tbl_employees",
 )
@@ -111,6 +114,7 @@ LEAVE = Sheet(
         Column("approver_id", "审批人", TEXT, doc="审批人工号"),
         Column("certificate", "病假证明", BOOL),
         Column("notified_at", "口头报告时间", DATETIME, width=18, doc="急事先通讯报告、事后补办（LV-07）"),
+        Column("extends", "续假单号", TEXT, doc="本单是哪张假单的续假（LV-07）"),
         Column("note", "备注", TEXT, width=20),
     ),
     key=("request_id",), table="tbl_leave",
@@ -173,6 +177,19 @@ LEDGER = Sheet(
     key=("month", "employee_id"), table="tbl_ledger",
 )
 
+EVENTS = Sheet(
+    "events", "考勤事件", "主管登记的考勤事件：脱岗（ABS-02）、外出未报告（OUT-02）、拒绝调岗（ABS-06）。",
+    (
+        Column("employee_id", "工号", TEXT, True),
+        Column("event_type", "类型", ENUM, True, EVENT_TYPES),
+        Column("start", "开始时间", DATETIME, True, width=18),
+        Column("end", "结束时间", DATETIME, width=18, doc="拒绝调岗可不填：按全天"),
+        Column("recorded_by", "登记人", TEXT),
+        Column("note", "备注", TEXT, width=24),
+    ),
+    table="tbl_events",
+)
+
 HOLIDAYS = Sheet(
     "holidays", "节假日", "日历调整：覆盖 chinese-calendar 的判断；包外年份（如 2027）以此为准。",
     (
@@ -197,6 +214,6 @@ RULES = Sheet(
 )
 
 INPUT_SHEETS: tuple[Sheet, ...] = (
-    EMPLOYEES, PUNCHES, LEAVE, OVERTIME, ORDERS, BONUS, LEDGER, HOLIDAYS, RULES)
+    EMPLOYEES, PUNCHES, LEAVE, OVERTIME, EVENTS, ORDERS, BONUS, LEDGER, HOLIDAYS, RULES)
 SHEETS_BY_NAME = {sheet.name: sheet for sheet in INPUT_SHEETS}
 README_SHEET = "说明"

@@ -19,7 +19,7 @@ from . import rules as rules_mod
 from .calendar import SHEET_KIND, WorkCalendar
 from .cells import check_id_number, is_blank, normalize_header, parser_for
 from .issues import ERROR, WARNING, Issue, excel_column
-from .schema import BONUS, EMPLOYEES, INPUT_SHEETS, LEAVE, OVERTIME, PUNCHES, RULES, Sheet
+from .schema import BONUS, EMPLOYEES, EVENTS, INPUT_SHEETS, LEAVE, OVERTIME, PUNCHES, RULES, Sheet
 
 HEADER_SCAN_ROWS = 5
 
@@ -251,6 +251,13 @@ def load(source: SheetSource, path: Path | None = None) -> Workbook:
         frames[sheet.id] = _check_intervals(sheet, _check_known_employee(sheet, frames[sheet.id], known, issues),
                                             issues)
     frames["bonus"] = _check_known_employee(BONUS, frames["bonus"], known, issues)
+    events = _check_known_employee(EVENTS, frames["events"], known, issues)
+    if len(events):
+        bad = events["end"].notna() & (events["end"] <= events["start"])
+        for rec in events[bad].itertuples(index=False):
+            issues.append(Issue(EVENTS.name, rec.xl_row, "结束时间", "结束时间应晚于开始时间", ERROR, "end"))
+        events = events[~bad]
+    frames["events"] = events
     rules = _load_rules(frames["rules"], normalize_header(RULES.name) in by_normalized, issues)
     overrides = {rec.date: (SHEET_KIND[rec.kind], rec.name or "") for rec in frames["holidays"].itertuples(index=False)}
     calendar = WorkCalendar(overrides)
