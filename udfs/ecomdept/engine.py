@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import alerts as alerts_mod
 from . import attendance, overtime, penalties
 from . import payroll as payroll_mod
 from .calendar import month_dates
-from .history import prior_months
+from .history import comp_opening, prior_months
 from .issues import ERROR, Issue
 from .statutory import StatutoryDataError, city_table
 from .workbook_io import Workbook, employees_on_payroll
@@ -34,6 +35,7 @@ class MonthResult:
     pays: list
     ytd_sources: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    comp_ledger: dict[str, dict] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -54,24 +56,29 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     if staff.empty and not book.frames["employees"].empty:
         issues.append(Issue("员工", None, None, f"{year}-{month:02d} 没有在职员工", ERROR))
     days = attendance.compute(staff, book.frames["punches"], book.frames["leave"], book.calendar, rules, year,
-                              month, issues)
+                              month, issues, book.frames["events"])
     summ = attendance.summary(days)
     timings["attendance"] = time.perf_counter() - tick
     tick = time.perf_counter()
-    fines, alerts = penalties.assess(days, rules)
+    ytd, sources = prior_months(book.frames["ledger"], out_dir, year, month)
+    fines, alerts = penalties.assess(days, rules, {e: y.absent_days for e, y in ytd.items()})
     ot_records = overtime.month_records(book.frames["overtime"], year, month)
     base_by_emp = dict(zip(staff["employee_id"], staff["base_salary"]))
     ot_lines = overtime.lines_for(ot_records[ot_records["employee_id"].isin(base_by_emp)], base_by_emp,
                                   book.calendar, rules, issues)
+    ledger, comp_alerts = alerts_mod.comp_time(ot_lines, days, comp_opening(out_dir, year, month, staff))
+    alerts += (alerts_mod.leave_alerts(book.frames["leave"], staff, book.calendar, rules, year, month)
+               + comp_alerts + alerts_mod.overtime_alerts(ot_lines, rules)
+               + alerts_mod.resignation_alerts(staff, year, month)
+               + alerts_mod.duty_alerts(days, book.calendar, rules, year, month))
     timings["penalties"] = time.perf_counter() - tick
     tick = time.perf_counter()
     try:
         city = city_table(rules.city, dt.date(year, month, 1))
     except (StatutoryDataError, FileNotFoundError) as exc:
         issues.append(Issue("规则", None, "值", f"社保城市「{rules.city}」：{exc}", ERROR, "city"))
-        return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, [], [], timings)
+        return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, [], [], timings, ledger)
     issues.extend(i for i in book.calendar.issues if i not in issues)
-    ytd, sources = prior_months(book.frames["ledger"], out_dir, year, month)
     label = f"{year:04d}-{month:02d}"
     bonus_rows = book.frames["bonus"]
     bonus = dict(zip(bonus_rows.loc[bonus_rows["month"] == label, "employee_id"],
@@ -89,7 +96,7 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
             ytd.get(emp.employee_id, payroll_mod.YearToDate()), book.calendar, rules, city, year, month,
             shift_minutes))
     timings["payroll"] = time.perf_counter() - tick
-    return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, pays, sources, timings)
+    return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, pays, sources, timings, ledger)
 
 
 def _group(items) -> dict[str, list]:

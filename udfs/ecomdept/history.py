@@ -24,9 +24,11 @@ class YearToDate:
     special: int = 0
     additional: int = 0
     iit: int = 0
+    absent_days: int = 0
     months: set[int] = field(default_factory=set)
 
-    def add(self, month: int, income: int, special: int, additional: int, iit: int) -> None:
+    def add(self, month: int, income: int, special: int, additional: int, iit: int, absent_days: int = 0) -> None:
+        self.absent_days += absent_days
         self.income += income
         self.special += special
         self.additional += additional
@@ -34,7 +36,7 @@ class YearToDate:
         self.months.add(month)
 
 
-def _from_run(path: Path) -> dict[str, tuple[int, int, int, int]]:
+def _from_run(path: Path) -> dict[str, tuple[int, int, int, int, int]]:
     rows = {}
     with open(path, encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle):
@@ -43,6 +45,7 @@ def _from_run(path: Path) -> dict[str, tuple[int, int, int, int]]:
                 yuan_to_fen(row["social_insurance"]) + yuan_to_fen(row["housing_fund"]),
                 yuan_to_fen(row["additional_deductions"]),
                 yuan_to_fen(row["iit"]),
+                int(row.get("absent_days") or 0),
             )
     return rows
 
@@ -66,3 +69,18 @@ def prior_months(ledger: pd.DataFrame, out_dir: Path | None, year: int, month: i
                 totals.setdefault(rec.employee_id, YearToDate()).add(m, rec.income, rec.special, rec.additional, rec.iit)
             sources.append(f"{key}: 工资台账 {len(rows)} 行")
     return totals, sources
+
+
+def comp_opening(out_dir: Path | None, year: int, month: int, employees: pd.DataFrame) -> dict[str, int]:
+    """Comp-time (补休) balance in minutes at the start of the month: last month's closing balance
+    from its run, else the roster's 补休期初余额 (hours)."""
+    opening = {rec.employee_id: int(rec.comp_opening_hours * 60) for rec in employees.itertuples(index=False)
+               if rec.comp_opening_hours}
+    prev_year, prev_month = (year, month - 1) if month > 1 else (year - 1, 12)
+    run = out_dir / f"{prev_year:04d}-{prev_month:02d}" / "payroll.csv" if out_dir else None
+    if run is not None and run.exists():
+        with open(run, encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row.get("comp_balance_min") not in (None, ""):
+                    opening[row["employee_id"]] = int(row["comp_balance_min"])
+    return opening

@@ -18,7 +18,8 @@ CONTRACT_COLUMNS = (
     "ytd_income", "ytd_basic_deduction", "ytd_special_deduction", "ytd_additional_deduction",
     "ytd_taxable_income", "ytd_iit_before_this_month",
 )
-EXTRA_COLUMNS = ("team", "position", "workdays", "employed_workdays", "penalties_carried", "pay_date",
+EXTRA_COLUMNS = ("team", "position", "workdays", "employed_workdays", "absent_days", "comp_balance_min",
+                 "penalties_carried", "pay_date",
                  "employer_pension", "employer_medical", "employer_unemployment", "employer_injury",
                  "employer_housing_fund")
 MONEY_COLUMNS = set(CONTRACT_COLUMNS[2:]) | {"penalties_carried"} | {c for c in EXTRA_COLUMNS if c.startswith("employer_")}
@@ -26,12 +27,15 @@ MONEY_COLUMNS = set(CONTRACT_COLUMNS[2:]) | {"penalties_carried"} | {c for c in 
 
 def payroll_rows(result) -> list[dict[str, object]]:
     staff = {rec.employee_id: rec for rec in result.employees.itertuples(index=False)}
+    absent = dict(zip(result.summary["employee_id"], result.summary["absent_days"]))
     rows = []
     for pay in result.pays:
         emp = staff[pay.employee_id]
         row = {col: getattr(pay, col) for col in CONTRACT_COLUMNS}
         row.update(team=emp.team or "", position=emp.position, workdays=pay.workdays,
-                   employed_workdays=pay.employed_workdays, penalties_carried=pay.penalties_carried,
+                   employed_workdays=pay.employed_workdays, absent_days=int(absent.get(pay.employee_id, 0)),
+                   comp_balance_min=result.comp_ledger.get(pay.employee_id, {}).get("closing", 0),
+                   penalties_carried=pay.penalties_carried,
                    pay_date=pay.pay_date.isoformat() if pay.pay_date else "")
         for key, value in pay.employer_cost.items():
             row[f"employer_{key}"] = value

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .alerts import Alert
 from .calendar import WORKDAY
 from .money import fmt_yuan
 from .rules import Rules
@@ -23,14 +24,6 @@ class Fine:
     clause: str
     amount: int  # fen
     explanation: str
-
-
-@dataclass(frozen=True)
-class Alert:
-    employee_id: str
-    kind: str
-    clause: str
-    message: str
 
 
 def absence_fines(emp: str, days: pd.DataFrame, rules: Rules) -> list[Fine]:
@@ -74,8 +67,9 @@ def late_early_fines(emp: str, days: pd.DataFrame, rules: Rules) -> list[Fine]:
 RULES = (absence_fines, late_early_fines)
 
 
-def alerts_for(emp: str, days: pd.DataFrame, rules: Rules) -> list[Alert]:
-    """ABS-09: 连续旷工两日 / 一年累计三日 → 开除预警 (never automatic)."""
+def alerts_for(emp: str, days: pd.DataFrame, rules: Rules, earlier_absences: int = 0) -> list[Alert]:
+    """ABS-09: 连续旷工两日 / 一年累计三日 → 开除预警 (never automatic). ``earlier_absences`` are
+    this calendar year's absent days before the month (from earlier runs)."""
     alerts = []
     work = days[days["kind"] == WORKDAY].sort_values("date")
     run = best = 0
@@ -86,14 +80,17 @@ def alerts_for(emp: str, days: pd.DataFrame, rules: Rules) -> list[Alert]:
         alerts.append(Alert(emp, "连续旷工", "ABS-09",
                             f"连续旷工 {best} 个工作日，达到 {rules.dismissal_consecutive_days} 日的开除条件，请人工复核"
                             "（劳动合同法第39条，不自动执行）"))
-    total = int(work["absent"].sum())
-    if total >= rules.dismissal_year_days:
+    month_total = int(work["absent"].sum())
+    total = month_total + earlier_absences
+    if month_total and total >= rules.dismissal_year_days:
         alerts.append(Alert(emp, "累计旷工", "ABS-09",
-                            f"本月旷工 {total} 日，达到一年累计 {rules.dismissal_year_days} 日的开除条件，请人工复核"))
+                            f"本年累计旷工 {total} 日（本月 {month_total} 日），达到一年累计 {rules.dismissal_year_days} "
+                            "日的开除条件，请人工复核（不自动执行）"))
     return alerts
 
 
-def assess(days: pd.DataFrame, rules: Rules) -> tuple[list[Fine], list[Alert]]:
+def assess(days: pd.DataFrame, rules: Rules, earlier_absences: dict[str, int] | None = None
+           ) -> tuple[list[Fine], list[Alert]]:
     fines: list[Fine] = []
     alerts: list[Alert] = []
     for emp, group in days.groupby("employee_id", sort=False):
@@ -102,5 +99,5 @@ def assess(days: pd.DataFrame, rules: Rules) -> tuple[list[Fine], list[Alert]]:
             continue
         for rule in RULES:
             fines.extend(rule(emp, group, rules))
-        alerts.extend(alerts_for(emp, group, rules))
+        alerts.extend(alerts_for(emp, group, rules, (earlier_absences or {}).get(emp, 0)))
     return fines, alerts

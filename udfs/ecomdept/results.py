@@ -13,6 +13,7 @@ from .calendar import KIND_LABEL
 from .issues import Issue
 from .money import fen_to_float
 from .privacy import safe_text
+from .schema import LEAVE_TYPES
 
 PAY_GROUPS = (
     ("员工", (("employee_id", "工号", "text"), ("name", "姓名", "text"), ("team", "小组", "text"),
@@ -111,13 +112,21 @@ def write_results(result, path: Path, rows: list[dict], issues: list[Issue], inf
     names = {rec.employee_id: rec.name for rec in result.employees.itertuples(index=False)}
     write_payroll_sheet(w, result, rows)
     s = result.summary
-    w.table("考勤汇总", [("工号", "text", 10), ("姓名", "text", 10), ("应出勤天数", "int", 10), ("实出勤天数", "int", 10),
-                     ("迟到次数", "int", 8), ("迟到分钟", "int", 8), ("严重迟到", "int", 8), ("早退次数", "int", 8),
-                     ("早退分钟", "int", 8), ("缺卡次数", "int", 8), ("旷工天数", "int", 8), ("旷工未出勤分钟", "int", 12),
-                     ("请假分钟", "int", 8), ("无薪假分钟", "int", 10)],
+    ot_min: dict[str, int] = {}
+    for line in result.overtime:
+        ot_min[line.employee_id] = ot_min.get(line.employee_id, 0) + line.minutes
+    head = [("工号", "text", 10), ("姓名", "text", 10), ("应出勤天数", "int", 10), ("实出勤天数", "int", 10),
+            ("迟到次数", "int", 8), ("迟到分钟", "int", 8), ("严重迟到", "int", 8), ("早退次数", "int", 8),
+            ("早退分钟", "int", 8), ("缺卡次数", "int", 8), ("旷工天数", "int", 8), ("旷工未出勤分钟", "int", 12)]
+    head += [(f"{t}（小时）", "text", 9) for t in LEAVE_TYPES]
+    head += [("加班小时", "text", 8), ("补休余额（小时）", "text", 12)]
+    w.table("考勤汇总", head,
             ([r.employee_id, names.get(r.employee_id, ""), int(r.workdays), int(r.attended), int(r.late_count),
               int(r.late_min), int(r.serious_late), int(r.early_count), int(r.early_min), int(r.missing_punch),
-              int(r.absent_days), int(r.absent_unworked_min), int(r.leave_min), int(r.unpaid_leave_min)]
+              int(r.absent_days), int(r.absent_unworked_min)]
+             + [_hours(getattr(r, f"leave_min_{t}")) for t in LEAVE_TYPES]
+             + [_hours(ot_min.get(r.employee_id, 0)),
+                _hours(result.comp_ledger.get(r.employee_id, {}).get("closing", 0))]
              for r in s.itertuples(index=False)))
     d = result.days
     w.table("考勤明细", [("工号", "text", 10), ("姓名", "text", 10), ("日期", "date", 11), ("日历", "text", 9),
@@ -155,6 +164,11 @@ def write_issues_only(path: Path, issues: list[Issue]) -> None:
     w = _Writer(path)
     write_issues_sheet(w, issues)
     w.book.close()
+
+
+def _hours(minutes) -> str:
+    minutes = int(minutes)
+    return "" if not minutes else f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
 
 
 def _hms(seconds) -> str:
