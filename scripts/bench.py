@@ -1,0 +1,137 @@
+"""Benchmark (run by hand, not in CI): python scripts/bench.py [--sizes 1000 10000] [--baseline]
+
+For each size: generate a sample workbook with `ecomdept sample` (about 4 punches per workday,
+100 orders per employee), time a bare pandas.read_excel(sheet_name=None, engine="calamine") of it,
+run `ecomdept payroll --no-pdf` in a fresh process and report its per-stage wall times, employees/s,
+peak RSS and the ratio to the bare read; then time HTML and PDF payslips on a slice. With
+--baseline also time the formula workbook of ../shared/tools/formula_baseline recalculated in
+LibreOffice against `ecomdept payroll --no-pdf` on a sample of the same size (30 and 3,000 staff).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+BASELINE = ROOT.parent / "shared" / "tools"
+
+
+def child(code: str) -> dict:
+    """Run Python code in a fresh process; it prints one JSON line; add its peak RSS (MB)."""
+    wrapper = code + "\nimport resource, json, sys\nprint(json.dumps({**RESULT, 'rss_mb': " \
+                     "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))"
+    out = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bare_read(path: Path) -> dict:
+    return child(f"""
+import time, pandas as pd
+t = time.perf_counter()
+frames = pd.read_excel({str(path)!r}, sheet_name=None, engine="calamine")
+RESULT = {{"seconds": time.perf_counter() - t, "rows": sum(len(f) for f in frames.values())}}
+""")
+
+
+def payroll_run(path: Path, out: Path, month: str) -> dict:
+    return child(f"""
+import time
+from ecomdept.pipeline import run_payroll
+t = time.perf_counter()
+o = run_payroll({str(path)!r}, {month!r}, {str(out)!r}, pdf=False, show_progress=False)
+assert o.code == 0, o.message
+RESULT = {{"seconds": time.perf_counter() - t, "employees": len(o.result.pays),
+          "timings": {{k: round(v, 3) for k, v in o.timings.items()}}}}
+""")
+
+
+def cli_seconds(args: list[str]) -> float:
+    t = time.perf_counter()
+    subprocess.run([str(BIN / "ecomdept"), *args], check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def payslip_rates(path: Path, month: str, n_html: int, n_pdf: int) -> dict:
+    return child(f"""
+import time, tempfile, pathlib
+from ecomdept import engine, payslips
+from ecomdept.workbook_io import load_path
+y, m = (int(x) for x in {month!r}.split("-"))
+result = engine.run_month(load_path({str(path)!r}), y, m)
+slips = payslips.contexts(result)
+folder = pathlib.Path(tempfile.mkdtemp())
+t = time.perf_counter(); payslips.write_html(slips[:{n_html}], folder); html = time.perf_counter() - t
+t = time.perf_counter(); payslips.write_pdf(slips[:{n_pdf}], folder); pdf = time.perf_counter() - t
+RESULT = {{"html_per_s": min({n_html}, len(slips)) / html, "pdf_per_s": min({n_pdf}, len(slips)) / pdf}}
+""")
+
+
+def ensure_sample(size: int, month: str, folder: Path) -> Path:
+    path = folder / f"sample_{size}.xlsx"
+    if not path.exists():
+        t = time.perf_counter()
+        subprocess.run([str(BIN / "ecomdept"), "sample", "--employees", str(size), "--month", month, "--seed", "1",
+                        "-o", str(path)], check=True, capture_output=True)
+        print(f"  生成 {size} 人示例：{time.perf_counter() - t:.1f} s，{path.stat().st_size / 1e6:.1f} MB")
+    return path
+
+
+def baseline(size: int, folder: Path, month: str) -> dict:
+    formula = folder / f"formula_{size}.xlsx"
+    if not formula.exists():
+        subprocess.run([sys.executable, str(BASELINE / "formula_baseline" / "make_workbook.py"), "--employees",
+                        str(size), "--month", month, "--seed", "1", "-o", str(formula)], check=True, capture_output=True)
+    outdir = Path(tempfile.mkdtemp())
+    t = time.perf_counter()
+    subprocess.run([str(BASELINE / "lo-recalc"), str(formula), str(outdir)], check=True, capture_output=True)
+    lo = time.perf_counter() - t
+    sample = ensure_sample(size, month, folder)
+    ours = cli_seconds(["payroll", "--month", month, "--workbook", str(sample), "--out", str(outdir / "ours"),
+                        "--no-pdf"])
+    return {"libreoffice_s": lo, "ecomdept_s": ours, "speedup": lo / ours}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--month", default="2026-11")  # 21 workdays: about 4 punches × 21 per person
+    parser.add_argument("--dir", default=str(Path(tempfile.gettempdir()) / "ecomdept-bench"))
+    parser.add_argument("--baseline", action="store_true", help="LibreOffice 公式工作簿对照（30 与 3,000 人）")
+    parser.add_argument("--pdf-sample", type=int, default=200)
+    args = parser.parse_args()
+    folder = Path(args.dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"机器：{platform.machine()}，{os.cpu_count()} 核，Python {platform.python_version()}")
+    for size in args.sizes:
+        print(f"\n== {size:,} 人 ==")
+        path = ensure_sample(size, args.month, folder)
+        bare = bare_read(path)
+        out = folder / f"out_{size}"
+        shutil.rmtree(out, ignore_errors=True)
+        run = payroll_run(path, out, args.month)
+        print(f"  pandas.read_excel(calamine) 全表：{bare['seconds']:.2f} s，{bare['rss_mb']:.0f} MB，{bare['rows']:,} 行")
+        print(f"  ecomdept payroll --no-pdf：{run['seconds']:.2f} s，{run['employees'] / run['seconds']:,.0f} 人/s，"
+              f"峰值内存 {run['rss_mb']:.0f} MB，为裸读的 {run['seconds'] / bare['seconds']:.2f} 倍")
+        print("  各步：" + "，".join(f"{k} {v:.2f} s" for k, v in run["timings"].items()))
+        rates = payslip_rates(path, args.month, min(size, 5000), min(size, args.pdf_sample))
+        print(f"  HTML 工资条 {rates['html_per_s']:,.0f} 份/s；PDF 工资条 {rates['pdf_per_s']:,.1f} 份/s")
+    if args.baseline:
+        print("\n== 对照：LibreOffice 重算公式工作簿 vs ecomdept payroll --no-pdf（含启动）==")
+        for size in (30, 3000):
+            b = baseline(size, folder, args.month)
+            print(f"  {size:,} 人：LibreOffice {b['libreoffice_s']:.1f} s，ecomdept {b['ecomdept_s']:.1f} s，"
+                  f"快 {b['speedup']:.1f} 倍")
+
+
+if __name__ == "__main__":
+    main()
