@@ -20,7 +20,7 @@ from pathlib import Path
 from . import engine, outputs, payslips, report, results
 from .calendar import parse_month
 from .issues import Issue, has_blocking
-from .workbook_io import WorkbookReadError, load_path, sha256_file
+from .workbook_io import PAYROLL_SHEETS, WorkbookReadError, load_path, sha256_file
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -105,7 +105,7 @@ def run_payroll(workbook: str | Path, month: str, out_dir: str | Path = "out", p
     progress = progress_bar(show)
     tick = time.perf_counter()
     try:
-        book = load_path(workbook)
+        book = load_path(workbook, PAYROLL_SHEETS)
     except WorkbookReadError as exc:
         return RunOutcome(EXIT_DATA, issues=[Issue("（文件）", None, None, str(exc))], message=str(exc))
     timings["read"] = time.perf_counter() - tick
@@ -136,6 +136,7 @@ def run_payroll(workbook: str | Path, month: str, out_dir: str | Path = "out", p
         info = outputs.run_info(result, workbook, book.sha256, files)
         tick = time.perf_counter()
         results.write_results(result, tmp / f"工资表_{label}.xlsx", rows, book.issues, info)
+        results.write_attendance_csv(result, tmp / "考勤明细.csv")
         report.write_report(result, info, tmp / "report.html", templates)
         timings["results"] = time.perf_counter() - tick
         after = sha256_file(workbook)

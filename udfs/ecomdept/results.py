@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import xlsxwriter
 
 from .calendar import KIND_LABEL
@@ -26,6 +27,21 @@ PAY_GROUPS = (
               ("iit", "个人所得税", "money"))),
     ("实发", (("net_pay", "实发工资", "money"), ("pay_date", "发薪日", "text"))),
 )
+
+
+FULL_DETAIL_LIMIT = 60_000  # person-days written in full to the 考勤明细 sheet
+
+
+def write_attendance_csv(result, path: Path) -> None:
+    """Every person-day, for any size (the sheet shortens itself past FULL_DETAIL_LIMIT)."""
+    d = result.days
+    names = dict(zip(result.employees["employee_id"], result.employees["name"]))
+    out = pd.DataFrame({
+        "工号": d["employee_id"], "姓名": d["employee_id"].map(names), "日期": d["date"].astype(str),
+        "日历": d["kind"].map(KIND_LABEL), "首次打卡": d["first_in"].map(_hms), "末次打卡": d["last_out"].map(_hms),
+        "打卡次数": d["punches"], "应出勤分钟": d["scheduled_min"], "迟到分钟": d["late_min"],
+        "早退分钟": d["early_min"], "状态": d["status"], "原因与条款": d["reason"]})
+    out.to_csv(path, index=False, encoding="utf-8-sig")
 
 
 class _Writer:
@@ -58,6 +74,19 @@ class _Writer:
         else:
             ws.write_string(row, col, str(safe_text(value)))
 
+    def cell_writer(self, ws, kind: str):
+        """One writer per column kind, chosen once (the per-cell dispatch dominates large sheets)."""
+        if kind == "money":
+            fmt = self.fmt["money"]
+            return lambda r, c, v: ws.write_number(r, c, v / 100, fmt)
+        if kind == "int":
+            return lambda r, c, v: ws.write_number(r, c, v)
+        if kind == "date":
+            fmt = self.fmt["date"]
+            return lambda r, c, v: ws.write_datetime(r, c, v, fmt) if isinstance(v, (dt.date, dt.datetime)) \
+                else ws.write_string(r, c, str(v))
+        return lambda r, c, v: ws.write_string(r, c, str(safe_text(v)))
+
     def table(self, name: str, columns: list[tuple[str, str, int]], rows, title: str | None = None):
         """columns: (header, kind, width); rows: iterables of values."""
         ws = self.book.add_worksheet(name)
@@ -68,10 +97,12 @@ class _Writer:
         for col, (header, _kind, width) in enumerate(columns):
             ws.write(top, col, header, self.fmt["header"])
             ws.set_column(col, col, width)
+        writers = [self.cell_writer(ws, kind) for _, kind, _ in columns]
         r = top
         for r, row in enumerate(rows, start=top + 1):
             for col, value in enumerate(row):
-                self.value(ws, r, col, value, columns[col][1])
+                if value is not None and value != "":
+                    writers[col](r, col, value)
         ws.freeze_panes(top + 1, 0)
         ws.autofilter(top, 0, max(r, top), len(columns) - 1)
         return ws
@@ -129,12 +160,17 @@ def write_results(result, path: Path, rows: list[dict], issues: list[Issue], inf
                 _hours(result.comp_ledger.get(r.employee_id, {}).get("closing", 0))]
              for r in s.itertuples(index=False)))
     d = result.days
+    title = None
+    if len(d) > FULL_DETAIL_LIMIT:
+        plain = (d["status"] == "正常") | ((d["kind"] != "workday") & (d["punches"] == 0))
+        d = d[~plain]
+        title = f"考勤明细（{len(result.days):,} 个人天中只列出需要说明的 {len(d):,} 个；完整明细见 考勤明细.csv）"
     w.table("考勤明细", [("工号", "text", 10), ("姓名", "text", 10), ("日期", "date", 11), ("日历", "text", 9),
                      ("首次打卡", "text", 9), ("末次打卡", "text", 9), ("打卡次数", "int", 8), ("应出勤分钟", "int", 10),
                      ("迟到分钟", "int", 8), ("早退分钟", "int", 8), ("状态", "text", 10), ("原因与条款", "text", 70)],
             ([r.employee_id, names.get(r.employee_id, ""), r.date, KIND_LABEL[r.kind], _hms(r.first_in),
               _hms(r.last_out), int(r.punches), int(r.scheduled_min), int(r.late_min), int(r.early_min), r.status,
-              r.reason] for r in d.itertuples(index=False)))
+              r.reason] for r in d.itertuples(index=False)), title)
     w.table("扣款明细", [("工号", "text", 10), ("姓名", "text", 10), ("日期", "text", 11), ("规则", "text", 16),
                      ("条款", "text", 8), ("金额", "money", 10), ("说明", "text", 80)],
             ([f.employee_id, names.get(f.employee_id, ""), f.date, f.rule, f.clause, f.amount, f.explanation]

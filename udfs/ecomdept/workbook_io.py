@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import rules as rules_mod
 from .calendar import SHEET_KIND, WorkCalendar
-from .cells import check_id_number, is_blank, normalize_header, parser_for
+from .cells import check_id_number, normalize_header, parser_for
 from .issues import ERROR, WARNING, Issue, excel_column
 from .schema import BONUS, EMPLOYEES, EVENTS, INPUT_SHEETS, LEAVE, OVERTIME, PUNCHES, RULES, Sheet
 
@@ -94,6 +94,47 @@ def _find_header(rows: list[list[object]], sheet: Sheet) -> tuple[int, dict[str,
     return best
 
 
+def _blank(value: object) -> bool:
+    return value == "" or value is None or (isinstance(value, str) and not value.strip())
+
+
+def _parse_column(col, values: list, parser) -> tuple[list, list[tuple[int, object, str]]]:
+    """Parse one column; the common Excel types take a fast path, anything else the full parser.
+    Returns the values (None for blank or bad cells) and (index, raw value, message) per bad cell."""
+    out: list = [None] * len(values)
+    errors: list[tuple[int, object, str]] = []
+    fast_type = {"datetime": dt.datetime, "date": dt.datetime, "text": str, "money": float}.get(col.kind)
+    for i, value in enumerate(values):
+        kind = type(value)
+        if kind is fast_type:
+            if col.kind == "datetime" and value.microsecond == 0:
+                out[i] = value
+                continue
+            if col.kind == "date":
+                out[i] = value.date()
+                continue
+            if col.kind == "text" and value.isascii():
+                text = value.strip()
+                if text:
+                    out[i] = text
+                    continue
+            if col.kind == "money":
+                cents = value * 100
+                whole = round(cents)
+                if abs(cents - whole) < 1e-6 and abs(whole) < 10**12:
+                    out[i] = int(whole)
+                    continue
+        if value == "" or value is None:
+            continue
+        try:
+            out[i] = parser(value)
+        except ValueError as exc:
+            if _blank(value):
+                continue
+            errors.append((i, value, str(exc)))
+    return out, errors
+
+
 def read_sheet(sheet: Sheet, rows: list[list[object]] | None, issues: list[Issue]) -> pd.DataFrame:
     """Parse one sheet into a typed frame; unusable rows are reported and left out."""
     columns = [col.id for col in sheet.columns] + ["xl_row"]
@@ -101,42 +142,45 @@ def read_sheet(sheet: Sheet, rows: list[list[object]] | None, issues: list[Issue
         if sheet.required:
             issues.append(Issue(sheet.name, None, None, f"缺少工作表「{sheet.name}」"))
         return pd.DataFrame(columns=columns)
+    first_issue = len(issues)
     header_index, positions = _find_header(rows, sheet)
     missing = [col for col in sheet.columns if col.required and col.id not in positions]
     for col in missing:
         issues.append(Issue(sheet.name, header_index + 1, col.header,
                             f"缺少必填列「{col.header}」（{col.id}）：请检查表头", ERROR, col.id))
-    parsers = {col.id: parser_for(col) for col in sheet.columns}
-    present = [col for col in sheet.columns if col.id in positions]
-    records: list[dict] = []
-    for index in range(header_index + 1, len(rows)):
-        row = rows[index]
-        excel_row = index + 1
-        if all(is_blank(cell) for cell in row):
+    body = rows[header_index + 1:]
+    width = max((len(r) for r in body), default=0)
+    keep = [i for i, row in enumerate(body) if row.count("") + row.count(None) < len(row)
+            and not all(_blank(c) for c in row)]
+    body = [body[i] + [""] * (width - len(body[i])) for i in keep]
+    excel_rows = [header_index + 2 + i for i in keep]
+    usable = [True] * len(body)
+    data: dict[str, list] = {}
+    for col in sheet.columns:
+        pos = positions.get(col.id)
+        if pos is None:
+            data[col.id] = [None] * len(body)
             continue
-        record: dict[str, object] = {"xl_row": excel_row}
-        usable = True
-        for col in present:
-            pos = positions[col.id]
-            value = row[pos] if pos < len(row) else None
-            if is_blank(value):
-                record[col.id] = None
-                if col.required:
-                    issues.append(Issue(sheet.name, excel_row, f"{excel_column(pos)}·{col.header}",
-                                        f"必填项为空", ERROR, col.id))
-                    usable = False
-                continue
-            try:
-                record[col.id] = parsers[col.id](value)
-            except ValueError as exc:
-                record[col.id] = None
-                issues.append(Issue(sheet.name, excel_row, f"{excel_column(pos)}·{col.header}",
-                                    f"值「{value}」无效：{exc}", ERROR, col.id))
-                usable = usable and not col.required
-        if usable:
-            records.append(record)
+        values = [row[pos] for row in body]
+        parsed, errors = _parse_column(col, values, parser_for(col))
+        where = f"{excel_column(pos)}·{col.header}"
+        for index, raw, message in errors:
+            issues.append(Issue(sheet.name, excel_rows[index], where, f"值「{raw}」无效：{message}", ERROR, col.id))
+            if col.required:
+                usable[index] = False
+        if col.required:
+            bad = {index for index, _, _ in errors}
+            for index, value in enumerate(parsed):
+                if value is None and index not in bad:
+                    issues.append(Issue(sheet.name, excel_rows[index], where, "必填项为空", ERROR, col.id))
+                    usable[index] = False
+        data[col.id] = parsed
+    data["xl_row"] = excel_rows
+    issues[first_issue:] = sorted(issues[first_issue:], key=lambda i: (i.row or 0))
+    if not all(usable):
+        data = {key: [v for v, ok in zip(values, usable) if ok] for key, values in data.items()}
     # object columns keep None for blank cells (no NaN creeping into money or dates)
-    frame = pd.DataFrame({col: pd.Series([r.get(col) for r in records], dtype=object) for col in columns})
+    frame = pd.DataFrame({col: pd.Series(data[col], dtype=object) for col in columns})
     if sheet.key and len(frame) and all(k in positions for k in sheet.key):
         _report_duplicates(sheet, frame, positions, issues)
     if missing:  # every row was still checked above, but the sheet cannot be used
@@ -232,12 +276,20 @@ def _load_rules(frame: pd.DataFrame, present: bool, issues: list[Issue]) -> rule
     return rules
 
 
-def load(source: SheetSource, path: Path | None = None) -> Workbook:
+ALL_SHEETS = frozenset(sheet.id for sheet in INPUT_SHEETS)
+PAYROLL_SHEETS = ALL_SHEETS - {"orders"}
+
+
+def load(source: SheetSource, path: Path | None = None, sheets: frozenset[str] = ALL_SHEETS) -> Workbook:
+    """Read the given sheets (ids; all by default) — a payroll run skips the large 订单 sheet."""
     issues: list[Issue] = []
     names = source.sheet_names()
     by_normalized = {normalize_header(n): n for n in names}
     frames: dict[str, pd.DataFrame] = {}
     for sheet in INPUT_SHEETS:
+        if sheet.id not in sheets:
+            frames[sheet.id] = read_sheet(sheet, [], [])
+            continue
         actual = by_normalized.get(normalize_header(sheet.name))
         rows = source.rows(actual) if actual else None
         frames[sheet.id] = read_sheet(sheet, rows, issues)
@@ -265,11 +317,11 @@ def load(source: SheetSource, path: Path | None = None) -> Workbook:
     return Workbook(frames, rules, calendar, issues, path, None, counts)
 
 
-def load_path(path: str | Path) -> Workbook:
+def load_path(path: str | Path, sheets: frozenset[str] = ALL_SHEETS) -> Workbook:
     """Read a workbook file; its sha256 is taken from the same bytes before parsing."""
     path = Path(path)
     digest = sha256_file(path) if path.exists() else None
-    book = load(CalamineSource(path), path)
+    book = load(CalamineSource(path), path, sheets)
     book.sha256 = digest
     return book
 
