@@ -15,7 +15,7 @@ from . import alerts as alerts_mod
 from . import attendance, overtime, penalties
 from . import payroll as payroll_mod
 from .calendar import month_dates
-from .history import comp_opening, prior_months
+from .history import carried_penalties, comp_opening, prior_months
 from .issues import ERROR, Issue
 from .statutory import StatutoryDataError, city_table
 from .workbook_io import Workbook, employees_on_payroll
@@ -62,6 +62,7 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     tick = time.perf_counter()
     ytd, sources = prior_months(book.frames["ledger"], out_dir, year, month)
     fines, alerts = penalties.assess(days, rules, {e: y.absent_days for e, y in ytd.items()})
+    fines += penalties.carried_lines(carried_penalties(out_dir, year, month), set(staff["employee_id"]))
     ot_records = overtime.month_records(book.frames["overtime"], year, month)
     base_by_emp = dict(zip(staff["employee_id"], staff["base_salary"]))
     ot_lines = overtime.lines_for(ot_records[ot_records["employee_id"].isin(base_by_emp)], base_by_emp,

@@ -71,16 +71,26 @@ def prior_months(ledger: pd.DataFrame, out_dir: Path | None, year: int, month: i
     return totals, sources
 
 
+def previous_run_column(out_dir: Path | None, year: int, month: int, column: str) -> dict[str, str]:
+    """One column of last month's run (``OUT/YYYY-MM/payroll.csv``; December for January)."""
+    prev_year, prev_month = (year, month - 1) if month > 1 else (year - 1, 12)
+    run = out_dir / f"{prev_year:04d}-{prev_month:02d}" / "payroll.csv" if out_dir else None
+    if run is None or not run.exists():
+        return {}
+    with open(run, encoding="utf-8-sig", newline="") as handle:
+        return {row["employee_id"]: row[column] for row in csv.DictReader(handle) if row.get(column) not in (None, "")}
+
+
 def comp_opening(out_dir: Path | None, year: int, month: int, employees: pd.DataFrame) -> dict[str, int]:
     """Comp-time (补休) balance in minutes at the start of the month: last month's closing balance
     from its run, else the roster's 补休期初余额 (hours)."""
     opening = {rec.employee_id: int(rec.comp_opening_hours * 60) for rec in employees.itertuples(index=False)
                if rec.comp_opening_hours}
-    prev_year, prev_month = (year, month - 1) if month > 1 else (year - 1, 12)
-    run = out_dir / f"{prev_year:04d}-{prev_month:02d}" / "payroll.csv" if out_dir else None
-    if run is not None and run.exists():
-        with open(run, encoding="utf-8-sig", newline="") as handle:
-            for row in csv.DictReader(handle):
-                if row.get("comp_balance_min") not in (None, ""):
-                    opening[row["employee_id"]] = int(row["comp_balance_min"])
+    opening.update({e: int(v) for e, v in previous_run_column(out_dir, year, month, "comp_balance_min").items()})
     return opening
+
+
+def carried_penalties(out_dir: Path | None, year: int, month: int) -> dict[str, int]:
+    """Fines over last month's cap that the 规则 said to carry (PAY-07), in fen."""
+    return {e: yuan_to_fen(v) for e, v in previous_run_column(out_dir, year, month, "penalties_carried").items()
+            if yuan_to_fen(v) > 0}

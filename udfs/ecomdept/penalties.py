@@ -100,3 +100,10 @@ def assess(days: pd.DataFrame, rules: Rules, earlier_absences: dict[str, int] | 
     fines = [fine for rule in RULES for fine in rule(days, rules)]
     fines.sort(key=lambda f: (f.employee_id, f.date))
     return fines, dismissal_alerts(days, rules, earlier_absences or {})
+
+
+def carried_lines(carried: dict[str, int], staff: set[str]) -> list[Fine]:
+    """PAY-07 carry-over: last month's fines above the cap come back as this month's first line."""
+    return [Fine(emp, "上月", "carried_fine", "PAY-07", amount,
+                 f"上月罚款超过上限部分 {fmt_yuan(amount)} 按规则结转至本月（仍受本月上限约束）")
+            for emp, amount in sorted(carried.items()) if emp in staff]

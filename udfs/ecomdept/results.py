@@ -138,10 +138,61 @@ def write_payroll_sheet(w: _Writer, result, rows: list[dict]) -> None:
     ws.freeze_panes(first, 2)
 
 
+def write_strips(w: _Writer, result, rows: list[dict]) -> None:
+    """工资条: the classic print-and-cut layout — a header row above each employee's row, a blank
+    row between, so the printed sheet cuts into one strip per person."""
+    ws = w.book.add_worksheet("工资条")
+    flat = [(key, header, kind) for _, cols in PAY_GROUPS for key, header, kind in cols]
+    for c, (_, header, kind) in enumerate(flat):
+        ws.set_column(c, c, 12 if kind == "money" else 10)
+    r = 0
+    for row in rows:
+        for c, (_, header, _) in enumerate(flat):
+            ws.write(r, c, header, w.fmt["header"])
+        for c, (key, _, kind) in enumerate(flat):
+            w.value(ws, r + 1, c, row.get(key), kind)
+        r += 3
+    ws.fit_to_pages(1, 0)
+    ws.set_landscape()
+
+
+def write_payouts(w: _Writer, result, rows: list[dict]) -> None:
+    """代发工资 (bank list) and 现金发放 (the rulebook pays cash: notes and coins per person, PAY-02)."""
+    from .cash import DENOMINATIONS, split
+
+    accounts = {rec.employee_id: rec.bank_account or "" for rec in result.employees.itertuples(index=False)}
+    w.table("代发工资", [("工号", "text", 10), ("姓名", "text", 10), ("账号", "text", 24), ("金额", "money", 12)],
+            ([row["employee_id"], row["name"], accounts.get(row["employee_id"], ""), row["net_pay"]] for row in rows),
+            f"银行代发清单 {result.label}：合计 {sum(r['net_pay'] for r in rows) / 100:,.2f} 元，{len(rows)} 人")
+    totals = [0] * len(DENOMINATIONS)
+    body = []
+    for row in rows:
+        counts = split(row["net_pay"])
+        totals = [t + c for t, c in zip(totals, counts)]
+        body.append([row["employee_id"], row["name"], row["net_pay"], *counts, ""])
+    body.append(["合计", "", sum(r["net_pay"] for r in rows), *totals, ""])
+    w.table("现金发放", [("工号", "text", 10), ("姓名", "text", 10), ("实发金额", "money", 12)]
+            + [(label, "int", 6) for _, label in DENOMINATIONS] + [("签收", "text", 12)], body,
+            f"现金发放清单 {result.label}（制度：现金支付，PAY-02）：每人按面额配钞，领取人签收")
+
+
+def write_employer_cost(w: _Writer, result) -> None:
+    keys = (("pension", "养老"), ("medical", "医疗"), ("unemployment", "失业"), ("injury", "工伤"),
+            ("housing_fund", "公积金"))
+    w.table("单位成本", [("工号", "text", 10), ("姓名", "text", 10), ("应发工资", "money", 12)]
+            + [(f"单位{label}", "money", 11) for _, label in keys] + [("单位缴费合计", "money", 12),
+                                                                       ("人工成本合计", "money", 12)],
+            ([p.employee_id, p.name, p.gross_pay] + [p.employer_cost.get(k, 0) for k, _ in keys]
+             + [sum(p.employer_cost.values()), p.gross_pay + sum(p.employer_cost.values())] for p in result.pays))
+
+
 def write_results(result, path: Path, rows: list[dict], issues: list[Issue], info: dict) -> None:
     w = _Writer(path)
     names = {rec.employee_id: rec.name for rec in result.employees.itertuples(index=False)}
     write_payroll_sheet(w, result, rows)
+    write_strips(w, result, rows)
+    write_payouts(w, result, rows)
+    write_employer_cost(w, result)
     s = result.summary
     ot_min: dict[str, int] = {}
     for line in result.overtime:

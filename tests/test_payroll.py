@@ -1,0 +1,154 @@
+"""Payroll rules (PAY-), guardrails, pay day, year-to-date and property tests."""
+
+import datetime as dt
+from decimal import Decimal
+
+from hypothesis import given, settings, strategies as st
+
+from builders import employees
+from ecomdept import history, payroll, rules as rules_mod, tax
+from ecomdept.calendar import WorkCalendar
+from ecomdept.history import YearToDate
+from ecomdept.penalties import Fine
+from ecomdept.statutory import city_table
+
+CAL = WorkCalendar()
+CITY = city_table("shanghai", dt.date(2026, 10, 1))
+RULES = rules_mod.defaults()
+
+
+def pay(emp_kwargs=None, summary=None, fines=(), bonus=0, ytd=None, rules=RULES, month=10, ot=()):
+    emp = next(employees("E1", **(emp_kwargs or {})).itertuples(index=False))
+    summ = {"workdays": 18, "unpaid_leave_min": 0, "absent_unworked_min": 0, **(summary or {})}
+    return payroll.compute(emp, summ, list(ot), list(fines), bonus, ytd or YearToDate(), CAL, rules, CITY, 2026,
+                           month, 450)
+
+
+def identities(p):
+    assert p.gross_pay == p.base_pay + p.allowance + p.overtime_pay + p.bonus - p.unpaid_leave_deduction - p.penalties
+    assert p.net_pay == p.gross_pay - p.social_insurance - p.housing_fund - p.iit
+    assert p.ytd_taxable_income == max(0, p.ytd_income - p.ytd_basic_deduction - p.ytd_special_deduction
+                                       - p.ytd_additional_deduction)
+
+
+def test_full_month_and_unpaid_leave_pay08():
+    p = pay({"base_salary": 900000}, {"unpaid_leave_min": 450})  # one day of 事假 in an 18-workday month
+    assert p.base_pay == 900000 and p.unpaid_leave_deduction == 50000  # 9000 / 18
+    identities(p)
+
+
+def test_legal_divisor_option():
+    rules = RULES.with_values(day_divisor="21.75")
+    p = pay({"base_salary": 870000}, {"unpaid_leave_min": 450}, rules=rules)
+    assert p.unpaid_leave_deduction == 40000  # 8700 / 21.75
+
+
+def test_mid_month_hire_is_pro_rated():
+    p = pay({"base_salary": 900000, "hire_date": dt.date(2026, 10, 19)}, {"workdays": 10})
+    assert p.base_pay == 500000
+    assert p.ytd_basic_deduction == 500000  # one month employed this year
+
+
+def test_penalty_cap_20_percent_and_carry():
+    fines = [Fine("E1", "2026-10-13", "manual", "ABS-10", 200000, "损失赔偿")]
+    p = pay({"base_salary": 500000}, fines=fines)
+    assert p.penalties == 100000 and p.penalties_carried == 100000  # 20% of 5,000
+    assert any(l.code == "penalty_cap" and "结转下月" in l.explanation for l in p.lines)
+    waived = pay({"base_salary": 500000}, fines=fines, rules=RULES.with_values(penalty_cap_excess="waive"))
+    assert waived.penalties == 100000 and waived.penalties_carried == 0
+    identities(p)
+
+
+def test_penalty_never_takes_pay_below_minimum_wage():
+    fines = [Fine("E1", "2026-10-13", "absence_fine", "ABS-08", 30000, "旷工")]
+    p = pay({"base_salary": 280000}, fines=fines)  # Shanghai minimum 2,740 from 2025-07
+    assert p.penalties == 6000  # 2,800 − 2,740
+
+
+def test_pay_day_moves_off_rest_days_pay03_pay04_pay05():
+    assert pay().pay_date == dt.date(2026, 11, 13)            # 11-15 is a Sunday → Friday before
+    later = RULES.with_values(pay_day_shift="later")
+    assert pay(rules=later).pay_date == dt.date(2026, 11, 16)
+    assert pay({"hire_date": dt.date(2026, 10, 15)}).pay_date == dt.date(2026, 11, 13)   # on the 15th: normal
+    assert pay({"hire_date": dt.date(2026, 10, 16)}).pay_date == dt.date(2026, 12, 15)   # after: with next month
+
+
+def test_july_new_hire_and_first_job_flag():
+    hired = {"hire_date": dt.date(2026, 7, 10)}
+    assert pay(hired, month=7).ytd_basic_deduction == 500000
+    assert pay({**hired, "first_job_this_year": True}, month=7).ytd_basic_deduction == 3500000  # STA 2020 No. 13
+
+
+def test_60k_flag_withholds_nothing_until_income_passes_60000():
+    low = {"base_salary": 500000, "prior_year_under_60k": True, "si_base": 746000}
+    p = pay(low, ytd=YearToDate(income=4500000))  # 9 months at 5,000
+    assert p.ytd_basic_deduction == 6000000 and p.iit == 0
+    high = pay({**low, "base_salary": 2000000}, ytd=YearToDate(income=18000000, special=1300000))
+    assert high.iit > 0
+
+
+def test_december_total_matches_the_year_formula():
+    ytd = YearToDate()
+    withheld = []
+    for month in range(1, 13):
+        p = pay({"base_salary": 3000000, "special_deduction": 200000}, month=month, ytd=ytd)
+        withheld.append(p.iit)
+        ytd = YearToDate(ytd.income + p.gross_pay, ytd.special + p.social_insurance + p.housing_fund,
+                         ytd.additional + p.additional_deductions, ytd.iit + p.iit)
+    assert sum(withheld) == tax.tax_on(p.ytd_taxable_income, dt.date(2026, 12, 1))
+    assert withheld[0] < withheld[-1]  # crossed into higher brackets during the year
+
+
+def test_january_starts_a_new_tax_year(tmp_path):
+    dec = tmp_path / "2025-12"
+    dec.mkdir()
+    (dec / "payroll.csv").write_text("employee_id,gross_pay,social_insurance,housing_fund,additional_deductions,iit,"
+                                     "comp_balance_min,penalties_carried\nE1,10000.00,800.00,500.00,0.00,100.00,120,"
+                                     "50.00\n", encoding="utf-8")
+    import pandas as pd
+    totals, sources = history.prior_months(pd.DataFrame(columns=["month"]), tmp_path, 2026, 1)
+    assert totals == {} and sources == []
+    assert history.carried_penalties(tmp_path, 2026, 1) == {"E1": 5000}  # carry-over crosses the year
+    assert history.comp_opening(tmp_path, 2026, 1, employees("E1")) == {"E1": 120}
+
+
+money = st.integers(min_value=0, max_value=10_000_000)
+
+
+@settings(max_examples=200, deadline=None)
+@given(income=money, exempt=money, basic=money, special=money, additional=money, other=money,
+       withheld=st.integers(0, 50_000_000), relief=st.integers(0, 1_000_000))
+def test_withholding_never_negative(income, exempt, basic, special, additional, other, withheld, relief):
+    assert tax.withholding(income, exempt, basic, special, additional, other, withheld, relief,
+                           dt.date(2026, 1, 1)) >= 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 20_000_000), st.integers(0, 500_000)), min_size=12, max_size=12))
+def test_a_year_of_withholdings_sums_to_the_cumulative_formula(months):
+    on = dt.date(2026, 1, 1)
+    cum_income = cum_deductions = withheld = 0
+    for income, extra in months:
+        cum_income += income
+        cum_deductions += min(income, 500000 + extra)  # deductions never exceed that month's income
+        withheld += tax.withholding(cum_income, 0, cum_deductions, 0, 0, 0, withheld, on=on)
+    assert withheld == tax.tax_on(cum_income - cum_deductions, on)
+
+
+@settings(max_examples=150, deadline=None)
+@given(base=st.integers(100_000, 10_000_000), allowance=st.integers(0, 200_000), bonus=st.integers(0, 2_000_000),
+       leave=st.integers(0, 450 * 18), absent=st.integers(0, 450 * 3), fine=st.integers(0, 100_000),
+       si=st.one_of(st.none(), st.integers(100_000, 9_000_000)), hf=st.sampled_from(["0.05", "0.07", "0.12"]),
+       extra=st.sampled_from([0, 100_000, 300_000, 500_000]), prior=st.integers(0, 40_000_000))
+def test_payroll_identities_for_random_employees(base, allowance, bonus, leave, absent, fine, si, hf, extra, prior):
+    p = pay({"base_salary": base, "allowance": allowance, "si_base": si, "hf_rate": Decimal(hf),
+             "special_deduction": extra},
+            {"unpaid_leave_min": leave, "absent_unworked_min": absent},
+            fines=[Fine("E1", "2026-10-12", "absence_fine", "ABS-08", fine, "旷工")] if fine else [], bonus=bonus,
+            ytd=YearToDate(income=prior, special=prior // 10, iit=0))
+    identities(p)
+    assert p.iit >= 0 and p.penalties <= fine
+    floor, cap = int(CITY.si_floor * 100), int(CITY.si_cap * 100)
+    base_used = next(l for l in p.lines if l.code == "pension").amount
+    assert round(floor * 0.08) <= base_used <= round(cap * 0.08)
+    assert sum(l.amount for l in p.lines if l.section == "应发") == p.base_pay + p.allowance + p.overtime_pay + p.bonus
