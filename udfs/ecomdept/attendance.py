@@ -203,45 +203,58 @@ def _apply_events(grid: pd.DataFrame, events: pd.DataFrame | None, shift: Shift,
 def _apply_leave(grid: pd.DataFrame, pieces: pd.DataFrame, shift: Shift) -> None:
     """Recompute the person-days that approved leave touches; note unapproved leave for the reason."""
     index = {key: i for i, key in enumerate(zip(grid["employee_id"], grid["date"]))}
-    for (emp, day), group in pieces.groupby(["employee_id", "date"], sort=False):
-        i = index.get((emp, day))
-        if i is None or grid.at[i, "kind"] != WORKDAY:
+    kind = grid["kind"].to_numpy()
+    by_day: dict[int, list] = {}
+    for piece in pieces.itertuples(index=False):
+        i = index.get((piece.employee_id, piece.date))
+        if i is not None and kind[i] == WORKDAY:
+            by_day.setdefault(i, []).append(piece)
+    cols = {name: grid[name].to_numpy().copy() for name in
+            ("scheduled_min", "late_min", "early_min", "missing_punch", "leave_min", "unpaid_leave_min")}
+    detail_col = grid["leave_detail"].to_numpy().copy()
+    pending_col = grid["pending_leave"].to_numpy().copy()
+    by_type = {t: grid[f"leave_min_{t}"].to_numpy().copy() for t in LEAVE_TYPES}
+    punches = grid["punches"].to_numpy()
+    first_in = grid["first_in"].to_numpy()
+    last_out = grid["last_out"].to_numpy()
+    mid = shift.midpoint
+    for i, group in by_day.items():
+        approved = [p for p in group if p.status == "已批准"]
+        others = [p for p in group if p.status != "已批准"]
+        if others:
+            pending_col[i] = "、".join(f"{p.leave_type}（{p.status}，单号 {p.request_id}）" for p in others)
+        if not approved:
             continue
-        approved = group[group["status"] == "已批准"]
-        others = group[group["status"] != "已批准"]
-        if len(others):
-            grid.at[i, "pending_leave"] = "、".join(f"{r.leave_type}（{r.status}，单号 {r.request_id}）"
-                                                   for r in others.itertuples(index=False))
-        if approved.empty:
-            continue
-        cuts = [(int(r.start), int(r.end)) for r in approved.itertuples(index=False)]
-        remaining = subtract(shift.intervals, cuts)
+        remaining = subtract(shift.intervals, [(int(p.start), int(p.end)) for p in approved])
         detail, leave_min, unpaid_min = [], 0, 0
-        for rec in approved.itertuples(index=False):
-            minutes = overlap(shift.intervals, int(rec.start), int(rec.end)) // 60
+        for p in approved:
+            minutes = overlap(shift.intervals, int(p.start), int(p.end)) // 60
             if minutes <= 0:
                 continue
             leave_min += minutes
-            unpaid_min += minutes if rec.leave_type in UNPAID_LEAVE else 0
-            grid.at[i, f"leave_min_{rec.leave_type}"] += minutes
-            detail.append(f"{rec.leave_type} {minutes} 分钟（单号 {rec.request_id}）")
+            unpaid_min += minutes if p.leave_type in UNPAID_LEAVE else 0
+            by_type[p.leave_type][i] += minutes
+            detail.append(f"{p.leave_type} {minutes} 分钟（单号 {p.request_id}）")
         remaining_sec = sum(e - s for s, e in remaining)
-        grid.at[i, "leave_min"] = leave_min
-        grid.at[i, "unpaid_leave_min"] = unpaid_min
-        grid.at[i, "leave_detail"] = "；".join(detail)
-        grid.at[i, "scheduled_min"] = remaining_sec // 60
-        n = grid.at[i, "punches"]
+        cols["leave_min"][i], cols["unpaid_leave_min"][i] = leave_min, unpaid_min
+        detail_col[i] = "；".join(detail)
+        cols["scheduled_min"][i] = remaining_sec // 60
+        n = punches[i]
         if remaining_sec == 0:
-            grid.at[i, "late_min"] = grid.at[i, "early_min"] = 0
-            grid.at[i, "missing_punch"] = False
+            cols["late_min"][i] = cols["early_min"][i] = 0
+            cols["missing_punch"][i] = False
             continue
-        first_in, last_out = grid.at[i, "first_in"], grid.at[i, "last_out"]
-        mid = shift.midpoint
-        has_in = n >= 2 or (n == 1 and first_in < mid)
-        has_out = n >= 2 or (n == 1 and first_in >= mid)
-        grid.at[i, "late_min"] = int(scheduled_before(int(first_in), remaining)) // 60 if has_in else 0
-        grid.at[i, "early_min"] = -(-(remaining_sec - int(scheduled_before(int(last_out), remaining))) // 60) \
+        has_in = n >= 2 or (n == 1 and first_in[i] < mid)
+        has_out = n >= 2 or (n == 1 and first_in[i] >= mid)
+        cols["late_min"][i] = int(scheduled_before(int(first_in[i]), remaining)) // 60 if has_in else 0
+        cols["early_min"][i] = -(-(remaining_sec - int(scheduled_before(int(last_out[i]), remaining))) // 60) \
             if has_out else 0
+    for name, values in cols.items():
+        grid[name] = values
+    grid["leave_detail"] = detail_col
+    grid["pending_leave"] = pending_col
+    for t, values in by_type.items():
+        grid[f"leave_min_{t}"] = values
 
 
 def _classify(grid: pd.DataFrame, rules: Rules, shift: Shift) -> pd.DataFrame:
@@ -266,8 +279,8 @@ def _classify(grid: pd.DataFrame, rules: Rules, shift: Shift) -> pd.DataFrame:
     serious = np.zeros(n, dtype=bool)
     early_total = grid["early_min"].to_numpy().copy()
     on_leave_before = _previous_workday_leave(grid)
-    for i in np.flatnonzero(work & ~plain):
-        rec = grid.iloc[i]
+    todo = np.flatnonzero(work & ~plain)
+    for i, rec in zip(todo, grid.iloc[todo].itertuples(index=False)):
         out = _judge(rec, rules, bool(on_leave_before[i]))
         status[i], reason[i], absent[i], lost[i], late[i], early[i], serious[i], early_total[i] = out
     grid["status"] = status
