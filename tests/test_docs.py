@@ -3,7 +3,7 @@
 import re
 
 from conftest import ROOT
-from ecomdept.docs import rules_markdown, sheets_markdown
+from ecomdept.docs import kpis_markdown, rules_markdown, sheets_markdown
 
 
 def block(name: str) -> str:
@@ -24,3 +24,7 @@ def test_readme_rules_match_params():
 def test_readme_names_the_two_commands_first():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert text.index("make demo") < text.index("## 命令行") and "make test" in text
+
+
+def test_readme_kpis_match_definitions():
+    assert block("kpis") == kpis_markdown(), "README 的 KPI 表已过期：python scripts/update_readme.py"

@@ -62,6 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("files", nargs="+", help="导出文件")
     q.add_argument("-o", "--output", required=True, help="输出 .xlsx（只含 打卡 表）")
     q.add_argument("--workbook", help="主工作簿：按花名册的 考勤号 填入 工号")
+    q = kinds.add_parser("orders", help="订单：天猫订单报表 / Olist 多文件")
+    q.add_argument("--format", required=True, choices=("tmall", "olist"))
+    q.add_argument("files", nargs="+", help="导出文件（Olist：订单、明细、支付、评价、客户等 CSV）")
+    q.add_argument("-o", "--output", required=True, help="输出 .xlsx（只含 订单 表）")
+
+    p = sub.add_parser("kpi", help="计算一个月的 KPI，写出 DIR/kpi.csv")
+    p.add_argument("--month", type=_month, required=True, help="月份 YYYY-MM")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--workbook", help="主工作簿")
+    source.add_argument("--orders", help="import orders 写出的 .xlsx")
+    p.add_argument("--out", required=True, help="输出目录")
     return parser
 
 
@@ -131,21 +142,52 @@ def _roster_clock_ids(workbook: str) -> dict[str, str]:
 
 def _import(args) -> int:
     from .importing import rejects_path_for, write
+    from .order_import import OrderImportError, import_orders
     from .punch_import import PunchImportError, import_punches
     from .workbook_io import WorkbookReadError
 
     out = Path(args.output)
+    files = [Path(f) for f in args.files]
+    try:
+        if args.kind == "punches":
+            roster = _roster_clock_ids(args.workbook) if args.workbook else None
+            result = import_punches(args.format, files, roster)
+        else:
+            result = import_orders(args.format, files)
+    except (PunchImportError, OrderImportError, WorkbookReadError, ValueError) as exc:
+        print(f"[错误] {exc}", file=sys.stderr)
+        return EXIT_DATA
     if out.exists():
         out.replace(out.with_name(out.name + ".bak"))
         print(f"原输出文件已备份为 {out.name}.bak")
+    write(result, out)
+    print(result.summary("打卡" if args.kind == "punches" else "订单", rejects_path_for(out)))
+    return EXIT_OK
+
+
+def _kpi(args) -> int:
+    from . import kpi
+    from .calendar import parse_month
+    from .issues import has_blocking
+    from .workbook_io import ALL_SHEETS, ORDER_SHEETS, WorkbookReadError, load_path
+
+    year, month = parse_month(args.month)
     try:
-        roster = _roster_clock_ids(args.workbook) if args.workbook else None
-        result = import_punches(args.format, [Path(f) for f in args.files], roster)
-    except (PunchImportError, WorkbookReadError, ValueError) as exc:
+        book = load_path(args.workbook or args.orders, ALL_SHEETS if args.workbook else ORDER_SHEETS)
+    except WorkbookReadError as exc:
         print(f"[错误] {exc}", file=sys.stderr)
         return EXIT_DATA
-    write(result, out)
-    print(result.summary("打卡", rejects_path_for(out)))
+    print_issues(book.issues)
+    if has_blocking(book.issues):
+        return EXIT_DATA
+    employees = book.frames["employees"] if args.workbook else None
+    table = kpi.compute(book.frames["orders"], year, month, book.rules.ship_sla_hours, book.frames["ads"], employees)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    kpi.write_csv(table, out / "kpi.csv")
+    dept = dict(zip(table.loc[table.scope == "department", "metric"], table.loc[table.scope == "department", "value"]))
+    print(f"{args.month}：下单 {int(dept['orders_created']):,}，付款 {int(dept['orders_paid']):,}，净销售额 "
+          f"{kpi.show('net_sales', dept['net_sales'])} 元；{len(table)} 行写入 {out / 'kpi.csv'}")
     return EXIT_OK
 
 
@@ -172,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         return _check(args.workbook)
     if args.command == "import":
         return _import(args)
+    if args.command == "kpi":
+        return _kpi(args)
     return EXIT_USAGE
 
 

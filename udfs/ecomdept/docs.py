@@ -30,6 +30,15 @@ def rules_markdown() -> str:
     return "\n".join(out) + "\n"
 
 
+def kpis_markdown() -> str:
+    from .kpi import DEFINITIONS
+
+    out = ["| id | 名称 | 公式 | 方向 |", "|---|---|---|---|"]
+    for d in DEFINITIONS:
+        out.append(f"| `{d.id}` | {d.label} | {d.formula} | {'越高越好' if d.higher_is_better else '越低越好'} |")
+    return "\n".join(out) + "\n"
+
+
 if __name__ == "__main__":
     print(sheets_markdown())
     print(rules_markdown())

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import alerts as alerts_mod
-from . import attendance, overtime, penalties
+from . import attendance, kpi, overtime, penalties, performance, refunds
 from . import payroll as payroll_mod
 from .calendar import month_dates
 from .history import carried_penalties, comp_opening, prior_months
@@ -36,6 +36,9 @@ class MonthResult:
     ytd_sources: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     comp_ledger: dict[str, dict] = field(default_factory=dict)
+    kpis: pd.DataFrame | None = None
+    scores: dict = field(default_factory=dict)
+    refund_flow: pd.DataFrame | None = None
 
     @property
     def label(self) -> str:
@@ -81,9 +84,12 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
         return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, [], [], timings, ledger)
     issues.extend(i for i in book.calendar.issues if i not in issues)
     label = f"{year:04d}-{month:02d}"
+    kpis, scores, flow = _performance(book, staff, year, month, label)
+    bonus = {emp: (s.bonus, s.explanation(round(rules.kpi.get(f"bonus.{s.team}.base", 0) * 100)))
+             for emp, s in scores.items()}
     bonus_rows = book.frames["bonus"]
-    bonus = dict(zip(bonus_rows.loc[bonus_rows["month"] == label, "employee_id"],
-                     bonus_rows.loc[bonus_rows["month"] == label, "bonus"])) if len(bonus_rows) else {}
+    for rec in bonus_rows[bonus_rows["month"] == label].itertuples(index=False) if len(bonus_rows) else ():
+        bonus[rec.employee_id] = (rec.bonus, f"绩效表手工录入：{rec.note or '主管决定'}（PAY-10）")
     by_emp_summary = {rec["employee_id"]: rec for rec in summ.to_dict("records")}
     fines_by, ot_by = _group(fines), _group(ot_lines)
     shift_minutes = attendance.Shift.from_rules(rules).minutes
@@ -97,7 +103,25 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
             ytd.get(emp.employee_id, payroll_mod.YearToDate()), book.calendar, rules, city, year, month,
             shift_minutes))
     timings["payroll"] = time.perf_counter() - tick
-    return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, pays, sources, timings, ledger)
+    return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, pays, sources, timings, ledger,
+                       kpis, scores, flow)
+
+
+def _performance(book: Workbook, staff: pd.DataFrame, year: int, month: int, label: str):
+    """KPIs of the month, each person's score and bonus, and the refund flow (if the sheets are there)."""
+    orders = book.frames["orders"]
+    if orders.empty:
+        return None, {}, None
+    rules = book.rules
+    kpis = kpi.compute(orders, year, month, rules.ship_sla_hours, book.frames["ads"], staff)
+    scores = performance.score_people(staff, kpis, book.frames["scores"], rules, label)
+    flow = None
+    refund_rows = book.frames["refunds"]
+    if len(refund_rows):
+        requested = pd.to_datetime(refund_rows["requested_at"])
+        month_rows = refund_rows[(requested.dt.year == year) & (requested.dt.month == month)]
+        flow = refunds.flow(month_rows, book.frames["employees"], rules)
+    return kpis, scores, flow
 
 
 def _group(items) -> dict[str, list]:

@@ -92,7 +92,8 @@ def months_employed(year: int, month: int, hire_date: dt.date) -> int:
     return max(0, month - start + 1)
 
 
-def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine], bonus: int, ytd: YearToDate,
+def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine], bonus: int | tuple[int, str],
+            ytd: YearToDate,
             calendar: WorkCalendar, rules: Rules, city: CityTable, year: int, month: int,
             shift_minutes: int) -> Pay:
     p = Pay(emp.employee_id, emp.name)
@@ -122,9 +123,10 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
         p.overtime_pay += line.amount
         p.lines.append(Line(EARNING, "overtime_pay", "加班工资" if line.amount else "加班补休", line.amount,
                             line.explanation, line.clause))
+    bonus, bonus_note = bonus if isinstance(bonus, tuple) else (bonus, "绩效表本月奖金（PAY-10）")
     if bonus:
         p.bonus = bonus
-        p.lines.append(Line(EARNING, "bonus", "绩效奖金", bonus, "绩效表本月奖金（PAY-10）", "PAY-10"))
+        p.lines.append(Line(EARNING, "bonus", "绩效奖金", bonus, bonus_note, "PAY-10"))
 
     # 扣款：无薪假与旷工按分钟折算（PAY-08：日工资 = 月基本工资 ÷ 当月工作日，小时 = 日 ÷ 7.5）
     per_minute = Fraction(base) / (divisor * shift_minutes)

@@ -20,7 +20,7 @@ from pathlib import Path
 from . import engine, outputs, payslips, report, results
 from .calendar import parse_month
 from .issues import Issue, has_blocking
-from .workbook_io import PAYROLL_SHEETS, WorkbookReadError, load_path, sha256_file
+from .workbook_io import ORDER_SHEETS, PAYROLL_SHEETS, WorkbookReadError, add_sheets, load_path, sha256_file
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -106,6 +106,8 @@ def run_payroll(workbook: str | Path, month: str, out_dir: str | Path = "out", p
     tick = time.perf_counter()
     try:
         book = load_path(workbook, PAYROLL_SHEETS)
+        if book.rules.kpi:  # KPI targets set: the bonus needs the orders
+            add_sheets(book, ORDER_SHEETS)
     except WorkbookReadError as exc:
         return RunOutcome(EXIT_DATA, issues=[Issue("（文件）", None, None, str(exc))], message=str(exc))
     timings["read"] = time.perf_counter() - tick
@@ -137,6 +139,9 @@ def run_payroll(workbook: str | Path, month: str, out_dir: str | Path = "out", p
         tick = time.perf_counter()
         results.write_results(result, tmp / f"工资表_{label}.xlsx", rows, book.issues, info)
         results.write_attendance_csv(result, tmp / "考勤明细.csv")
+        if result.kpis is not None:
+            from . import kpi
+            kpi.write_csv(result.kpis, tmp / "kpi.csv")
         report.write_report(result, info, tmp / "report.html", templates)
         timings["results"] = time.perf_counter() - tick
         after = sha256_file(workbook)

@@ -30,6 +30,40 @@ def column_chart(items: list[tuple[str, int]], width: int = 640, height: int = 1
     return {"cols": cols, "width": width, "height": height}
 
 
+def line_chart(series: dict[str, list[float | None]], labels: list[str], width: int = 640, height: int = 170) -> dict:
+    """Polylines for rates (0–1) over days."""
+    values = [v for vs in series.values() for v in vs if v is not None and v == v]
+    peak = max(values, default=1) or 1
+    step = width / max(len(labels) - 1, 1)
+    colours = ("#5b9bd5", "#ed7d31", "#70ad47")
+    lines = []
+    for (name, vs), colour in zip(series.items(), colours):
+        points = " ".join(f"{round(i * step, 1)},{round(height - 22 - (height - 40) * v / peak, 1)}"
+                          for i, v in enumerate(vs) if v is not None and v == v)
+        lines.append({"name": name, "points": points, "colour": colour})
+    ticks = [{"x": round(i * step, 1), "label": label} for i, label in enumerate(labels)]
+    return {"lines": lines, "ticks": ticks, "width": width, "height": height, "peak": f"{peak * 100:.0f}%"}
+
+
+def sales_context(result) -> dict | None:
+    from . import kpi
+
+    if result.kpis is None:
+        return None
+    orders = result.book.frames["orders"]
+    d = kpi.daily(orders, result.year, result.month)
+    province, hour = kpi.breakdown(orders, result.year, result.month)
+    dept = {m: v for s, m, v in result.kpis.itertuples(index=False) if s == "department"}
+    return {
+        "dept": [(kpi.BY_ID[m].label, kpi.show(m, v)) for m, v in dept.items()],
+        "daily_paid": column_chart([(str(r.day), int(r.paid_amount) // 100) for r in d.itertuples(index=False)]),
+        "rates": line_chart({"付款转化率": list(d["payment_conversion"]), "退款率": list(d["refund_rate"])},
+                            [str(x) for x in d["day"]]),
+        "province": bar_chart([(str(k), float(v)) for k, v in province.items()], " 单"),
+        "hour": column_chart([(str(h), int(v)) for h, v in hour.items()]),
+    }
+
+
 def context(result, info: dict) -> dict:
     staff = {rec.employee_id: rec for rec in result.employees.itertuples(index=False)}
     teams: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -57,6 +91,8 @@ def context(result, info: dict) -> dict:
                        ("late_count", "early_count", "missing_punch", "absent_days")},
         "alerts": result.alerts, "names": {e: s.name for e, s in staff.items()},
         "issues": result.book.issues,
+        "sales": sales_context(result),
+        "scores": sorted(result.scores.values(), key=lambda s: -s.score),
     }
 
 

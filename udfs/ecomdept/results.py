@@ -52,6 +52,7 @@ class _Writer:
         self.fmt = {
             "money": b.add_format({"num_format": "¥#,##0.00"}),
             "money_total": b.add_format({"num_format": "¥#,##0.00", "bold": True, "top": 1}),
+            "pct": b.add_format({"num_format": "0.0%"}),
             "int": b.add_format({"num_format": "0"}),
             "text": None,
             "date": b.add_format({"num_format": "yyyy-mm-dd"}),
@@ -234,10 +235,77 @@ def write_results(result, path: Path, rows: list[dict], issues: list[Issue], inf
     w.table("预警", [("工号", "text", 10), ("姓名", "text", 10), ("类型", "text", 12), ("条款", "text", 8),
                    ("说明", "text", 90)],
             ([a.employee_id, names.get(a.employee_id, ""), a.kind, a.clause, a.message] for a in result.alerts))
+    write_performance(w, result, names)
     write_issues_sheet(w, issues)
     w.table("运行信息", [("项目", "text", 24), ("值", "text", 90)],
             ([key, str(value)] for key, value in _flatten(info)))
     w.book.close()
+
+
+def write_performance(w: _Writer, result, names: dict) -> None:
+    """绩效 (score → bonus per person), KPI table, 销售 (daily series with Excel charts), 退款流程."""
+    from . import kpi as kpi_mod
+    from .refunds import per_person
+
+    if result.scores:
+        w.table("绩效", [("工号", "text", 10), ("姓名", "text", 10), ("小组", "text", 10), ("加权得分", "text", 9),
+                       ("绩效系数", "text", 9), ("绩效奖金", "money", 11), ("各项达成", "text", 100)],
+                ([s.employee_id, names.get(s.employee_id, ""), s.team, f"{float(s.score):.1f}",
+                  f"{float(s.coefficient):.3f}", s.bonus,
+                  "；".join(f"{p['label']} {p['actual']}/{p['target']} 达成 {p['achievement'] * 100:.0f}% 权重 {p['weight']:g}"
+                           for p in s.parts)] for s in result.scores.values()))
+    if result.kpis is None:
+        return
+    label = {d.id: d.label for d in kpi_mod.DEFINITIONS}
+    w.table("KPI", [("范围", "text", 12), ("姓名", "text", 10), ("指标", "text", 24), ("名称", "text", 16), ("值", "text", 14)],
+            ([scope, names.get(scope, ""), metric, label.get(metric, ""), kpi_mod.show(metric, value)]
+             for scope, metric, value in result.kpis.itertuples(index=False)))
+    orders = result.book.frames["orders"]
+    d = kpi_mod.daily(orders, result.year, result.month)
+    ws = w.table("销售", [("日", "int", 6), ("下单数", "int", 9), ("付款订单数", "int", 10), ("下单金额", "money", 14),
+                        ("付款金额", "money", 14), ("退款订单数", "int", 10), ("付款转化率", "text", 10), ("退款率", "text", 10),
+                        ("转化率(数值)", "text", 1), ("退款率(数值)", "text", 1)],
+                 ([int(r.day), int(r.orders_created), int(r.orders_paid), int(r.gmv), int(r.paid_amount),
+                   int(r.refund_orders), _pct(r.payment_conversion), _pct(r.refund_rate), None, None]
+                  for r in d.itertuples(index=False)))
+    for i, r in enumerate(d.itertuples(index=False), start=1):
+        for col, value in ((8, r.payment_conversion), (9, r.refund_rate)):
+            if value == value:
+                ws.write_number(i, col, float(value), w.fmt["pct"])
+    n = len(d)
+    if n:
+        sales = w.book.add_chart({"type": "column"})
+        sales.add_series({"name": "付款金额", "categories": ["销售", 1, 0, n, 0], "values": ["销售", 1, 4, n, 4]})
+        sales.add_series({"name": "下单金额", "categories": ["销售", 1, 0, n, 0], "values": ["销售", 1, 3, n, 3]})
+        sales.set_title({"name": f"{result.label} 每日销售"})
+        sales.set_y_axis({"num_format": "¥#,##0"})
+        ws.insert_chart("L2", sales, {"x_scale": 1.6, "y_scale": 1.1})
+        rates = w.book.add_chart({"type": "line"})
+        rates.add_series({"name": "付款转化率", "categories": ["销售", 1, 0, n, 0], "values": ["销售", 1, 8, n, 8]})
+        rates.add_series({"name": "退款率", "categories": ["销售", 1, 0, n, 0], "values": ["销售", 1, 9, n, 9]})
+        rates.set_title({"name": "付款转化率与退款率"})
+        rates.set_y_axis({"num_format": "0%"})
+        ws.insert_chart("L20", rates, {"x_scale": 1.6, "y_scale": 1.1})
+    flow = result.refund_flow
+    if flow is not None and len(flow):
+        w.table("退款流程", [("退款单号", "text", 16), ("订单编号", "text", 18), ("类型", "text", 9), ("状态", "text", 14),
+                         ("受理客服", "text", 10), ("审批用时(小时)", "text", 12), ("验货用时(小时)", "text", 12),
+                         ("退款用时(小时)", "text", 12), ("问题", "text", 80)],
+                ([r.refund_id, r.order_id, r.type, r.state, r.registered_by or "", _h(r.decision_hours),
+                  _h(r.check_hours), _h(r.pay_hours), r.problems] for r in flow.itertuples(index=False)))
+        people = per_person(flow)
+        w.table("售后KPI", [("工号", "text", 10), ("姓名", "text", 10), ("受理退款", "int", 10),
+                          ("申请到退款中位用时(小时)", "text", 20), ("顺序错误步骤", "int", 12), ("有问题的单", "int", 12)],
+                ([r.employee_id, names.get(r.employee_id, ""), int(r.refunds_handled), _h(r.median_hours),
+                  int(r.out_of_order), int(r.with_problems)] for r in people.itertuples(index=False)))
+
+
+def _pct(value) -> str:
+    return "" if value != value or value is None else f"{value * 100:.1f}%"
+
+
+def _h(value) -> str:
+    return "" if value is None or value != value else f"{value:.1f}"
 
 
 def write_issues_sheet(w: _Writer, issues: list[Issue]) -> None:

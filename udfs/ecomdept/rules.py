@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
 from .issues import ERROR, WARNING, Issue
 from .money import to_decimal, yuan_to_fen
 
+KPI_KEY = re.compile(r"^(kpi\.[^.]+\.[^.]+\.(target|weight)|bonus\.[^.]+\.base)$")
 TIME, MINUTES, MONEY, RATIO, CHOICE, COUNT, TEXT = (
     "time", "minutes", "money", "ratio", "choice", "count", "text")
 
@@ -72,6 +74,13 @@ PARAMS: tuple[Param, ...] = (
     Param("ot_rate_restday", "休息日加班倍数", "2", RATIO, "OT-01", "不能安排补休的，不低于 200%"),
     Param("ot_rate_holiday", "法定节假日加班倍数", "3", RATIO, "OT-01", "仅 13 天法定节假日，不低于 300%"),
     Param("ot_monthly_limit_hours", "月加班上限", 36, COUNT, "OT-01", "劳动法第41条：每月不超过 36 小时，超过 → 预警", "小时"),
+    Param("ship_sla_hours", "发货时限", 48, COUNT, "ORD-11", "付款后多少小时内交给快递算及时发货（制度无数值，占位 48 小时）", "小时"),
+    Param("refund_decision_sla_hours", "退款审批时限", 24, COUNT, "ORD-02", "申请后多少小时内部门主管须同意或拒绝", "小时"),
+    Param("refund_check_sla_hours", "退货验收时限", 24, COUNT, "ORD-07", "退货到仓后多少小时内发货员须验货", "小时"),
+    Param("refund_pay_sla_hours", "退款到账时限", 24, COUNT, "ORD-08", "同意（仅退款）或验货后多少小时内退款", "小时"),
+    Param("kpi_pass_score", "绩效及格分", 60, COUNT, "KPI-03", "加权得分低于此分不发绩效奖金（不罚款）", "分"),
+    Param("kpi_achievement_cap", "单项达成率上限", "1.5", RATIO, "KPI-05", "单项达成率（实际 ÷ 目标）最多按此计"),
+    Param("kpi_coefficient_cap", "绩效系数上限", "1.5", RATIO, "PAY-10", "绩效系数 = 加权得分 ÷ 100，最多到此值"),
     Param("city", "社保城市", "shanghai", TEXT, "PAY-01", "社保公积金基数上下限与最低工资所用城市数据文件"),
     Param("pension_rate", "养老保险个人比例", "0.08", RATIO, "PAY-01", "个人缴纳比例"),
     Param("medical_rate", "医疗保险个人比例", "0.02", RATIO, "PAY-01", "个人缴纳比例"),
@@ -130,11 +139,14 @@ def _parse(param: Param, value: object) -> object:
 
 
 class Rules:
-    """Typed rule values: ``rules.grace_minutes``, ``rules.ot_rate_workday`` …"""
+    """Typed rule values: ``rules.grace_minutes``, ``rules.ot_rate_workday`` …; ``rules.kpi`` holds
+    the per-team KPI rows ``kpi.<小组>.<指标>.target|weight`` and ``bonus.<小组>.base``."""
 
-    def __init__(self, values: dict[str, object], sources: dict[str, str] | None = None):
+    def __init__(self, values: dict[str, object], sources: dict[str, str] | None = None,
+                 kpi: dict[str, Decimal] | None = None):
         self._values = values
         self.sources = sources or {}
+        self.kpi = kpi or {}
 
     def __getattr__(self, name: str) -> object:
         try:
@@ -143,7 +155,9 @@ class Rules:
             raise AttributeError(name) from exc
 
     def as_dict(self) -> dict[str, str]:
-        return {key: _show(value) for key, value in self._values.items()}
+        out = {key: _show(value) for key, value in self._values.items()}
+        out.update({key: _show(value) for key, value in sorted(self.kpi.items())})
+        return out
 
     def fingerprint(self) -> str:
         blob = json.dumps(self.as_dict(), sort_keys=True, ensure_ascii=False).encode()
@@ -156,7 +170,7 @@ class Rules:
     def with_values(self, **changes: object) -> "Rules":
         values = dict(self._values)
         values.update(changes)
-        return Rules(values, self.sources)
+        return Rules(values, self.sources, self.kpi)
 
 
 def _show(value: object) -> str:
@@ -177,7 +191,17 @@ def from_rows(rows: list[tuple[int, str, object]], sheet: str = "规则") -> tup
     values = {p.id: _parse(p, p.default) for p in PARAMS}
     sources = {p.id: "默认" for p in PARAMS}
     seen: set[str] = set()
+    kpi: dict[str, Decimal] = {}
     for row, rule_id, value in rows:
+        if KPI_KEY.match(rule_id):
+            try:
+                number = to_decimal(str(value).strip().rstrip("%")) / (100 if str(value).strip().endswith("%") else 1)
+                if number < 0:
+                    raise ValueError
+                kpi[rule_id] = number
+            except ValueError:
+                issues.append(Issue(sheet, row, "值", f"参数「{rule_id}」的值「{value}」应为非负数字", ERROR, "value"))
+            continue
         param = PARAMS_BY_ID.get(rule_id)
         if param is None:
             issues.append(Issue(sheet, row, "参数", f"未知参数「{rule_id}」，已忽略", WARNING, "rule_id"))
@@ -196,7 +220,7 @@ def from_rows(rows: list[tuple[int, str, object]], sheet: str = "规则") -> tup
         if param.id not in seen:
             issues.append(Issue(sheet, None, None, f"缺少参数「{param.id}」（{param.label}），按制度默认值 {param.default}",
                                 WARNING))
-    rules = Rules(values, sources)
+    rules = Rules(values, sources, kpi)
     if not (rules.seconds("work_am_start") < rules.seconds("work_am_end")
             <= rules.seconds("work_pm_start") < rules.seconds("work_pm_end")):
         issues.append(Issue(sheet, None, "值", "上下班时间顺序应为 上午上班 < 上午下班 ≤ 下午上班 < 下午下班", ERROR))

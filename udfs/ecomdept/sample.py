@@ -239,20 +239,88 @@ class _Builder:
             if paid and rng.random() < 0.15:
                 refund = paid_amount if rng.random() < 0.9 else (paid_amount / 2).quantize(Decimal("0.01"))
             shipped = paid_at + dt.timedelta(hours=rng.uniform(2, 60)) if paid and rng.random() < 0.95 else None
+            shipped = shipped.replace(microsecond=0) if shipped else None
+            eta = (paid_at + dt.timedelta(days=5)).replace(hour=0, minute=0, second=0) if paid else None
+            delivered = shipped + dt.timedelta(hours=rng.randint(20, 130)) if shipped and rng.random() < 0.9 else None
+            status = "交易关闭" if not paid else ("交易成功" if delivered else ("卖家已发货" if shipped else "买家已付款"))
+            review = rng.choice((5, 5, 5, 4, 4, 3, 2, 1)) if delivered and rng.random() < 0.6 else None
             rows.append([f"{self.year}{self.month:02d}{i + 1:08d}", total, paid_amount,
                          rng.choice(PROVINCES), created, paid_at, refund, rng.choice(cs),
-                         rng.choice(shippers) if shipped else None, shipped.replace(microsecond=0) if shipped else None])
+                         rng.choice(shippers) if shipped else None, shipped, status, delivered, eta, review])
         return rows
 
-    def build_bonus(self) -> list[list]:
-        label = f"{self.year}-{self.month:02d}"
+    def build_ads(self) -> list[list]:
         rows = []
-        for row in self.roster:
-            if row["position"] in ("推广专员", "售前客服", "售后客服", "策划专员") and self.rng.random() < 0.8:
-                score = self.rng.randint(55, 100)
-                bonus = 0 if score < 60 else (score - 60) * 25 * 100
-                rows.append([label, row["employee_id"], score, bonus, "月度考核（KPI-03：60 分及格）"])
+        scale = self.n * self.orders_per_employee / 30
+        for day in self.days:
+            for channel, cost in (("直通车", 60), ("引力魔方", 35), ("淘宝客", 20)):
+                spend = Decimal(round(cost * scale * self.rng.uniform(0.6, 1.4)))
+                rows.append([day, channel, spend, (spend * Decimal(str(round(self.rng.uniform(1.5, 4.5), 2)))).quantize(
+                    Decimal("0.01")), int(scale * self.rng.uniform(25, 45))])
         return rows
+
+    def build_refunds(self, orders: list[list]) -> list[list]:
+        """A refund request for each refunded order, walked through the flow — with the slips of a
+        real department: a late decision, a check by the wrong person, a refund before the check."""
+        rng = self.rng
+        head = next(r["employee_id"] for r in self.roster if r["position"] == "电子商务主管")
+        after = [r["employee_id"] for r in self.roster if r["position"] == "售后客服"] or [head]
+        shippers = [r["employee_id"] for r in self.roster if r["position"] == "发货员"] or [head]
+        rows = []
+        for n, order in enumerate(o for o in orders if o[6] > 0):
+            asked = order[5] + dt.timedelta(hours=rng.uniform(3, 120))
+            goods = order[11] is not None and rng.random() < 0.6
+            decided = asked + dt.timedelta(hours=rng.uniform(0.5, 30 if rng.random() < 0.1 else 20))
+            decider = head if rng.random() < 0.95 else rng.choice(after)
+            returned = decided + dt.timedelta(hours=rng.uniform(24, 96)) if goods else None
+            checked = returned + dt.timedelta(hours=rng.uniform(1, 30)) if goods else None
+            checker = (rng.choice(shippers) if rng.random() < 0.95 else rng.choice(after)) if goods else None
+            refunded = (checked if goods else decided) + dt.timedelta(hours=rng.uniform(0.2, 20))
+            if goods and rng.random() < 0.03:
+                refunded = returned - dt.timedelta(hours=2)  # paid out before the goods were checked
+            if refunded > dt.datetime(self.year, self.month, len(self.days), 23, 59):
+                refunded = None
+            rows.append([f"TK{self.year}{self.month:02d}{n + 1:06d}", order[0], asked.replace(microsecond=0),
+                         rng.choice(("七天无理由", "尺码不合适", "质量问题", "发错货", "未收到货")), order[6], goods,
+                         rng.choice(after), "同意", decider, decided.replace(microsecond=0),
+                         returned.replace(microsecond=0) if returned else None, checker,
+                         checked.replace(microsecond=0) if checked else None,
+                         refunded.replace(microsecond=0) if refunded else None])
+        return rows
+
+    def build_scores(self) -> list[list]:
+        label = f"{self.year}-{self.month:02d}"
+        manual = {"客服": "满意度", "仓储发货": "发货准确", "运营推广": "计划完成", "技术": "问题解决时效", "管理": "计划完成"}
+        head = next(r["employee_id"] for r in self.roster if r["position"] == "电子商务主管")
+        return [[label, r["employee_id"], manual[r["team"]], self.rng.randint(65, 100), head, "主管月度评分"]
+                for r in self.roster if r["team"] in manual]
+
+    def kpi_rules(self, orders: list[list]) -> list[list]:
+        """Per-team KPI targets and weights (KPI-02), sized to this sample's volume."""
+        paid = sum(o[2] for o in orders if o[5] is not None)
+        cs = sum(1 for r in self.roster if r["team"] == "客服") or 1
+        per_cs = int(paid / cs / 1000) * 1000 or 1000
+        dept = int(paid / 10000) * 10000 or 10000
+        rows = [
+            ("kpi.客服.paid_amount.target", per_cs, "元"), ("kpi.客服.paid_amount.weight", "0.5", ""),
+            ("kpi.客服.refund_rate.target", "0.15", ""), ("kpi.客服.refund_rate.weight", "0.2", ""),
+            ("kpi.客服.满意度.weight", "0.3", ""), ("bonus.客服.base", 800, "元"),
+            ("kpi.仓储发货.ship_within_sla_rate.target", "0.95", ""), ("kpi.仓储发货.ship_within_sla_rate.weight", "0.7", ""),
+            ("kpi.仓储发货.发货准确.weight", "0.3", ""), ("bonus.仓储发货.base", 500, "元"),
+            ("kpi.运营推广.net_sales.target", dept, "元"), ("kpi.运营推广.net_sales.weight", "0.4", ""),
+            ("kpi.运营推广.roi.target", "3", ""), ("kpi.运营推广.roi.weight", "0.3", ""),
+            ("kpi.运营推广.计划完成.weight", "0.3", ""), ("bonus.运营推广.base", 1000, "元"),
+            ("kpi.技术.问题解决时效.weight", "1", ""), ("bonus.技术.base", 1000, "元"),
+            ("kpi.管理.net_sales.target", dept, "元"), ("kpi.管理.net_sales.weight", "0.7", ""),
+            ("kpi.管理.计划完成.weight", "0.3", ""), ("bonus.管理.base", 2000, "元"),
+        ]
+        return [[key, "绩效考核", str(value), unit, "KPI-02", "小组考核指标（目标/权重/奖金基数）"] for key, value, unit in rows]
+
+    def build_bonus(self) -> list[list]:
+        """Manual overrides only: a special award decided by the department head."""
+        label = f"{self.year}-{self.month:02d}"
+        picks = [r for r in self.roster if r["team"] == "运营推广"][:1]
+        return [[label, r["employee_id"], None, 150000, "大促专项奖（主管决定，覆盖考核计算）"] for r in picks]
 
     def build_ledger(self) -> list[list]:
         """Earlier months of the tax year, as a payroll ledger kept before this run."""
@@ -311,10 +379,12 @@ def build(employees: int = DEFAULT_EMPLOYEES, month: str = DEFAULT_MONTH, seed: 
     plan = b.build_requests()
     b.build_punches(plan)
     b.punches.sort(key=lambda r: (r[2], r[1] or r[0] or ""))
+    orders = b.build_orders()
     return {
         "员工": roster_rows(b.roster), "打卡": b.punches, "请假": b.leave, "加班": b.overtime,
-        "订单": b.build_orders(), "绩效": b.build_bonus(), "工资台账": b.build_ledger(),
-        "节假日": b.build_holidays(), "规则": rules_row_values(),
+        "订单": orders, "推广": b.build_ads(), "退款": b.build_refunds(orders), "绩效": b.build_bonus(),
+        "考核评分": b.build_scores(), "工资台账": b.build_ledger(), "节假日": b.build_holidays(),
+        "规则": rules_row_values() + b.kpi_rules(orders),
     }
 
 

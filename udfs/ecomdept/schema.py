@@ -147,9 +147,59 @@ ORDERS = Sheet(
         Column("refund_amount", "退款金额", MONEY),
         Column("cs_id", "客服工号", TEXT),
         Column("shipper_id", "发货员工号", TEXT),
-        Column("shipped_at", "发货时间", DATETIME, width=18),
+        Column("shipped_at", "发货时间", DATETIME, width=18, doc="交给快递的时间"),
+        Column("status", "订单状态", TEXT, doc="平台状态原文，如 已完成 / canceled"),
+        Column("delivered_at", "妥投时间", DATETIME, width=18),
+        Column("estimated_at", "预计送达时间", DATETIME, width=18),
+        Column("review_score", "评价星级", INT, doc="1–5"),
     ),
     key=("order_id",), table="tbl_orders",
+)
+
+ADS = Sheet(
+    "ads", "推广", "推广花费（ROI 用）：一天一渠道一行。",
+    (
+        Column("date", "日期", DATE, True),
+        Column("channel", "渠道", TEXT, True, doc="直通车、钻展、淘宝客……"),
+        Column("spend", "花费", MONEY, True),
+        Column("attributed_sales", "归因销售额", MONEY, doc="平台归因到该渠道的成交金额"),
+        Column("visitors", "访客数", INT, doc="UV"),
+    ),
+    key=("date", "channel"), table="tbl_ads",
+)
+
+SCORES = Sheet(
+    "scores", "考核评分", "不能从订单算出的考核项（计划完成、问题解决时效、满意度……），主管按 0–100 打分（KPI-02/ORG-07）。",
+    (
+        Column("month", "月份", MONTH, True),
+        Column("employee_id", "工号", TEXT, True),
+        Column("metric", "指标", TEXT, True, doc="与规则表 kpi.<小组>.<指标>.weight 中的指标同名"),
+        Column("score", "得分", INT, True, doc="0–100"),
+        Column("scored_by", "评分人", TEXT),
+        Column("note", "备注", TEXT, width=24),
+    ),
+    key=("month", "employee_id", "metric"), table="tbl_scores",
+)
+
+REFUNDS = Sheet(
+    "refunds", "退款", "退款流程（ORD-01…08）：一张退款申请一行，各步骤的人与时间。",
+    (
+        Column("refund_id", "退款单号", TEXT, True),
+        Column("order_id", "订单编号", TEXT, True, width=18),
+        Column("requested_at", "申请时间", DATETIME, True, width=18),
+        Column("reason", "退款理由", TEXT, width=16),
+        Column("amount", "退款金额", MONEY),
+        Column("goods_received", "买家已收到货", BOOL, doc="是 = 退货退款；否 = 仅退款"),
+        Column("registered_by", "受理客服", TEXT, doc="售后客服工号（ORD-09）"),
+        Column("decision", "审批结果", ENUM, False, ("同意", "拒绝"), doc="部门主管同意或拒绝（ORD-02/04）"),
+        Column("decided_by", "审批人", TEXT),
+        Column("decided_at", "审批时间", DATETIME, width=18),
+        Column("returned_at", "退货到仓时间", DATETIME, width=18, doc="ORD-06：发货员收到退货"),
+        Column("checked_by", "验货人", TEXT, doc="发货员工号（ORD-07）"),
+        Column("checked_at", "验货时间", DATETIME, width=18),
+        Column("refunded_at", "退款时间", DATETIME, width=18, doc="ORD-03/08：买家收款"),
+    ),
+    key=("refund_id",), table="tbl_refunds",
 )
 
 BONUS = Sheet(
@@ -214,6 +264,6 @@ RULES = Sheet(
 )
 
 INPUT_SHEETS: tuple[Sheet, ...] = (
-    EMPLOYEES, PUNCHES, LEAVE, OVERTIME, EVENTS, ORDERS, BONUS, LEDGER, HOLIDAYS, RULES)
+    EMPLOYEES, PUNCHES, LEAVE, OVERTIME, EVENTS, ORDERS, ADS, REFUNDS, BONUS, SCORES, LEDGER, HOLIDAYS, RULES)
 SHEETS_BY_NAME = {sheet.name: sheet for sheet in INPUT_SHEETS}
 README_SHEET = "说明"

@@ -277,7 +277,8 @@ def _load_rules(frame: pd.DataFrame, present: bool, issues: list[Issue]) -> rule
 
 
 ALL_SHEETS = frozenset(sheet.id for sheet in INPUT_SHEETS)
-PAYROLL_SHEETS = ALL_SHEETS - {"orders"}
+ORDER_SHEETS = frozenset({"orders", "ads", "refunds"})
+PAYROLL_SHEETS = ALL_SHEETS - ORDER_SHEETS
 
 
 def load(source: SheetSource, path: Path | None = None, sheets: frozenset[str] = ALL_SHEETS) -> Workbook:
@@ -295,7 +296,7 @@ def load(source: SheetSource, path: Path | None = None, sheets: frozenset[str] =
         frames[sheet.id] = read_sheet(sheet, rows, issues)
     employees = frames["employees"]
     _check_employees(employees, issues)
-    if employees.empty and not any(i.sheet == EMPLOYEES.name for i in issues):
+    if "employees" in sheets and employees.empty and not any(i.sheet == EMPLOYEES.name for i in issues):
         issues.append(Issue(EMPLOYEES.name, None, None, "花名册没有员工行"))
     known = set(employees["employee_id"])
     frames["punches"] = _resolve_punches(frames["punches"], employees, issues)
@@ -310,7 +311,10 @@ def load(source: SheetSource, path: Path | None = None, sheets: frozenset[str] =
             issues.append(Issue(EVENTS.name, rec.xl_row, "结束时间", "结束时间应晚于开始时间", ERROR, "end"))
         events = events[~bad]
     frames["events"] = events
-    rules = _load_rules(frames["rules"], normalize_header(RULES.name) in by_normalized, issues)
+    if "rules" in sheets:
+        rules = _load_rules(frames["rules"], normalize_header(RULES.name) in by_normalized, issues)
+    else:
+        rules = rules_mod.defaults()
     overrides = {rec.date: (SHEET_KIND[rec.kind], rec.name or "") for rec in frames["holidays"].itertuples(index=False)}
     calendar = WorkCalendar(overrides)
     counts = {sheet.name: len(frames[sheet.id]) for sheet in INPUT_SHEETS}
@@ -331,3 +335,12 @@ def employees_on_payroll(employees: pd.DataFrame, first: dt.date, last: dt.date)
     hired = employees["hire_date"].map(lambda d: d <= last)
     stayed = employees["leave_date"].map(lambda d: d is None or d >= first)
     return employees[hired & stayed]
+
+
+def add_sheets(book: Workbook, sheets: frozenset[str]) -> None:
+    """Read more sheets into a loaded workbook (a payroll reads 订单 only when 规则 sets KPI targets)."""
+    extra = load(CalamineSource(book.path), book.path, sheets)
+    for sheet_id in sheets:
+        book.frames[sheet_id] = extra.frames[sheet_id]
+    book.issues.extend(i for i in extra.issues if i.sheet in {s.name for s in INPUT_SHEETS if s.id in sheets})
+    book.counts.update({s.name: len(extra.frames[s.id]) for s in INPUT_SHEETS if s.id in sheets})
