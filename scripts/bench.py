@@ -55,6 +55,20 @@ RESULT = {{"seconds": time.perf_counter() - t, "employees": len(o.result.pays),
 """)
 
 
+def kpi_run(path: Path, month: str) -> dict:
+    return child(f"""
+import time
+from ecomdept import kpi
+from ecomdept.workbook_io import load_path
+book = load_path({str(path)!r}, frozenset({{"orders", "ads", "employees"}}))
+orders = book.frames["orders"]
+y, m = (int(x) for x in {month!r}.split("-"))
+t = time.perf_counter()
+kpi.compute(orders, y, m, 48, book.frames["ads"], book.frames["employees"])
+RESULT = {{"seconds": time.perf_counter() - t, "orders": len(orders)}}
+""")
+
+
 def cli_seconds(args: list[str]) -> float:
     t = time.perf_counter()
     subprocess.run([str(BIN / "ecomdept"), *args], check=True, capture_output=True)
@@ -123,6 +137,8 @@ def main() -> None:
         print(f"  ecomdept payroll --no-pdf：{run['seconds']:.2f} s，{run['employees'] / run['seconds']:,.0f} 人/s，"
               f"峰值内存 {run['rss_mb']:.0f} MB，为裸读的 {run['seconds'] / bare['seconds']:.2f} 倍")
         print("  各步：" + "，".join(f"{k} {v:.2f} s" for k, v in run["timings"].items()))
+        k = kpi_run(path, args.month)
+        print(f"  KPI（部门 + 小组 + 个人）：{k['orders']:,} 单 {k['seconds']:.2f} s")
         rates = payslip_rates(path, args.month, min(size, 5000), min(size, args.pdf_sample))
         print(f"  HTML 工资条 {rates['html_per_s']:,.0f} 份/s；PDF 工资条 {rates['pdf_per_s']:,.1f} 份/s")
     if args.baseline:

@@ -99,7 +99,6 @@ def run_payroll(workbook: str | Path, month: str, out_dir: str | Path = "out", p
                 templates: str | None = None, show_progress: bool | None = None) -> RunOutcome:
     timings: dict[str, float] = {}
     year, mon = parse_month(month)
-    label = f"{year:04d}-{mon:02d}"
     workbook, out_dir = Path(workbook), Path(out_dir)
     show = sys.stderr.isatty() if show_progress is None else show_progress
     progress = progress_bar(show)
@@ -111,6 +110,15 @@ def run_payroll(workbook: str | Path, month: str, out_dir: str | Path = "out", p
     except WorkbookReadError as exc:
         return RunOutcome(EXIT_DATA, issues=[Issue("（文件）", None, None, str(exc))], message=str(exc))
     timings["read"] = time.perf_counter() - tick
+    return run_book(book, year, mon, out_dir, pdf, templates, progress, timings, workbook)
+
+
+def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templates: str | None = None,
+             progress=None, timings: dict | None = None, workbook: Path | None = None) -> RunOutcome:
+    """Compute a loaded workbook's month and write OUT/YYYY-MM/ atomically (CLI and Excel buttons)."""
+    timings = timings if timings is not None else {}
+    label = f"{year:04d}-{mon:02d}"
+    out_dir = Path(out_dir)
     if has_blocking(book.issues):
         return _blocked(book.issues, out_dir, label, timings)
     result = engine.run_month(book, year, mon, out_dir)
@@ -135,7 +143,7 @@ def run_payroll(workbook: str | Path, month: str, out_dir: str | Path = "out", p
             count_pdf = payslips.write_pdf(slips, tmp / "payslips", templates, progress=progress)
             timings["pdf"] = time.perf_counter() - tick
         files = {"payslips_html": count_html, "payslips_pdf": count_pdf}
-        info = outputs.run_info(result, workbook, book.sha256, files)
+        info = outputs.run_info(result, workbook or book.path, book.sha256, files)
         tick = time.perf_counter()
         results.write_results(result, tmp / f"工资表_{label}.xlsx", rows, book.issues, info)
         results.write_attendance_csv(result, tmp / "考勤明细.csv")
@@ -144,8 +152,7 @@ def run_payroll(workbook: str | Path, month: str, out_dir: str | Path = "out", p
             kpi.write_csv(result.kpis, tmp / "kpi.csv")
         report.write_report(result, info, tmp / "report.html", templates)
         timings["results"] = time.perf_counter() - tick
-        after = sha256_file(workbook)
-        if after != book.sha256:
+        if workbook is not None and sha256_file(workbook) != book.sha256:
             shutil.rmtree(tmp, ignore_errors=True)
             raise RuntimeError("输入工作簿在计算期间被修改：结果作废，请关闭其他程序后重新运行")
         info["timings_s"] = {k: round(v, 3) for k, v in timings.items()}

@@ -1,0 +1,100 @@
+"""UDFs and buttons called as Excel calls them, through the workbook adapter on the sample workbook."""
+
+import csv
+import datetime as dt
+
+import pytest
+
+from ecomdept import sample
+from ecomdept.excel import buttons, functions as f
+from ecomdept.excel.filebook import Caller, FileBook
+from ecomdept.money import yuan_to_fen
+
+
+@pytest.fixture()
+def book(sample_path):
+    f.clear_cache()
+    return FileBook(sample_path)
+
+
+def csv_rows(demo_run):
+    with open(demo_run.month_dir / "payroll.csv", encoding="utf-8") as handle:
+        return {r["employee_id"]: r for r in csv.DictReader(handle)}
+
+
+def test_calendar_and_pure_functions(book):
+    assert f.ed_workdays("2026-10") == 18
+    assert f.ed_workdays(dt.datetime(2026, 10, 1), caller=Caller(book)) == 18
+    assert f.ed_is_workday(dt.datetime(2026, 10, 10)) is True and f.ed_is_workday(dt.datetime(2026, 10, 5)) is False
+    assert f.ed_late_minutes(dt.time(8, 30, 59), "08:30") == 0
+    assert f.ed_late_minutes(0.35486111, 0.35416667, None) == 1        # Excel time fractions: 08:31 vs 08:30
+    assert f.ed_late_minutes("08:40", "08:30", 10.0) == 0
+
+
+def test_data_functions_equal_the_cli(book, demo_run):
+    rows = csv_rows(demo_run)
+    caller = Caller(book)
+    for emp, row in rows.items():
+        assert yuan_to_fen(f.ed_net_pay(emp, "2026-10", caller)) == yuan_to_fen(row["net_pay"])
+        assert yuan_to_fen(f.ed_penalty(emp, dt.datetime(2026, 10, 1), caller)) == yuan_to_fen(row["penalties"])
+    table = f.ed_payroll("2026-10", caller)
+    assert table[0][0] == "工号" and len(table) == len(rows) + 1
+    assert {r[0]: yuan_to_fen(r[-1]) for r in table[1:]} == {e: yuan_to_fen(r["net_pay"]) for e, r in rows.items()}
+    with open(demo_run.month_dir / "kpi.csv", encoding="utf-8") as handle:
+        kpis = {(r["scope"], r["metric"]): r["value"] for r in csv.DictReader(handle)}
+    assert yuan_to_fen(f.ed_kpi("department", "2026-10", "net_sales", caller)) == yuan_to_fen(
+        kpis[("department", "net_sales")])
+    assert f.ed_kpi("department", "2026-10", "refund_rate", caller) == pytest.approx(
+        float(kpis[("department", "refund_rate")]), abs=1e-6)
+
+
+def test_errors_are_short_chinese_messages(book):
+    caller = Caller(book)
+    assert f.ed_net_pay("E9999", "2026-10", caller) == "错误：工号 E9999 本月不在工资表中"
+    assert f.ed_net_pay("E0001", "十月", caller).startswith("错误：月份应写作 YYYY-MM")
+    assert f.ed_net_pay("E0001", "2026-10", None) == "错误：无法确定调用的工作簿"
+    assert f.ed_kpi("department", "2026-10", "no_such_metric", caller).startswith("错误：")
+
+
+def test_a_thousand_cells_run_the_pipeline_once(tmp_path):
+    path = sample.write(tmp_path / "big.xlsx", employees=1000, orders_per_employee=1)
+    book = FileBook(path)
+    caller = Caller(book)
+    f.clear_cache()
+    before = f.PIPELINE_RUNS["count"]
+    values = [f.ed_net_pay(f"E{i:04d}", "2026-10", caller) for i in range(1, 1001)]
+    assert f.PIPELINE_RUNS["count"] - before == 1
+    assert sum(isinstance(v, float) for v in values) >= 990  # all but the odd mid-month leaver are paid
+
+
+def test_buttons_write_only_result_sheets(book, demo_run):
+    inputs = {s.name: [list(r) for r in s.cells] for s in book.sheets}
+    book.sheets["说明"].cells.insert(1, ["计算月份", "2026-10"])
+    inputs["说明"] = [list(r) for r in book.sheets["说明"].cells]
+    assert buttons.validate(book) == 0
+    buttons.attendance(book)
+    result = buttons.payroll(book)
+    names = [s.name for s in book.sheets]
+    assert {"结果-数据问题", "结果-考勤汇总", "结果-考勤明细", "结果-预警", "结果-工资表", "结果-扣款明细"} <= set(names)
+    for s in book.sheets:
+        if s.name in inputs:
+            assert s.cells == inputs[s.name], f"按钮改动了输入表 {s.name}"
+    rows = csv_rows(demo_run)
+    sheet = book.sheets["结果-工资表"].cells
+    assert {r[0]: yuan_to_fen(r[-1]) for r in sheet[1:]} == {e: yuan_to_fen(r["net_pay"]) for e, r in rows.items()}
+    assert len(result.pays) == 30
+    assert any("考勤完成" in str(m) for m in book.app.status_history)
+    buttons.payroll(book)  # pressing again replaces, never duplicates
+    assert [s.name for s in book.sheets].count("结果-工资表") == 1
+
+
+def test_payslip_button_writes_beside_the_workbook(book, tmp_path):
+    import shutil
+    copy = tmp_path / "主工作簿.xlsx"
+    shutil.copy(book.fullname, copy)
+    local = FileBook(copy)
+    local.sheets["说明"].cells.insert(1, ["计算月份", "2026-10"])
+    outcome = buttons.payslips(local, pdf=False)
+    assert outcome.code == 0 and outcome.month_dir == tmp_path / "ecomdept输出" / "2026-10"
+    assert len(list((outcome.month_dir / "payslips").glob("*.html"))) == 30
+    assert any("HTML 工资条 30/30" in str(m) for m in local.app.status_history)

@@ -1,0 +1,121 @@
+"""Macros behind the buttons on the 说明 sheet (RunPython from workbook/vba/Buttons.bas).
+
+Each runs the CLI's pipeline on the calling book, replaces only the result sheets it owns (prefix
+结果-), writes files to a folder beside the workbook, and reports progress in Excel's status bar.
+In Excel ``book`` is ``xlwings.Book.caller()``; tests pass a FileBook.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..calendar import KIND_LABEL, parse_month
+from ..engine import run_month
+from ..issues import has_blocking
+from ..money import fen_to_float
+from ..outputs import CONTRACT_COLUMNS, payroll_rows
+from .workbook import month_of, read, replace_sheet, status
+
+ISSUES_SHEET = "结果-数据问题"
+
+
+def _caller(book):
+    if book is not None:
+        return book
+    import xlwings as xw  # only inside Excel
+
+    return xw.Book.caller()
+
+
+def _issues_rows(issues) -> list[list]:
+    return [["级别", "工作表", "行", "列", "问题"]] + [[i.severity, i.sheet, i.row, i.column or "", i.message]
+                                                  for i in issues]
+
+
+def _load(book):
+    status(book, "ecomdept：读取工作簿……")
+    loaded = read(book)
+    replace_sheet(book, ISSUES_SHEET, _issues_rows(loaded.issues))
+    return loaded
+
+
+def validate(book=None) -> int:
+    """校验数据：列出全部数据问题（结果-数据问题）。返回阻断性问题数。"""
+    book = _caller(book)
+    loaded = _load(book)
+    blocking = sum(i.blocking for i in loaded.issues)
+    status(book, f"ecomdept：校验完成，错误 {blocking} 个，警告 {len(loaded.issues) - blocking} 个")
+    return blocking
+
+
+def _month(book):
+    book = _caller(book)
+    loaded = _load(book)
+    if has_blocking(loaded.issues):
+        status(book, "ecomdept：数据有错误，已写入「结果-数据问题」，未计算")
+        return book, loaded, None
+    year, month = parse_month(month_of(book))
+    status(book, f"ecomdept：计算 {year}-{month:02d}……")
+    return book, loaded, (year, month)
+
+
+def attendance(book=None):
+    """计算考勤：结果-考勤汇总、结果-考勤明细（需要说明的天）、结果-预警。"""
+    book, loaded, ym = _month(book)
+    if ym is None:
+        return None
+    result = run_month(loaded, *ym)
+    names = dict(zip(result.employees["employee_id"], result.employees["name"]))
+    s = result.summary
+    replace_sheet(book, "结果-考勤汇总", [["工号", "姓名", "应出勤", "实出勤", "迟到次数", "迟到分钟", "早退次数", "早退分钟",
+                                      "缺卡", "旷工天数"]] +
+                  [[r.employee_id, names.get(r.employee_id, ""), int(r.workdays), int(r.attended), int(r.late_count),
+                    int(r.late_min), int(r.early_count), int(r.early_min), int(r.missing_punch), int(r.absent_days)]
+                   for r in s.itertuples(index=False)])
+    d = result.days[(result.days["status"] != "正常") & (result.days["kind"] == "workday")]
+    replace_sheet(book, "结果-考勤明细", [["工号", "姓名", "日期", "日历", "状态", "原因与条款"]] +
+                  [[r.employee_id, names.get(r.employee_id, ""), str(r.date), KIND_LABEL[r.kind], r.status, r.reason]
+                   for r in d.itertuples(index=False)])
+    replace_sheet(book, "结果-预警", [["工号", "类型", "条款", "说明"]] +
+                  [[a.employee_id, a.kind, a.clause, a.message] for a in result.alerts])
+    status(book, f"ecomdept：考勤完成，{len(s)} 人")
+    return result
+
+
+def payroll(book=None):
+    """计算工资：结果-工资表（与 payroll.csv 相同的数）与 结果-扣款明细。"""
+    book, loaded, ym = _month(book)
+    if ym is None:
+        return None
+    result = run_month(loaded, *ym)
+    headers = ["工号", "姓名", "基本工资", "岗位津贴", "加班工资", "绩效奖金", "缺勤扣款", "罚款", "应发工资", "社会保险",
+               "住房公积金", "专项附加扣除", "个人所得税", "实发工资"]
+    replace_sheet(book, "结果-工资表", [headers] + [[r["employee_id"], r["name"]] +
+                                                [fen_to_float(r[c]) for c in CONTRACT_COLUMNS[2:14]]
+                                                for r in payroll_rows(result)])
+    replace_sheet(book, "结果-扣款明细", [["工号", "日期", "条款", "金额", "说明"]] +
+                  [[f.employee_id, f.date, f.clause, fen_to_float(f.amount), f.explanation] for f in result.fines])
+    status(book, f"ecomdept：工资完成，{len(result.pays)} 人")
+    return result
+
+
+def payslips(book=None, pdf: bool = True):
+    """生成工资条：把整套结果（工资表、payroll.csv、工资条 HTML/PDF、报告）写到工作簿旁的 ecomdept输出/ 文件夹。"""
+    from ..pipeline import run_book
+
+    book, loaded, ym = _month(book)
+    if ym is None:
+        return None
+    out = Path(book.fullname).parent / "ecomdept输出"
+    outcome = run_book(loaded, *ym, out, pdf=pdf,
+                       progress=lambda items, what: _status_progress(book, items, what))
+    status(book, f"ecomdept：工资条已写入 {outcome.month_dir}" if outcome.code == 0 else f"ecomdept：{outcome.message}")
+    return outcome
+
+
+def _status_progress(book, items, what):
+    items = list(items)
+    for n, item in enumerate(items, start=1):
+        if n == 1 or n % 20 == 0 or n == len(items):
+            status(book, f"ecomdept：{what} {n}/{len(items)}")
+        yield item
