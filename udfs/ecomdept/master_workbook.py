@@ -71,7 +71,8 @@ def write_sheet(book, sheet: Sheet, rows: list[list[object]], formats: dict) -> 
                 "error_message": "请从下拉列表中选择：" + "、".join(choices)})
 
 
-def write_readme(book, title: str, formats: dict) -> None:
+def write_readme(book, title: str, formats: dict, month: str | None = None,
+                 buttons: list[tuple[str, str]] | None = None) -> None:
     ws = book.add_worksheet(README_SHEET)
     ws.set_column(0, 0, 16)
     ws.set_column(1, 1, 24)
@@ -79,6 +80,14 @@ def write_readme(book, title: str, formats: dict) -> None:
     ws.write(0, 0, title, formats["title"])
     ws.write(1, 0, "本工作簿是电商部的主数据：花名册、打卡、请假、加班、订单与规则。"
                    "运行 ecomdept payroll 或点击按钮计算考勤、罚款与工资；计算从不修改输入表。")
+    if month:
+        ws.write(2, 0, "计算月份", formats["bold"])
+        ws.write_string(2, 1, month)
+        ws.write_comment(2, 1, "按钮计算的月份，写作 YYYY-MM")
+    for index, (caption, macro) in enumerate(buttons or []):
+        ws.set_row(2, 30)
+        ws.insert_button(2, 2, {"macro": macro, "caption": caption, "width": 110, "height": 28,
+                                "x_offset": 4 + index * 118, "y_offset": 2})
     row = 3
     ws.write_row(row, 0, ["工作表", "列（字段 id）", "说明"], formats["header"])
     for sheet in INPUT_SHEETS:
@@ -100,7 +109,8 @@ def write_readme(book, title: str, formats: dict) -> None:
 
 
 def write_master(path: str | Path, data: dict[str, list[list[object]]], title: str = "电商部主工作簿",
-                 only_given: bool = False) -> Path:
+                 only_given: bool = False, month: str | None = None, buttons: list[tuple[str, str]] | None = None,
+                 vba_project: Path | None = None, conf: list[list[str]] | None = None) -> Path:
     """data: sheet name → rows in column order of the schema. Missing sheets are written empty,
     unless ``only_given`` (importers: just the sheets they produce, no 说明)."""
     path = Path(path)
@@ -114,14 +124,23 @@ def write_master(path: str | Path, data: dict[str, list[list[object]]], title: s
     formats["title"] = book.add_format({"bold": True, "font_size": 16})
     formats["bold"] = book.add_format({"bold": True})
     formats["header"] = book.add_format({"bold": True, "bg_color": "#DDEBF7"})
+    if vba_project is not None:
+        book.add_vba_project(str(vba_project))
+        book.set_vba_name("ThisWorkbook")
     if not only_given:
-        write_readme(book, title, formats)
+        write_readme(book, title, formats, month, buttons)
     for sheet in INPUT_SHEETS:
         if sheet.name in data or not only_given:
             write_sheet(book, sheet, data.get(sheet.name, []), formats)
     for name in data:
         if name not in SHEETS_BY_NAME:
             raise KeyError(f"未知工作表 {name}")
+    if conf is not None:  # xlwings reads its settings from a sheet named xlwings.conf
+        ws = book.add_worksheet("xlwings.conf")
+        ws.set_column(0, 1, 28)
+        for r, (key, value) in enumerate(conf):
+            ws.write_string(r, 0, key)
+            ws.write_string(r, 1, value)
     book.close()
     return path
 
