@@ -67,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("files", nargs="+", help="导出文件（Olist：订单、明细、支付、评价、客户等 CSV）")
     q.add_argument("-o", "--output", required=True, help="输出 .xlsx（只含 订单 表）")
 
+    p = sub.add_parser("diff", help="比较两个月的工资结果：每人哪些项目变了、为什么")
+    p.add_argument("--out", default="out", help="payroll 的输出目录")
+    p.add_argument("before", type=_month, help="较早的月份 YYYY-MM")
+    p.add_argument("after", type=_month, help="较晚的月份 YYYY-MM")
+
     p = sub.add_parser("kpi", help="计算一个月的 KPI，写出 DIR/kpi.csv")
     p.add_argument("--month", type=_month, required=True, help="月份 YYYY-MM")
     source = p.add_mutually_exclusive_group(required=True)
@@ -216,6 +221,15 @@ def main(argv: list[str] | None = None) -> int:
         return _import(args)
     if args.command == "kpi":
         return _kpi(args)
+    if args.command == "diff":
+        from .diff import DiffError, explain
+        try:
+            lines = explain(Path(args.out), args.before, args.after)
+        except DiffError as exc:
+            print(f"[错误] {exc}", file=sys.stderr)
+            return EXIT_DATA
+        print("\n".join(lines) if lines else f"{args.before} 与 {args.after} 没有变化")
+        return EXIT_OK
     return EXIT_USAGE
 
 

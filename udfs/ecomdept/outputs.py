@@ -92,3 +92,11 @@ def run_info(result, workbook_path: Path | None, sha256: str | None, files: dict
 
 def write_run_json(info: dict, path: Path) -> None:
     path.write_text(json.dumps(info, ensure_ascii=False, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def write_lines_json(result, path: Path) -> None:
+    """Every payslip line per employee, for ``ecomdept diff`` (what changed and why)."""
+    data = {p.employee_id: {"name": p.name, "lines": [
+        {"code": l.code, "section": l.section, "label": l.label, "amount": plain_yuan(l.amount),
+         "explanation": l.explanation} for l in p.lines]} for p in result.pays}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")

@@ -126,9 +126,11 @@ def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templat
     if has_blocking(book.issues):
         return _blocked(book.issues, out_dir, label, timings)
     with month_lock(out_dir, label):
+        for stale in out_dir.glob(f".{label}.tmp-*"):  # left by a run that was killed; we hold the lock
+            shutil.rmtree(stale, ignore_errors=True)
         tmp = out_dir / f".{label}.tmp-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        (tmp / "payslips").mkdir(parents=True)
+        (tmp / "payslips").mkdir(parents=True, mode=0o700)
+        tmp.chmod(0o700)
         tick = time.perf_counter()
         rows = outputs.payroll_rows(result)
         outputs.write_payroll_csv(result, tmp / "payroll.csv")
@@ -140,7 +142,8 @@ def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templat
         count_pdf = 0
         if pdf:
             tick = time.perf_counter()
-            count_pdf = payslips.write_pdf(slips, tmp / "payslips", templates, progress=progress)
+            count_pdf = payslips.write_pdf(slips, tmp / "payslips", templates, progress=progress,
+                                           password_rule=book.rules.pdf_password)
             timings["pdf"] = time.perf_counter() - tick
         files = {"payslips_html": count_html, "payslips_pdf": count_pdf}
         info = outputs.run_info(result, workbook or book.path, book.sha256, files)
@@ -157,12 +160,20 @@ def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templat
             raise RuntimeError("输入工作簿在计算期间被修改：结果作废，请关闭其他程序后重新运行")
         info["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
         outputs.write_run_json(info, tmp / "run.json")
+        outputs.write_lines_json(result, tmp / "lines.json")
+        _private(tmp)
         final = out_dir / label
         if final.exists():
             stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
             final.rename(out_dir / f"{label}.bak-{stamp}")
         tmp.rename(final)
     return RunOutcome(EXIT_OK, final, book.issues, result, info, timings)
+
+
+def _private(folder: Path) -> None:
+    """Pay data is personal (SEC-04): nothing in a run folder is readable by other users."""
+    for path in folder.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def _blocked(issues: list[Issue], out_dir: Path, label: str, timings: dict) -> RunOutcome:

@@ -81,6 +81,8 @@ PARAMS: tuple[Param, ...] = (
     Param("kpi_pass_score", "绩效及格分", 60, COUNT, "KPI-03", "加权得分低于此分不发绩效奖金（不罚款）", "分"),
     Param("kpi_achievement_cap", "单项达成率上限", "1.5", RATIO, "KPI-05", "单项达成率（实际 ÷ 目标）最多按此计"),
     Param("kpi_coefficient_cap", "绩效系数上限", "1.5", RATIO, "PAY-10", "绩效系数 = 加权得分 ÷ 100，最多到此值"),
+    Param("pdf_password", "工资条 PDF 密码", "none", CHOICE, "SEC-04",
+          "none = 不加密；id_last6 = 打开密码为本人身份证号后 6 位（AES-256）", choices=("none", "id_last6")),
     Param("city", "社保城市", "shanghai", TEXT, "PAY-01", "社保公积金基数上下限与最低工资所用城市数据文件"),
     Param("pension_rate", "养老保险个人比例", "0.08", RATIO, "PAY-01", "个人缴纳比例"),
     Param("medical_rate", "医疗保险个人比例", "0.02", RATIO, "PAY-01", "个人缴纳比例"),

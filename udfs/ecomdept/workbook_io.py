@@ -19,9 +19,11 @@ from . import rules as rules_mod
 from .calendar import SHEET_KIND, WorkCalendar
 from .cells import check_id_number, normalize_header, parser_for
 from .issues import ERROR, WARNING, Issue, excel_column
+from .privacy import mask_id
 from .schema import BONUS, EMPLOYEES, EVENTS, INPUT_SHEETS, LEAVE, OVERTIME, PUNCHES, RULES, Sheet
 
 HEADER_SCAN_ROWS = 5
+PRIVATE_FIELDS = {"id_number", "bank_account"}
 
 
 class SheetSource(Protocol):
@@ -165,7 +167,8 @@ def read_sheet(sheet: Sheet, rows: list[list[object]] | None, issues: list[Issue
         parsed, errors = _parse_column(col, values, parser_for(col))
         where = f"{excel_column(pos)}·{col.header}"
         for index, raw, message in errors:
-            issues.append(Issue(sheet.name, excel_rows[index], where, f"值「{raw}」无效：{message}", ERROR, col.id))
+            shown = mask_id(str(raw)) if col.id in PRIVATE_FIELDS else raw  # never log ID or bank numbers
+            issues.append(Issue(sheet.name, excel_rows[index], where, f"值「{shown}」无效：{message}", ERROR, col.id))
             if col.required:
                 usable[index] = False
         if col.required:
