@@ -94,7 +94,14 @@ def usable_punches(punches: pd.DataFrame, first: dt.date, last: dt.date, issues:
         return pd.DataFrame({"employee_id": pd.Series(dtype=object), "punched_at": pd.Series(dtype="datetime64[ns]")})
     frame = punches.assign(punched_at=pd.to_datetime(punches["punched_at"]))
     start, stop = pd.Timestamp(first), pd.Timestamp(last) + pd.Timedelta(days=1)
-    frame = frame[(frame["punched_at"] >= start) & (frame["punched_at"] < stop)]
+    inside = (frame["punched_at"] >= start) & (frame["punched_at"] < stop)
+    outside = frame[~inside]
+    if len(outside):
+        rows = outside["xl_row"].tolist()
+        shown = "、".join(str(r) for r in rows[:5]) + (" 等" if len(rows) > 5 else "")
+        issues.append(Issue(PUNCHES.name, rows[0], "打卡时间",
+                            f"{len(rows)} 条打卡不在 {first:%Y-%m}，本月未计入（第 {shown} 行）", WARNING, "punched_at"))
+    frame = frame[inside]
     makeup = frame["source"].eq("补卡")
     rejected = makeup & ~frame["approved"].eq(True)
     for rec in frame[rejected].itertuples(index=False):

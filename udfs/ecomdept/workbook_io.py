@@ -20,7 +20,7 @@ from .calendar import SHEET_KIND, WorkCalendar
 from .cells import check_id_number, normalize_header, parser_for
 from .issues import ERROR, WARNING, Issue, excel_column
 from .privacy import mask_id
-from .schema import BONUS, EMPLOYEES, EVENTS, INPUT_SHEETS, LEAVE, OVERTIME, PUNCHES, RULES, Sheet
+from .schema import BONUS, EMPLOYEES, EVENTS, INPUT_SHEETS, LEAVE, OVERTIME, PUNCHES, RULES, SCORES, Sheet
 
 HEADER_SCAN_ROWS = 5
 PRIVATE_FIELDS = {"id_number", "bank_account"}
@@ -222,6 +222,9 @@ def _check_employees(frame: pd.DataFrame, issues: list[Issue]) -> None:
             issues.append(Issue(name, rec.xl_row, "离职日期", "离职日期早于入职日期", ERROR, "leave_date"))
         if rec.hf_rate is not None and rec.hf_rate != 0 and not (0.05 <= float(rec.hf_rate) <= 0.12):
             issues.append(Issue(name, rec.xl_row, "公积金比例", "公积金比例通常为 5%–12%，请核对", WARNING, "hf_rate"))
+        if rec.hire_date is not None and rec.hire_date > dt.date.today() + dt.timedelta(days=366):
+            issues.append(Issue(name, rec.xl_row, "入职日期", f"入职日期 {rec.hire_date} 在一年以后，请核对", WARNING,
+                                "hire_date"))
         if rec.id_number and not check_id_number(rec.id_number):
             issues.append(Issue(name, rec.xl_row, "身份证号", "身份证号格式或校验位不正确", WARNING, "id_number"))
     managers = set(frame["employee_id"])
@@ -249,6 +252,21 @@ def _resolve_punches(punches: pd.DataFrame, employees: pd.DataFrame, issues: lis
                                 f"考勤号/工号「{key}」不在花名册中：{len(rows)} 条打卡未计入（第 {shown} 行）", WARNING))
         punches = punches[punches["employee_id"].isin(known)]
     return punches
+
+
+def _check_overlapping_leave(frame: pd.DataFrame, issues: list[Issue]) -> None:
+    """Two approved requests of one person covering the same time: counted once, reported."""
+    if frame.empty:
+        return
+    approved = frame[frame["status"] == "已批准"].sort_values(["employee_id", "start"])
+    last: dict[str, tuple] = {}
+    for rec in approved.itertuples(index=False):
+        prev = last.get(rec.employee_id)
+        if prev is not None and rec.start < prev[0]:
+            issues.append(Issue(LEAVE.name, rec.xl_row, "开始时间",
+                                f"与第 {prev[1]} 行的请假时间重叠（重叠部分只计一次）", WARNING, "start"))
+        if prev is None or rec.end > prev[0]:
+            last[rec.employee_id] = (rec.end, rec.xl_row)
 
 
 def _check_known_employee(sheet: Sheet, frame: pd.DataFrame, known: set[str], issues: list[Issue]) -> pd.DataFrame:
@@ -306,7 +324,9 @@ def load(source: SheetSource, path: Path | None = None, sheets: frozenset[str] =
     for sheet in (LEAVE, OVERTIME):
         frames[sheet.id] = _check_intervals(sheet, _check_known_employee(sheet, frames[sheet.id], known, issues),
                                             issues)
+    _check_overlapping_leave(frames["leave"], issues)
     frames["bonus"] = _check_known_employee(BONUS, frames["bonus"], known, issues)
+    frames["scores"] = _check_known_employee(SCORES, frames["scores"], known, issues)
     events = _check_known_employee(EVENTS, frames["events"], known, issues)
     if len(events):
         bad = events["end"].notna() & (events["end"] <= events["start"])
