@@ -39,13 +39,43 @@ class MonthResult:
     kpis: pd.DataFrame | None = None
     scores: dict = field(default_factory=dict)
     refund_flow: pd.DataFrame | None = None
+    sales: "OrderStage | None" = None
 
     @property
     def label(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
 
 
-def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None, progress=None) -> MonthResult:
+@dataclass
+class OrderStage:
+    """Everything the month needs from the (large) order sheets, small enough to pass between processes."""
+
+    kpis: pd.DataFrame
+    daily: pd.DataFrame
+    province: pd.Series
+    hour: pd.Series
+    refund_flow: pd.DataFrame | None
+
+
+def order_stage(frames: dict[str, pd.DataFrame], staff: pd.DataFrame, rules, year: int, month: int,
+                with_refunds: bool = True) -> OrderStage:
+    orders = kpi.prepare(frames["orders"])
+    kpis = kpi.compute(orders, year, month, rules.ship_sla_hours, frames["ads"], staff)
+    province, hour = kpi.breakdown(orders, year, month)
+    flow = refund_stage(frames["refunds"], frames["employees"], rules, year, month) if with_refunds else None
+    return OrderStage(kpis, kpi.daily(orders, year, month), province, hour, flow)
+
+
+def refund_stage(refund_rows: pd.DataFrame, employees: pd.DataFrame, rules, year: int, month: int):
+    if refund_rows.empty:
+        return None
+    requested = pd.to_datetime(refund_rows["requested_at"])
+    month_rows = refund_rows[(requested.dt.year == year) & (requested.dt.month == month)]
+    return refunds.flow(month_rows, employees, rules)
+
+
+def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None, progress=None,
+              stage_provider=None) -> MonthResult:
     """Compute attendance, penalties and payroll. Raises nothing for data problems: they are issues."""
     import time
 
@@ -84,7 +114,10 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
         return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, [], [], timings, ledger)
     issues.extend(i for i in book.calendar.issues if i not in issues)
     label = f"{year:04d}-{month:02d}"
-    kpis, scores, flow = _performance(book, staff, year, month, label)
+    stage = stage_provider() if stage_provider else (
+        order_stage(book.frames, staff, rules, year, month) if len(book.frames["orders"]) else None)
+    kpis, flow = (stage.kpis, stage.refund_flow) if stage else (None, None)
+    scores = performance.score_people(staff, kpis, book.frames["scores"], rules, label) if stage else {}
     bonus = {emp: (s.bonus, s.explanation(round(rules.kpi.get(f"bonus.{s.team}.base", 0) * 100)))
              for emp, s in scores.items()}
     bonus_rows = book.frames["bonus"]
@@ -104,24 +137,7 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
             shift_minutes))
     timings["payroll"] = time.perf_counter() - tick
     return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, pays, sources, timings, ledger,
-                       kpis, scores, flow)
-
-
-def _performance(book: Workbook, staff: pd.DataFrame, year: int, month: int, label: str):
-    """KPIs of the month, each person's score and bonus, and the refund flow (if the sheets are there)."""
-    orders = book.frames["orders"]
-    if orders.empty:
-        return None, {}, None
-    rules = book.rules
-    kpis = kpi.compute(orders, year, month, rules.ship_sla_hours, book.frames["ads"], staff)
-    scores = performance.score_people(staff, kpis, book.frames["scores"], rules, label)
-    flow = None
-    refund_rows = book.frames["refunds"]
-    if len(refund_rows):
-        requested = pd.to_datetime(refund_rows["requested_at"])
-        month_rows = refund_rows[(requested.dt.year == year) & (requested.dt.month == month)]
-        flow = refunds.flow(month_rows, book.frames["employees"], rules)
-    return kpis, scores, flow
+                       kpis, scores, flow, stage)
 
 
 def _group(items) -> dict[str, list]:

@@ -57,6 +57,8 @@ BY_ID = {d.id: d for d in DEFINITIONS}
 
 
 def _frame(orders: pd.DataFrame) -> pd.DataFrame:
+    if orders.attrs.get("kpi_frame"):  # already prepared
+        return orders
     f = pd.DataFrame({"order_id": orders["order_id"].astype(str)})
     for col in ("created_at", "paid_at", "shipped_at", "delivered_at", "estimated_at"):
         f[col] = pd.to_datetime(orders[col]) if col in orders else pd.NaT
@@ -67,7 +69,13 @@ def _frame(orders: pd.DataFrame) -> pd.DataFrame:
     f["status"] = orders["status"].fillna("").astype(str) if "status" in orders else ""
     for col in ("cs_id", "shipper_id", "province"):
         f[col] = orders[col] if col in orders else None
+    f.attrs["kpi_frame"] = True
     return f
+
+
+def prepare(orders: pd.DataFrame) -> pd.DataFrame:
+    """Typed order frame once, for compute/daily/breakdown on the same data."""
+    return _frame(orders)
 
 
 def _ratio(numerator, denominator):

@@ -20,7 +20,7 @@ from pathlib import Path
 from . import engine, outputs, payslips, report, results
 from .calendar import parse_month
 from .issues import Issue, has_blocking
-from .workbook_io import ORDER_SHEETS, PAYROLL_SHEETS, WorkbookReadError, add_sheets, load_path, sha256_file
+from .workbook_io import PAYROLL_SHEETS, WorkbookReadError, load_path, sha256_file
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -105,23 +105,67 @@ def run_payroll(workbook: str | Path, month: str, out_dir: str | Path = "out", p
     tick = time.perf_counter()
     try:
         book = load_path(workbook, PAYROLL_SHEETS)
-        if book.rules.kpi:  # KPI targets set: the bonus needs the orders
-            add_sheets(book, ORDER_SHEETS)
     except WorkbookReadError as exc:
         return RunOutcome(EXIT_DATA, issues=[Issue("（文件）", None, None, str(exc))], message=str(exc))
     timings["read"] = time.perf_counter() - tick
-    return run_book(book, year, mon, out_dir, pdf, templates, progress, timings, workbook)
+    if not book.rules.kpi:
+        return run_book(book, year, mon, out_dir, pdf, templates, progress, timings, workbook)
+    # KPI targets set: the bonus needs the order sheets. They are the largest part of the file, so
+    # another process reads them and computes the KPIs while this one does attendance and payroll.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        future = pool.submit(_order_stage_from_file, workbook, book.rules, year, mon)
+
+        def provider():
+            # while the other process is still on 订单, read 退款 here and walk the refund flow
+            from .engine import refund_stage
+            from .schema import REFUNDS
+
+            tick = time.perf_counter()
+            part = load_path(workbook, frozenset({"refunds"}))
+            flow_issues = [i for i in part.issues if i.sheet == REFUNDS.name]
+            flow = refund_stage(part.frames["refunds"], book.frames["employees"], book.rules, year, mon)
+            timings["refunds"] = time.perf_counter() - tick
+            tick = time.perf_counter()
+            stage, issues, counts = future.result()
+            book.issues.extend(issues + flow_issues)
+            book.counts.update(counts)
+            book.counts[REFUNDS.name] = part.counts[REFUNDS.name]
+            timings["orders_wait"] = time.perf_counter() - tick
+            if stage is not None:
+                stage.refund_flow = flow
+            return stage
+        return run_book(book, year, mon, out_dir, pdf, templates, progress, timings, workbook, provider)
+
+
+def _order_stage_from_file(workbook: Path, rules, year: int, mon: int):
+    """Child process: read 订单/推广/退款 (and the roster for team and role lookups) and reduce them."""
+    from .engine import order_stage
+    from .schema import INPUT_SHEETS
+
+    sheets = frozenset({"orders", "ads"})
+    part = load_path(workbook, sheets | {"employees"})
+    names = {s.name for s in INPUT_SHEETS if s.id in sheets}
+    issues = [i for i in part.issues if i.sheet in names]
+    counts = {name: part.counts[name] for name in names}
+    if any(i.blocking for i in issues):
+        return None, issues, counts
+    staff = part.frames["employees"]
+    return order_stage(part.frames, staff, rules, year, mon, with_refunds=False), issues, counts
 
 
 def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templates: str | None = None,
-             progress=None, timings: dict | None = None, workbook: Path | None = None) -> RunOutcome:
+             progress=None, timings: dict | None = None, workbook: Path | None = None,
+             stage_provider=None) -> RunOutcome:
     """Compute a loaded workbook's month and write OUT/YYYY-MM/ atomically (CLI and Excel buttons)."""
     timings = timings if timings is not None else {}
     label = f"{year:04d}-{mon:02d}"
     out_dir = Path(out_dir)
     if has_blocking(book.issues):
         return _blocked(book.issues, out_dir, label, timings)
-    result = engine.run_month(book, year, mon, out_dir)
+    result = engine.run_month(book, year, mon, out_dir, stage_provider=stage_provider)
     timings.update(result.timings)
     if has_blocking(book.issues):
         return _blocked(book.issues, out_dir, label, timings)
@@ -137,24 +181,21 @@ def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templat
         timings["csv"] = time.perf_counter() - tick
         tick = time.perf_counter()
         slips = payslips.contexts(result)
-        count_html = payslips.write_html(slips, tmp / "payslips", templates, progress)
+        files = {"payslips_html": len(slips), "payslips_pdf": len(slips) if pdf else 0}
+        info = outputs.run_info(result, workbook or book.path, book.sha256, files)
+        # the results workbook, CSVs and report are written by a forked process while this one
+        # renders the payslips: two cores, two independent outputs of the same result
+        writer = _start(_write_tables, result, tmp, label, rows, book.issues, info, templates)
+        payslips.write_html(slips, tmp / "payslips", templates, progress)
         timings["html"] = time.perf_counter() - tick
-        count_pdf = 0
         if pdf:
             tick = time.perf_counter()
-            count_pdf = payslips.write_pdf(slips, tmp / "payslips", templates, progress=progress,
-                                           password_rule=book.rules.pdf_password)
+            payslips.write_pdf(slips, tmp / "payslips", templates, progress=progress,
+                               password_rule=book.rules.pdf_password)
             timings["pdf"] = time.perf_counter() - tick
-        files = {"payslips_html": count_html, "payslips_pdf": count_pdf}
-        info = outputs.run_info(result, workbook or book.path, book.sha256, files)
         tick = time.perf_counter()
-        results.write_results(result, tmp / f"工资表_{label}.xlsx", rows, book.issues, info)
-        results.write_attendance_csv(result, tmp / "考勤明细.csv")
-        if result.kpis is not None:
-            from . import kpi
-            kpi.write_csv(result.kpis, tmp / "kpi.csv")
-        report.write_report(result, info, tmp / "report.html", templates)
-        timings["results"] = time.perf_counter() - tick
+        _finish(writer)
+        timings["results_wait"] = time.perf_counter() - tick
         if workbook is not None and sha256_file(workbook) != book.sha256:
             shutil.rmtree(tmp, ignore_errors=True)
             raise RuntimeError("输入工作簿在计算期间被修改：结果作废，请关闭其他程序后重新运行")
@@ -168,6 +209,36 @@ def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templat
             final.rename(out_dir / f"{label}.bak-{stamp}")
         tmp.rename(final)
     return RunOutcome(EXIT_OK, final, book.issues, result, info, timings)
+
+
+def _write_tables(result, tmp: Path, label: str, rows, issues, info, templates) -> None:
+    results.write_results(result, tmp / f"工资表_{label}.xlsx", rows, issues, info)
+    results.write_attendance_csv(result, tmp / "考勤明细.csv")
+    results.write_refunds_csv(result, tmp / "退款流程.csv")
+    if result.kpis is not None:
+        from . import kpi
+        kpi.write_csv(result.kpis, tmp / "kpi.csv")
+    report.write_report(result, info, tmp / "report.html", templates)
+
+
+def _start(target, *args):
+    """Run ``target`` in a forked process (inline where fork is unavailable)."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        target(*args)
+        return None
+    process = multiprocessing.get_context("fork").Process(target=target, args=args, daemon=True)
+    process.start()
+    return process
+
+
+def _finish(process) -> None:
+    if process is None:
+        return
+    process.join()
+    if process.exitcode != 0:
+        raise RuntimeError(f"写结果工作簿的进程异常退出（退出码 {process.exitcode}），本次结果作废")
 
 
 def _private(folder: Path) -> None:

@@ -50,9 +50,7 @@ def sales_context(result) -> dict | None:
 
     if result.kpis is None:
         return None
-    orders = result.book.frames["orders"]
-    d = kpi.daily(orders, result.year, result.month)
-    province, hour = kpi.breakdown(orders, result.year, result.month)
+    d, province, hour = result.sales.daily, result.sales.province, result.sales.hour
     dept = {m: v for s, m, v in result.kpis.itertuples(index=False) if s == "department"}
     return {
         "dept": [(kpi.BY_ID[m].label, kpi.show(m, v)) for m, v in dept.items()],

@@ -32,6 +32,17 @@ PAY_GROUPS = (
 FULL_DETAIL_LIMIT = 60_000  # person-days written in full to the 考勤明细 sheet
 
 
+def write_refunds_csv(result, path: Path) -> None:
+    flow = result.refund_flow
+    if flow is None or flow.empty:
+        return
+    out = flow.rename(columns={"refund_id": "退款单号", "order_id": "订单编号", "type": "类型", "state": "状态",
+                               "registered_by": "受理客服", "decision_hours": "审批用时(小时)", "check_hours": "验货用时(小时)",
+                               "pay_hours": "退款用时(小时)", "total_hours": "总用时(小时)", "out_of_order": "顺序错误步骤",
+                               "problems": "问题"})
+    out.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.2f")
+
+
 def write_attendance_csv(result, path: Path) -> None:
     """Every person-day, for any size (the sheet shortens itself past FULL_DETAIL_LIMIT)."""
     d = result.days
@@ -257,11 +268,14 @@ def write_performance(w: _Writer, result, names: dict) -> None:
     if result.kpis is None:
         return
     label = {d.id: d.label for d in kpi_mod.DEFINITIONS}
+    kpis, title = result.kpis, None
+    if len(kpis) > FULL_DETAIL_LIMIT:
+        kpis = kpis[~kpis["scope"].isin(names)]
+        title = f"KPI（部门与小组；每个人的 KPI 见 kpi.csv，共 {len(result.kpis):,} 行）"
     w.table("KPI", [("范围", "text", 12), ("姓名", "text", 10), ("指标", "text", 24), ("名称", "text", 16), ("值", "text", 14)],
             ([scope, names.get(scope, ""), metric, label.get(metric, ""), kpi_mod.show(metric, value)]
-             for scope, metric, value in result.kpis.itertuples(index=False)))
-    orders = result.book.frames["orders"]
-    d = kpi_mod.daily(orders, result.year, result.month)
+             for scope, metric, value in kpis.itertuples(index=False)), title)
+    d = result.sales.daily
     ws = w.table("销售", [("日", "int", 6), ("下单数", "int", 9), ("付款订单数", "int", 10), ("下单金额", "money", 14),
                         ("付款金额", "money", 14), ("退款订单数", "int", 10), ("付款转化率", "text", 10), ("退款率", "text", 10),
                         ("转化率(数值)", "text", 1), ("退款率(数值)", "text", 1)],
@@ -286,14 +300,18 @@ def write_performance(w: _Writer, result, names: dict) -> None:
         rates.set_title({"name": "付款转化率与退款率"})
         rates.set_y_axis({"num_format": "0%"})
         ws.insert_chart("L20", rates, {"x_scale": 1.6, "y_scale": 1.1})
-    flow = result.refund_flow
+    flow, title = result.refund_flow, None
+    if flow is not None and len(flow) > FULL_DETAIL_LIMIT // 6:
+        full = len(flow)
+        flow = flow[(flow["problems"] != "") | (flow["state"] != "已退款")]
+        title = f"退款流程（{full:,} 张中只列出有问题或未完成的 {len(flow):,} 张；完整清单见 退款流程.csv）"
     if flow is not None and len(flow):
         w.table("退款流程", [("退款单号", "text", 16), ("订单编号", "text", 18), ("类型", "text", 9), ("状态", "text", 14),
                          ("受理客服", "text", 10), ("审批用时(小时)", "text", 12), ("验货用时(小时)", "text", 12),
                          ("退款用时(小时)", "text", 12), ("问题", "text", 80)],
                 ([r.refund_id, r.order_id, r.type, r.state, r.registered_by or "", _h(r.decision_hours),
-                  _h(r.check_hours), _h(r.pay_hours), r.problems] for r in flow.itertuples(index=False)))
-        people = per_person(flow)
+                  _h(r.check_hours), _h(r.pay_hours), r.problems] for r in flow.itertuples(index=False)), title)
+        people = per_person(result.refund_flow)
         w.table("售后KPI", [("工号", "text", 10), ("姓名", "text", 10), ("受理退款", "int", 10),
                           ("申请到退款中位用时(小时)", "text", 20), ("顺序错误步骤", "int", 12), ("有问题的单", "int", 12)],
                 ([r.employee_id, names.get(r.employee_id, ""), int(r.refunds_handled), _h(r.median_hours),

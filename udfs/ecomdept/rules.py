@@ -151,6 +151,8 @@ class Rules:
         self.kpi = kpi or {}
 
     def __getattr__(self, name: str) -> object:
+        if name.startswith("_"):  # pickling looks up dunders before __init__ has run
+            raise AttributeError(name)
         try:
             return self._values[name]
         except KeyError as exc:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from operator import itemgetter
+from unicodedata import is_normalized
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 
 from . import rules as rules_mod
@@ -100,13 +103,56 @@ def _blank(value: object) -> bool:
     return value == "" or value is None or (isinstance(value, str) and not value.strip())
 
 
-def _parse_column(col, values: list, parser) -> tuple[list, list[tuple[int, object, str]]]:
+def _has_content(row: list) -> bool:
+    empty = row.count("") + row.count(None)
+    if empty == len(row):
+        return False
+    if len(row) - empty > 2:  # several filled cells: certainly content (skip the per-cell look)
+        return True
+    return not all(_blank(c) for c in row)
+
+
+def _whole_second(stamp: dt.datetime) -> dt.datetime:
+    """Excel stores times as fractions of a day; calamine's conversion leaves microsecond noise."""
+    base = stamp.replace(microsecond=0)
+    return base + dt.timedelta(seconds=1) if stamp.microsecond >= 500000 else base
+
+
+def _fast_money(values) -> list | None:
+    """A column of plain numbers → fen in one numpy pass; None if anything else is in it."""
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    cents = arr * 100
+    whole = np.rint(cents)
+    if not (np.abs(cents - whole) < 1e-6).all() or (np.abs(whole) >= 10**12).any():
+        return None
+    return whole.astype(np.int64).tolist()
+
+
+def _parse_column(col, values, parser) -> tuple[list, list[tuple[int, object, str]]]:
     """Parse one column; the common Excel types take a fast path, anything else the full parser.
     Returns the values (None for blank or bad cells) and (index, raw value, message) per bad cell."""
-    out: list = [None] * len(values)
+    if col.kind == "money" and values and type(values[0]) is float:
+        fast = _fast_money(values)
+        if fast is not None:
+            return fast, []
+    if col.kind == "datetime":
+        stamp = dt.datetime
+        out = [(v if not v.microsecond else _whole_second(v)) if v.__class__ is stamp else None for v in values]
+        rest = [i for i, v in enumerate(out) if v is None and not (values[i] == "" or values[i] is None)]
+        if not rest:
+            return out, []
+        values = list(values)
+    else:
+        out = [None] * len(values)
+        rest = range(len(values))
+    values = list(values) if not isinstance(values, list) else values
     errors: list[tuple[int, object, str]] = []
-    fast_type = {"datetime": dt.datetime, "date": dt.datetime, "text": str, "money": float}.get(col.kind)
-    for i, value in enumerate(values):
+    fast_type = {"datetime": dt.datetime, "date": dt.datetime, "text": str, "money": float, "int": float}.get(col.kind)
+    for i in rest:
+        value = values[i]
         kind = type(value)
         if kind is fast_type:
             if col.kind == "datetime" and value.microsecond == 0:
@@ -115,11 +161,14 @@ def _parse_column(col, values: list, parser) -> tuple[list, list[tuple[int, obje
             if col.kind == "date":
                 out[i] = value.date()
                 continue
-            if col.kind == "text" and value.isascii():
+            if col.kind == "text":
                 text = value.strip()
-                if text:
+                if text and (text.isascii() or is_normalized("NFKC", text)):
                     out[i] = text
                     continue
+            if col.kind == "int" and value.is_integer():
+                out[i] = int(value)
+                continue
             if col.kind == "money":
                 cents = value * 100
                 whole = round(cents)
@@ -152,9 +201,11 @@ def read_sheet(sheet: Sheet, rows: list[list[object]] | None, issues: list[Issue
                             f"缺少必填列「{col.header}」（{col.id}）：请检查表头", ERROR, col.id))
     body = rows[header_index + 1:]
     width = max((len(r) for r in body), default=0)
-    keep = [i for i, row in enumerate(body) if row.count("") + row.count(None) < len(row)
-            and not all(_blank(c) for c in row)]
-    body = [body[i] + [""] * (width - len(body[i])) for i in keep]
+    keep = [i for i, row in enumerate(body) if _has_content(row)]
+    if len(keep) != len(body):
+        body = [body[i] for i in keep]
+    if any(len(r) < width for r in body):
+        body = [r + [""] * (width - len(r)) for r in body]
     excel_rows = [header_index + 2 + i for i in keep]
     usable = [True] * len(body)
     data: dict[str, list] = {}
@@ -163,7 +214,7 @@ def read_sheet(sheet: Sheet, rows: list[list[object]] | None, issues: list[Issue
         if pos is None:
             data[col.id] = [None] * len(body)
             continue
-        values = [row[pos] for row in body]
+        values = list(map(itemgetter(pos), body)) if pos < width else [""] * len(body)
         parsed, errors = _parse_column(col, values, parser_for(col))
         where = f"{excel_column(pos)}·{col.header}"
         for index, raw, message in errors:
@@ -359,11 +410,3 @@ def employees_on_payroll(employees: pd.DataFrame, first: dt.date, last: dt.date)
     stayed = employees["leave_date"].map(lambda d: d is None or d >= first)
     return employees[hired & stayed]
 
-
-def add_sheets(book: Workbook, sheets: frozenset[str]) -> None:
-    """Read more sheets into a loaded workbook (a payroll reads 订单 only when 规则 sets KPI targets)."""
-    extra = load(CalamineSource(book.path), book.path, sheets)
-    for sheet_id in sheets:
-        book.frames[sheet_id] = extra.frames[sheet_id]
-    book.issues.extend(i for i in extra.issues if i.sheet in {s.name for s in INPUT_SHEETS if s.id in sheets})
-    book.counts.update({s.name: len(extra.frames[s.id]) for s in INPUT_SHEETS if s.id in sheets})
