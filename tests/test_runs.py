@@ -1,0 +1,114 @@
+"""Atomic, auditable runs: kill at any moment, one run per month, byte-identical results, privacy."""
+
+import copy
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from pypdf import PdfReader
+
+from ecomdept import sample
+from ecomdept.cli import main
+from ecomdept.master_workbook import write_master
+from ecomdept.pipeline import run_payroll
+
+EXPECTED = {"payroll.csv", "run.json", "lines.json", "report.html", "工资表_2026-10.xlsx", "考勤明细.csv", "payslips"}
+
+
+def complete(folder) -> bool:
+    return EXPECTED <= {p.name for p in folder.iterdir()}
+
+
+@pytest.mark.parametrize("delay", [0.3, 1.0, 2.0, 3.5])
+def test_killed_run_leaves_nothing_complete_looking_and_next_run_succeeds(sample_path, tmp_path, delay):
+    out = tmp_path / "out"
+    code = (f"from ecomdept.pipeline import run_payroll; "
+            f"run_payroll({str(sample_path)!r}, '2026-10', {str(out)!r}, pdf=True, show_progress=False)")
+    child = subprocess.Popen([sys.executable, "-c", code])
+    time.sleep(delay)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    month = out / "2026-10"
+    assert not month.exists() or complete(month)  # either absent or the whole thing (rename is atomic)
+    again = run_payroll(sample_path, "2026-10", out, pdf=False, show_progress=False)
+    assert again.code == 0 and complete(again.month_dir)
+    assert not list(out.glob(".2026-10.tmp-*")) and not (out / ".2026-10.lock").exists()
+
+
+def test_second_concurrent_run_is_refused(sample_path, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".2026-10.lock").write_text(str(os.getppid()))  # a live process holds the month
+    code = main(["payroll", "--month", "2026-10", "--workbook", str(sample_path), "--out", str(out), "--no-pdf"])
+    assert code == 1 and "正在由另一个进程" in capsys.readouterr().err
+    assert not (out / "2026-10").exists()
+
+
+def test_stale_lock_of_a_dead_run_is_taken_over(sample_path, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (out / ".2026-10.lock").write_text(str(dead.pid))
+    assert run_payroll(sample_path, "2026-10", out, pdf=False, show_progress=False).code == 0
+
+
+def test_two_runs_give_byte_identical_payroll_csv(sample_path, tmp_path):
+    a = run_payroll(sample_path, "2026-10", tmp_path / "a", pdf=False, show_progress=False)
+    b = run_payroll(sample_path, "2026-10", tmp_path / "b", pdf=False, show_progress=False)
+    assert (a.month_dir / "payroll.csv").read_bytes() == (b.month_dir / "payroll.csv").read_bytes()
+    assert (a.month_dir / "lines.json").read_bytes() == (b.month_dir / "lines.json").read_bytes()
+
+
+def test_run_json_is_auditable(demo_run):
+    import json
+    info = json.loads((demo_run.month_dir / "run.json").read_text(encoding="utf-8"))
+    assert len(info["input"]["sha256"]) == 64 and len(info["rules_fingerprint"]) == 64
+    assert info["statutory_data"]["iit"] == "2019-01-01" and info["statutory_data"]["city:shanghai"] == "2025-07-01"
+    assert info["packages"]["pandas"] and info["ecomdept_version"]
+
+
+def test_run_folder_is_private(demo_run):
+    for path in demo_run.month_dir.rglob("*"):
+        assert path.stat().st_mode & 0o077 == 0, path
+
+
+def test_diff_explains_changes(sample_path, tmp_path, capsys):
+    run_payroll(sample_path, "2026-10", tmp_path, pdf=False, show_progress=False)
+    run_payroll(sample_path, "2026-11", tmp_path, pdf=False, show_progress=False)
+    assert main(["diff", "--out", str(tmp_path), "2026-10", "2026-11"]) == 0
+    text = capsys.readouterr().out
+    assert "E0001" in text and "→" in text and "旷工扣款" in text
+    assert main(["diff", "--out", str(tmp_path), "2026-09", "2026-10"]) == 1
+
+
+def test_pdf_passwords_from_id_numbers(tmp_path):
+    data = sample.build(employees=4, orders_per_employee=1)
+    for row in data["规则"]:
+        if row[0] == "pdf_password":
+            row[2] = "id_last6"
+    path = write_master(tmp_path / "m.xlsx", data)
+    outcome = run_payroll(path, "2026-10", tmp_path / "out", pdf=True, show_progress=False)
+    pay = outcome.result.pays[0]
+    emp = outcome.result.employees.set_index("employee_id").loc[pay.employee_id]
+    pdf = outcome.month_dir / "payslips" / f"{pay.employee_id}_{pay.name}.pdf"
+    reader = PdfReader(str(pdf))
+    assert reader.is_encrypted
+    assert reader.decrypt(emp.id_number[-6:]) and pay.name in reader.pages[0].extract_text()
+
+
+def test_formula_injection_is_neutralised(tmp_path):
+    import csv
+    data = sample.build(employees=4, orders_per_employee=1)
+    data["员工"][0][1] = "=HYPERLINK(\"http://x\",\"点我\")"
+    path = write_master(tmp_path / "m.xlsx", data)
+    outcome = run_payroll(path, "2026-10", tmp_path / "out", pdf=False, show_progress=False)
+    with open(outcome.month_dir / "payroll.csv", encoding="utf-8") as handle:
+        names = [r["name"] for r in csv.DictReader(handle)]
+    assert names[0].startswith("'=")
+    from python_calamine import CalamineWorkbook
+    sheet = CalamineWorkbook.from_path(str(outcome.month_dir / "工资表_2026-10.xlsx")).get_sheet_by_name("工资表")
+    assert any(str(v).startswith("'=") for row in sheet.to_python() for v in row)
