@@ -33,13 +33,17 @@ def to_decimal(value: object) -> Decimal:
         return Decimal(value)
     if isinstance(value, float):
         # Excel stores numbers as doubles; repr gives the shortest string that round-trips.
-        return Decimal(repr(value))
-    text = str(value).strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
-    text = text.replace("元", "").strip()
-    try:
-        return Decimal(text)
-    except InvalidOperation as exc:
-        raise ValueError(f"不是数字：{value!r}") from exc
+        number = Decimal(repr(value))
+    else:
+        text = str(value).strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
+        text = text.replace("元", "").strip()
+        try:
+            number = Decimal(text)
+        except InvalidOperation as exc:
+            raise ValueError(f"不是数字：{value!r}") from exc
+    if not number.is_finite():
+        raise ValueError(f"不是有限的数字：{value!r}")
+    return number
 
 
 def yuan_to_fen(value: object) -> int:
