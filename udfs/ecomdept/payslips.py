@@ -103,7 +103,8 @@ def render_pdf_batch(slips: list[dict], templates: str | None = None, password_r
     import weasyprint
     from pypdf import PdfReader, PdfWriter
 
-    html = render("payslip_book.html", templates, slips=slips, css=css(templates))
+    style = (template_dir(templates) / "payslip_print.css").read_text(encoding="utf-8")
+    html = render("payslip_print.html", templates, slips=slips, css=style)
     document = weasyprint.HTML(string=html, base_url=str(template_dir(templates))).render()
     starts: dict[str, int] = {}
     for number, page in enumerate(document.pages):
@@ -135,7 +136,7 @@ def _render_to_folder(args) -> int:
     return len(chunk)
 
 
-def write_pdf(slips: list[dict], folder: Path, templates: str | None = None, batch: int = 40,
+def write_pdf(slips: list[dict], folder: Path, templates: str | None = None, batch: int = 25,
               progress=None, password_rule: str = "none", workers: int | None = None) -> int:
     """Batches of payslips per document; batches spread over the cores (WeasyPrint is single-threaded)."""
     batches = [(slips[i:i + batch], templates, password_rule, str(folder)) for i in range(0, len(slips), batch)]
@@ -146,6 +147,8 @@ def write_pdf(slips: list[dict], folder: Path, templates: str | None = None, bat
             pass
         return len(slips)
     import multiprocessing
+
+    import weasyprint  # noqa: F401  imported (fonts loaded) once, before the workers fork
 
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         done = pool.imap_unordered(_render_to_folder, batches)
