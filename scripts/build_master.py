@@ -86,12 +86,12 @@ def modules(with_xlwings: bool = True) -> list[Path]:
     return [p for p in sorted(VBA_DIR.glob("*.bas")) if with_xlwings or p.stem != "xlwings"]
 
 
-def build(out: Path, with_xlwings: bool = True) -> Path:
+def build(out: Path, with_xlwings: bool = True, extra_modules: list[Path] = ()) -> Path:
     from ecomdept import sample
     from ecomdept.master_workbook import write_master
 
     with tempfile.TemporaryDirectory() as tmp:
-        vba = build_vba_project(modules(with_xlwings), Path(tmp))
+        vba = build_vba_project([p.resolve() for p in modules(with_xlwings) + list(extra_modules)], Path(tmp))
         data = sample.build()
         return write_master(out, data, title="电商部主工作簿（示例数据）", month=sample.DEFAULT_MONTH, buttons=BUTTONS,
                             vba_project=vba, conf=CONF)

@@ -88,3 +88,20 @@ def test_libreoffice_opens_and_converts(tmp_path):
     converted = CalamineWorkbook.from_path(str(tmp_path / "out" / "lo.xlsx"))
     assert "员工" in converted.sheet_names
     assert len(converted.get_sheet_by_name("员工").to_python()) == 31
+
+
+def test_libreoffice_runs_each_button_macro_with_a_stub_run_python(tmp_path):
+    """LibreOffice cannot compile the xlwings module, so this variant leaves it out and adds a
+    RunPython test double (tests/fixtures/Stub.bas) that records each command in column Z."""
+    system_python = "/usr/bin/python3"
+    check = subprocess.run([system_python, "-c", "import uno"], capture_output=True)
+    assert check.returncode == 0, "需要 Debian 的 python3-uno（.ci/run 会安装）"
+    path = build_master.build(tmp_path / "stub.xlsm", with_xlwings=False,
+                              extra_modules=[ROOT / "tests" / "fixtures" / "Stub.bas"])
+    macros = [f"VBAProject.Buttons.{m}" for _, m in build_master.BUTTONS]
+    run = subprocess.run([system_python, str(ROOT / "tests" / "fixtures" / "lo_run_macros.py"), str(path),
+                          str(tmp_path / "profile"), *macros], capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stderr
+    recorded = run.stdout.strip().splitlines()
+    assert recorded == [f"from ecomdept.excel import buttons; buttons.{name}()"
+                        for name in ("validate", "attendance", "payroll", "payslips")]
