@@ -86,35 +86,29 @@ class _Writer:
         else:
             ws.write_string(row, col, str(safe_text(value)))
 
-    def cell_writer(self, ws, kind: str):
-        """One writer per column kind, chosen once (the per-cell dispatch dominates large sheets)."""
+    def converter(self, kind: str):
+        """Cell value as written; the column's format (set once) gives ¥, dates and integers."""
         if kind == "money":
-            fmt = self.fmt["money"]
-            return lambda r, c, v: ws.write_number(r, c, v / 100, fmt)
-        if kind == "int":
-            return lambda r, c, v: ws.write_number(r, c, v)
-        if kind == "date":
-            fmt = self.fmt["date"]
-            return lambda r, c, v: ws.write_datetime(r, c, v, fmt) if isinstance(v, (dt.date, dt.datetime)) \
-                else ws.write_string(r, c, str(v))
-        return lambda r, c, v: ws.write_string(r, c, str(safe_text(v)))
+            return lambda v: None if v is None or v == "" else v / 100
+        if kind in ("int", "date"):
+            return lambda v: None if v == "" else v
+        return lambda v: None if v is None or v == "" else str(safe_text(v))
 
     def table(self, name: str, columns: list[tuple[str, str, int]], rows, title: str | None = None):
-        """columns: (header, kind, width); rows: iterables of values."""
+        """columns: (header, kind, width); rows: iterables of values. Formats live on the columns
+        (XlsxWriter applies a column's format to cells written without one), rows go in one call."""
         ws = self.book.add_worksheet(name)
         top = 0
         if title:
             ws.write(0, 0, title, self.fmt["title"])
             top = 2
-        for col, (header, _kind, width) in enumerate(columns):
+        for col, (header, kind, width) in enumerate(columns):
+            ws.set_column(col, col, width, self.fmt.get(kind))
             ws.write(top, col, header, self.fmt["header"])
-            ws.set_column(col, col, width)
-        writers = [self.cell_writer(ws, kind) for _, kind, _ in columns]
+        convert = [self.converter(kind) for _, kind, _ in columns]
         r = top
         for r, row in enumerate(rows, start=top + 1):
-            for col, value in enumerate(row):
-                if value is not None and value != "":
-                    writers[col](r, col, value)
+            ws.write_row(r, 0, [c(v) for c, v in zip(convert, row)])
         ws.freeze_panes(top + 1, 0)
         ws.autofilter(top, 0, max(r, top), len(columns) - 1)
         return ws
