@@ -185,7 +185,8 @@ def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templat
         info = outputs.run_info(result, workbook or book.path, book.sha256, files)
         # the results workbook, CSVs and report are written by a forked process while this one
         # renders the payslips: two cores, two independent outputs of the same result
-        writer = _start(_write_tables, result, tmp, label, rows, book.issues, info, templates)
+        writer = _start(_write_workbook, result, tmp, label, rows, book.issues, info)
+        extras = _start(_write_extras, result, tmp, info, templates)
         payslips.write_html(slips, tmp / "payslips", templates, progress)
         timings["html"] = time.perf_counter() - tick
         if pdf:
@@ -195,6 +196,7 @@ def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templat
             timings["pdf"] = time.perf_counter() - tick
         tick = time.perf_counter()
         _finish(writer)
+        _finish(extras)
         timings["results_wait"] = time.perf_counter() - tick
         if workbook is not None and sha256_file(workbook) != book.sha256:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -211,8 +213,11 @@ def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templat
     return RunOutcome(EXIT_OK, final, book.issues, result, info, timings)
 
 
-def _write_tables(result, tmp: Path, label: str, rows, issues, info, templates) -> None:
+def _write_workbook(result, tmp: Path, label: str, rows, issues, info) -> None:
     results.write_results(result, tmp / f"工资表_{label}.xlsx", rows, issues, info)
+
+
+def _write_extras(result, tmp: Path, info, templates) -> None:
     results.write_attendance_csv(result, tmp / "考勤明细.csv")
     results.write_refunds_csv(result, tmp / "退款流程.csv")
     if result.kpis is not None:
