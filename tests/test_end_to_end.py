@@ -10,7 +10,6 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from conftest import check_golden
-from ecomdept import sample
 from ecomdept.money import fmt_yuan, yuan_to_fen
 from ecomdept.outputs import CONTRACT_COLUMNS
 from ecomdept.payslips import contexts

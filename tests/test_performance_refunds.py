@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from builders import employees, frame
+from builders import frame
 from ecomdept import performance, refunds, rules as rules_mod
 from ecomdept.schema import EMPLOYEES, REFUNDS, SCORES
 

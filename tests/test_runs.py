@@ -1,6 +1,5 @@
 """Atomic, auditable runs: kill at any moment, one run per month, byte-identical results, privacy."""
 
-import copy
 import os
 import signal
 import subprocess

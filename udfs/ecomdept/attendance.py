@@ -19,7 +19,7 @@ import pandas as pd
 from .calendar import HOLIDAY, KIND_LABEL, WORKDAY, WorkCalendar, month_dates
 from .issues import WARNING, Issue
 from .rules import Rules
-from .schema import EVENTS, LEAVE_TYPES, PUNCHES
+from .schema import LEAVE_TYPES, PUNCHES
 
 PAID_LEAVE = {"年假", "婚假", "丧假", "调休", "因公外出"}
 UNPAID_LEAVE = {"事假", "病假"}  # LV-10
