@@ -207,14 +207,18 @@ def read_sheet(sheet: Sheet, rows: list[list[object]] | None, issues: list[Issue
     if any(len(r) < width for r in body):
         body = [r + [""] * (width - len(r)) for r in body]
     excel_rows = [header_index + 2 + i for i in keep]
-    usable = [True] * len(body)
+    n_rows = len(body)
+    raw_columns = {col.id: (list(map(itemgetter(positions[col.id]), body)) if positions[col.id] < width
+                            else [""] * n_rows) for col in sheet.columns if col.id in positions}
+    del rows, body  # the row lists are the largest thing in memory for a million-row sheet
+    usable = [True] * n_rows
     data: dict[str, list] = {}
     for col in sheet.columns:
         pos = positions.get(col.id)
         if pos is None:
-            data[col.id] = [None] * len(body)
+            data[col.id] = [None] * n_rows
             continue
-        values = list(map(itemgetter(pos), body)) if pos < width else [""] * len(body)
+        values = raw_columns.pop(col.id)
         parsed, errors = _parse_column(col, values, parser_for(col))
         where = f"{excel_column(pos)}·{col.header}"
         for index, raw, message in errors:
@@ -364,8 +368,8 @@ def load(source: SheetSource, path: Path | None = None, sheets: frozenset[str] =
             frames[sheet.id] = read_sheet(sheet, [], [])
             continue
         actual = by_normalized.get(normalize_header(sheet.name))
-        rows = source.rows(actual) if actual else None
-        frames[sheet.id] = read_sheet(sheet, rows, issues)
+        # no name keeps the raw rows alive: read_sheet drops them once the columns are out
+        frames[sheet.id] = read_sheet(sheet, source.rows(actual) if actual else None, issues)
     employees = frames["employees"]
     _check_employees(employees, issues)
     if "employees" in sheets and employees.empty and not any(i.sheet == EMPLOYEES.name for i in issues):
