@@ -174,7 +174,9 @@ def test_overtime_monthly_limit_alert():
     ot = overtime(*[{"employee_id": "E1", "start": f"2026-10-{d} 18:30", "end": f"2026-10-{d} 22:30"}
                     for d in range(12, 22)])
     lines = overtime_mod.lines_for(ot, {"E1": 660000}, CAL, rules_mod.defaults(), [])
-    assert [a.clause for a in alerts.overtime_alerts(lines, rules_mod.defaults())] == ["OT-01"]
+    found = alerts.overtime_alerts(lines, rules_mod.defaults())
+    assert [a.clause for a in found if "每月" in a.message] == ["OT-01"]
+    assert sum("每日" in a.message for a in found) == 8  # 4 h on each of the 8 workday evenings is over 3 h
 
 
 def test_duty01_days_short_of_two_people():
@@ -196,3 +198,25 @@ def test_abs09_year_count_includes_earlier_months():
 def test_hr03_short_notice_is_flagged_not_withheld():
     staff = employees("E1", leave_date=dt.date(2026, 10, 21), resign_notice_date=dt.date(2026, 10, 7))
     assert [a.clause for a in alerts.resignation_alerts(staff, 2026, 10)] == ["HR-03"]
+
+
+def test_ot01_daily_limit_on_workdays():
+    ot = overtime({"employee_id": "E1", "start": "2026-10-12 18:30", "end": "2026-10-12 22:00"})
+    lines = overtime_mod.lines_for(ot, {"E1": 660000}, CAL, rules_mod.defaults(), [])
+    found = alerts.overtime_alerts(lines, rules_mod.defaults())
+    assert [a.message[:10] for a in found] == ["2026-10-12"] and "每日 3 小时" in found[0].message
+
+
+def test_hr03_hold_switch_marks_the_settlement(tmp_path):
+    from ecomdept import sample
+    from ecomdept.master_workbook import write_master
+    from ecomdept.pipeline import run_payroll
+    data = sample.build()
+    for row in data["规则"]:
+        if row[0] == "short_notice_settlement":
+            row[2] = "hold"
+    outcome = run_payroll(write_master(tmp_path / "m.xlsx", data), "2026-10", tmp_path / "out", pdf=False,
+                          show_progress=False)
+    held = [p for p in outcome.result.pays if p.held]
+    assert [p.employee_id for p in held] == ["E0024"] and "暂缓结算" in held[0].notes[-1]
+    assert held[0].net_pay > 0  # the amount is still computed

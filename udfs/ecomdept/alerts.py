@@ -110,13 +110,19 @@ def duty_alerts(days: pd.DataFrame, calendar: WorkCalendar, rules: Rules, year: 
 
 
 def overtime_alerts(ot_lines: list, rules: Rules) -> list[Alert]:
-    """劳动法第41条: no more than ``ot_monthly_limit_hours`` a month."""
+    """劳动法第41条: at most ``ot_daily_limit_hours`` on a workday and ``ot_monthly_limit_hours`` a month."""
     totals: dict[str, int] = {}
+    daily: dict[tuple[str, dt.date], int] = {}
     for line in ot_lines:
         totals[line.employee_id] = totals.get(line.employee_id, 0) + line.minutes
-    return [Alert(emp, "加班超限", "OT-01", f"本月加班 {minutes / 60:g} 小时，超过每月 {rules.ot_monthly_limit_hours} "
-                  "小时上限（劳动法第41条）")
-            for emp, minutes in totals.items() if minutes > rules.ot_monthly_limit_hours * 60]
+        if line.kind == WORKDAY:
+            daily[(line.employee_id, line.day)] = daily.get((line.employee_id, line.day), 0) + line.minutes
+    alerts = [Alert(emp, "加班超限", "OT-01", f"{day} 工作日加班 {minutes / 60:g} 小时，超过每日 "
+                    f"{rules.ot_daily_limit_hours} 小时上限（劳动法第41条）")
+              for (emp, day), minutes in sorted(daily.items()) if minutes > rules.ot_daily_limit_hours * 60]
+    return alerts + [Alert(emp, "加班超限", "OT-01", f"本月加班 {minutes / 60:g} 小时，超过每月 "
+                           f"{rules.ot_monthly_limit_hours} 小时上限（劳动法第41条）")
+                     for emp, minutes in totals.items() if minutes > rules.ot_monthly_limit_hours * 60]
 
 
 def comp_time(ot_lines: list, days: pd.DataFrame, opening: dict[str, int]) -> tuple[dict[str, dict], list[Alert]]:
@@ -137,6 +143,11 @@ def comp_time(ot_lines: list, days: pd.DataFrame, opening: dict[str, int]) -> tu
     return ledger, alerts
 
 
+def short_notice(employees: pd.DataFrame, year: int, month: int) -> set[str]:
+    """HR-03: people leaving this month who gave less than a month's notice (or none on record)."""
+    return {a.employee_id for a in resignation_alerts(employees, year, month)}
+
+
 def resignation_alerts(employees: pd.DataFrame, year: int, month: int) -> list[Alert]:
     """HR-03: resignation with less than a month's notice — flagged; wages are still settled in full."""
     first, last = dt.date(year, month, 1), month_dates(year, month)[-1]
@@ -151,5 +162,5 @@ def resignation_alerts(employees: pd.DataFrame, year: int, month: int) -> list[A
         if notice < 30:
             alerts.append(Alert(rec.employee_id, "离职结算", "HR-03",
                                 f"{rec.resign_notice_date} 提出辞职、{rec.leave_date} 离职，提前 {notice} 天不足一个月：制度称不予"
-                                "办理结算，但工资须在离职时足额支付（工资支付暂行规定第9条）——本月工资照常计算，请人工处理"))
+                                "办理结算，但工资须在离职时足额支付（工资支付暂行规定第9条）——请人工处理"))
     return alerts

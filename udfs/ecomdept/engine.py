@@ -126,6 +126,7 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     by_emp_summary = {rec["employee_id"]: rec for rec in summ.to_dict("records")}
     fines_by, ot_by = _group(fines), _group(ot_lines)
     shift_minutes = attendance.Shift.from_rules(rules).minutes
+    held = alerts_mod.short_notice(staff, year, month)
     pays = []
     records = list(staff.itertuples(index=False))
     iterator = progress(records, "计算工资") if progress else records
@@ -135,6 +136,12 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
             fines_by.get(emp.employee_id, []), bonus.get(emp.employee_id, 0),
             ytd.get(emp.employee_id, payroll_mod.YearToDate()), book.calendar, rules, city, year, month,
             shift_minutes))
+    if rules.short_notice_settlement == "hold":
+        for pay in pays:
+            if pay.employee_id in held:
+                pay.held = True
+                pay.notes.append("辞职未提前一个月（HR-03）：按规则 short_notice_settlement = hold 暂缓结算，"
+                                 "金额照算，发放须人工处理")
     timings["payroll"] = time.perf_counter() - tick
     return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, pays, sources, timings, ledger,
                        kpis, scores, flow, stage)

@@ -63,6 +63,7 @@ class Pay:
     lines: list[Line] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     pay_date: dt.date | None = None
+    held: bool = False  # HR-03 with short_notice_settlement = hold
     workdays: int = 0
     employed_workdays: int = 0
 

@@ -170,15 +170,20 @@ def write_payouts(w: _Writer, result, rows: list[dict]) -> None:
     from .cash import DENOMINATIONS, split
 
     accounts = {rec.employee_id: rec.bank_account or "" for rec in result.employees.itertuples(index=False)}
-    w.table("代发工资", [("工号", "text", 10), ("姓名", "text", 10), ("账号", "text", 24), ("金额", "money", 12)],
-            ([row["employee_id"], row["name"], accounts.get(row["employee_id"], ""), row["net_pay"]] for row in rows),
-            f"银行代发清单 {result.label}：合计 {sum(r['net_pay'] for r in rows) / 100:,.2f} 元，{len(rows)} 人")
+    held = {p.employee_id for p in result.pays if p.held}
+    w.table("代发工资", [("工号", "text", 10), ("姓名", "text", 10), ("账号", "text", 24), ("金额", "money", 12),
+                     ("状态", "text", 16)],
+            ([row["employee_id"], row["name"], accounts.get(row["employee_id"], ""), row["net_pay"],
+              "暂缓结算（HR-03）" if row["employee_id"] in held else ""] for row in rows),
+            f"银行代发清单 {result.label}：合计 {sum(r['net_pay'] for r in rows) / 100:,.2f} 元，{len(rows)} 人"
+            + (f"，其中 {len(held)} 人暂缓" if held else ""))
     totals = [0] * len(DENOMINATIONS)
     body = []
     for row in rows:
         counts = split(row["net_pay"])
         totals = [t + c for t, c in zip(totals, counts)]
-        body.append([row["employee_id"], row["name"], row["net_pay"], *counts, ""])
+        body.append([row["employee_id"], row["name"], row["net_pay"], *counts,
+                     "暂缓结算（HR-03）" if row["employee_id"] in held else ""])
     body.append(["合计", "", sum(r["net_pay"] for r in rows), *totals, ""])
     w.table("现金发放", [("工号", "text", 10), ("姓名", "text", 10), ("实发金额", "money", 12)]
             + [(label, "int", 6) for _, label in DENOMINATIONS] + [("签收", "text", 12)], body,

@@ -124,10 +124,11 @@ def _fast_money(values) -> list | None:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
         return None
-    cents = arr * 100
-    whole = np.rint(cents)
-    if not (np.abs(cents - whole) < 1e-6).all() or (np.abs(whole) >= 10**12).any():
-        return None
+    with np.errstate(over="ignore", invalid="ignore"):  # inf/nan/huge values fall back to the full parser
+        cents = arr * 100
+        whole = np.rint(cents)
+        if not (np.abs(cents - whole) < 1e-6).all() or not (np.abs(whole) < 10**12).all():
+            return None
     return whole.astype(np.int64).tolist()
 
 
@@ -169,7 +170,7 @@ def _parse_column(col, values, parser) -> tuple[list, list[tuple[int, object, st
             if col.kind == "int" and value.is_integer():
                 out[i] = int(value)
                 continue
-            if col.kind == "money":
+            if col.kind == "money" and value == value and abs(value) < 1e13:
                 cents = value * 100
                 whole = round(cents)
                 if abs(cents - whole) < 1e-6 and abs(whole) < 10**12:
