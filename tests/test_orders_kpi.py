@@ -149,3 +149,31 @@ def test_bad_order_lines_are_rejected_with_line_numbers(tmp_path):
     result = import_orders("tmall", [path])
     assert len(result.rows) == 1 and result.duplicates == 1
     assert [r.line for r in result.rejects] == [3, 4]
+
+
+def test_olist_bad_lines_are_rejected_and_good_ones_kept(tmp_path):
+    orders = tmp_path / "o.csv"
+    orders.write_text("order_id,customer_id,order_status,order_purchase_timestamp,order_approved_at,"
+                      "order_delivered_carrier_date,order_delivered_customer_date,order_estimated_delivery_date\n"
+                      "a1,c1,delivered,2018-05-01 10:00:00,2018-05-01 11:00:00,2018-05-02 09:00:00,"
+                      "2018-05-05 12:00:00,2018-05-10 00:00:00\n"
+                      "a2,c2,delivered,not a date,,,,\n"
+                      ",c3,delivered,2018-05-01 10:00:00,,,,\n", encoding="utf-8")
+    reviews = tmp_path / "r.csv"
+    reviews.write_text("review_id,order_id,review_score,review_comment_title,review_comment_message,"
+                       "review_creation_date,review_answer_timestamp\nr1,a1,9,,,2018-05-06,2018-05-06 10:00:00\n",
+                       encoding="utf-8")
+    result = import_orders("olist", [orders, reviews])
+    assert [r[0] for r in result.rows] == ["a1"]
+    assert sorted((r.file, r.line) for r in result.rejects) == [("o.csv", 3), ("o.csv", 4), ("r.csv", 2)]
+
+
+def test_empty_and_headerless_order_files(tmp_path, capsys):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert main(["import", "orders", "--format", "tmall", str(empty), "-o", str(tmp_path / "o.xlsx")]) == 1
+    assert "空文件" in capsys.readouterr().err
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("编号,金额\n1,2\n", encoding="utf-8")
+    assert main(["import", "orders", "--format", "tmall", str(wrong), "-o", str(tmp_path / "o.xlsx")]) == 1
+    assert "缺少列" in capsys.readouterr().err
