@@ -64,9 +64,16 @@ _cache: dict[tuple[str, str], tuple[float, object]] = {}
 
 
 def _book_of(caller):
+    """The calling workbook: from an xlwings-style Range (``.sheet.book``), or from the raw
+    Application.Caller COM range that ``@xw.arg("caller", vba="Caller")`` hands over in Excel."""
     if caller is None:
         raise LookupError("无法确定调用的工作簿")
-    return caller.sheet.book
+    sheet = getattr(caller, "sheet", None)
+    if sheet is not None:
+        return sheet.book
+    import xlwings as xw
+
+    return xw.Book(caller.Worksheet.Parent.FullName)
 
 
 def month_result(book, month: str):
