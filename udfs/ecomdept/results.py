@@ -57,9 +57,9 @@ def write_attendance_csv(result, path: Path) -> None:
 
 class _Writer:
     def __init__(self, path: Path):
-        # constant_memory streams each row to disk as it is written (rows go strictly top to bottom)
+        # not constant_memory: it loses all but the first merged group header of a row
         self.book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                                    "strings_to_numbers": False, "constant_memory": True})
+                                                    "strings_to_numbers": False})
         b = self.book
         self.fmt = {
             "money": b.add_format({"num_format": "¥#,##0.00"}),
