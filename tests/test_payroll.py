@@ -152,3 +152,15 @@ def test_payroll_identities_for_random_employees(base, allowance, bonus, leave, 
     base_used = next(l for l in p.lines if l.code == "pension").amount
     assert round(floor * 0.08) <= base_used <= round(cap * 0.08)
     assert sum(l.amount for l in p.lines if l.section == "应发") == p.base_pay + p.allowance + p.overtime_pay + p.bonus
+
+
+def test_sick_leave_keeps_80_percent_of_minimum_wage_lv10():
+    p = pay({"base_salary": 900000}, {"unpaid_leave_min": 450, "leave_min_病假": 450})
+    # full day 9,000 / 18 = 500.00; floor 0.8 × 2,740 / 18 = 121.78 → deduct 378.22
+    assert [(l.label, l.amount) for l in p.lines if l.section == "扣款"] == [("病假扣款", 37822)]
+    off = pay({"base_salary": 900000}, {"unpaid_leave_min": 450, "leave_min_病假": 450},
+              rules=RULES.with_values(sick_pay_floor_ratio=Decimal(0)))
+    assert off.unpaid_leave_deduction == 50000
+    mixed = pay({"base_salary": 900000}, {"unpaid_leave_min": 675, "leave_min_病假": 225})
+    assert [(l.label, l.amount) for l in mixed.lines if l.section == "扣款"] == [("事假扣款", 50000), ("病假扣款", 18911)]
+    identities(mixed)

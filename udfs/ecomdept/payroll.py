@@ -132,15 +132,28 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
     # 扣款：无薪假与旷工按分钟折算（PAY-08：日工资 = 月基本工资 ÷ 当月工作日，小时 = 日 ÷ 7.5）
     per_minute = Fraction(base) / (divisor * shift_minutes)
     unpaid_min = int(summary.get("unpaid_leave_min", 0))
+    sick_min = min(int(summary.get("leave_min_病假", 0)), unpaid_min)
+    personal_min = unpaid_min - sick_min
     absent_min = int(summary.get("absent_unworked_min", 0))
     hour_text = f"{fmt_yuan(round_half_up(per_minute * 60))}/小时（月基本工资 ÷ {divisor_text} ÷ {shift_minutes / 60:g} 小时）"
-    leave_amount = round_half_up(per_minute * unpaid_min)
-    absent_amount = round_half_up(per_minute * absent_min)
     cap = p.base_pay
-    if leave_amount:
-        leave_amount = min(leave_amount, cap)
-        p.lines.append(Line(DEDUCTION, "unpaid_leave", "事假/病假扣款", leave_amount,
-                            f"无薪假 {_hours(unpaid_min)} 小时 × {hour_text}（LV-10）", "LV-10"))
+    personal_amount = min(round_half_up(per_minute * personal_min), cap)
+    if personal_amount:
+        p.lines.append(Line(DEDUCTION, "unpaid_leave", "事假扣款", personal_amount,
+                            f"事假 {_hours(personal_min)} 小时 × {hour_text}（LV-10）", "LV-10"))
+    sick_amount = 0
+    if sick_min:
+        full = per_minute * sick_min
+        floor = (Fraction(rules.sick_pay_floor_ratio) * round_half_up(city.minimum_wage * 100)
+                 / (divisor * shift_minutes) * sick_min)
+        sick_amount = min(max(0, round_half_up(full - floor)), cap - personal_amount)
+        why = f"病假 {_hours(sick_min)} 小时 × {hour_text}（LV-10）"
+        if floor > 0:
+            why += (f"，病假期间至少保留最低工资 {fmt_yuan(round_half_up(city.minimum_wage * 100))} 的 "
+                    f"{float(rules.sick_pay_floor_ratio) * 100:g}% 折算 {fmt_yuan(round_half_up(floor))}（劳部发〔1995〕309号第59条）")
+        p.lines.append(Line(DEDUCTION, "sick_leave", "病假扣款", sick_amount, why, "LV-10"))
+    leave_amount = personal_amount + sick_amount
+    absent_amount = round_half_up(per_minute * absent_min)
     if absent_amount:
         absent_amount = min(absent_amount, cap - leave_amount)
         p.lines.append(Line(DEDUCTION, "absence", "旷工扣款", absent_amount,
