@@ -37,7 +37,7 @@ def test_weighted_score_and_bonus():
     assert float(c1.score) == 100.0 and c1.bonus == 80000
     c2 = scores["C2"]  # 30% × 0.6 + refund from the team 0.1/0.05 capped at 150% × 0.2 + unscored 0 → 48 < 60
     assert round(float(c2.score), 6) == 48.0 and c2.bonus == 0
-    assert "加权得分 48.0" in c2.explanation(80000)
+    assert "加权得分 48.0" in c2.explanation() and "基数 ¥800.00" in c2.explanation()
     assert "S1" not in scores  # no plan for 仓储发货
 
 

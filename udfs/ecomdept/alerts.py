@@ -143,11 +143,6 @@ def comp_time(ot_lines: list, days: pd.DataFrame, opening: dict[str, int]) -> tu
     return ledger, alerts
 
 
-def short_notice(employees: pd.DataFrame, year: int, month: int) -> set[str]:
-    """HR-03: people leaving this month who gave less than a month's notice (or none on record)."""
-    return {a.employee_id for a in resignation_alerts(employees, year, month)}
-
-
 def resignation_alerts(employees: pd.DataFrame, year: int, month: int) -> list[Alert]:
     """HR-03: resignation with less than a month's notice — flagged; wages are still settled in full."""
     first, last = dt.date(year, month, 1), month_dates(year, month)[-1]

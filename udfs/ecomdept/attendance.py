@@ -48,6 +48,11 @@ class Shift:
         return (self.intervals[0][1] + self.intervals[-1][0]) // 2
 
 
+def hours_text(minutes: int) -> str:
+    """Minutes as hours for people: 85 → "1.42", 450 → "7.5"."""
+    return f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
+
+
 def scheduled_before(t, intervals) -> np.ndarray | int:
     """Scheduled seconds in [0, t) for scalar or array t."""
     total = 0

@@ -97,10 +97,15 @@ def parse_date(value: object) -> dt.date:
     raise ValueError("应为日期，如 2026-10-08")
 
 
+def whole_second(stamp: dt.datetime) -> dt.datetime:
+    """Excel stores times as fractions of a day; conversions leave microsecond noise: round it off."""
+    base = stamp.replace(microsecond=0)
+    return base + dt.timedelta(seconds=1) if stamp.microsecond >= 500000 else base
+
+
 def parse_datetime(value: object) -> dt.datetime:
     if isinstance(value, dt.datetime):
-        return value.replace(microsecond=0) if value.microsecond < 500000 else (
-            value + dt.timedelta(microseconds=10**6 - value.microsecond))
+        return whole_second(value)
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
     if isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -100,10 +100,11 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     base_by_emp = dict(zip(staff["employee_id"], staff["base_salary"]))
     ot_lines = overtime.lines_for(ot_records[ot_records["employee_id"].isin(base_by_emp)], base_by_emp,
                                   book.calendar, rules, issues)
+    resignations = alerts_mod.resignation_alerts(staff, year, month)
     ledger, comp_alerts = alerts_mod.comp_time(ot_lines, days, comp_opening(out_dir, year, month, staff))
     alerts += (alerts_mod.leave_alerts(book.frames["leave"], staff, book.calendar, rules, year, month)
                + comp_alerts + alerts_mod.overtime_alerts(ot_lines, rules)
-               + alerts_mod.resignation_alerts(staff, year, month)
+               + resignations
                + alerts_mod.duty_alerts(days, book.calendar, rules, year, month))
     timings["penalties"] = time.perf_counter() - tick
     tick = time.perf_counter()
@@ -118,15 +119,13 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
         order_stage(book.frames, staff, rules, year, month) if len(book.frames["orders"]) else None)
     kpis, flow = (stage.kpis, stage.refund_flow) if stage else (None, None)
     scores = performance.score_people(staff, kpis, book.frames["scores"], rules, label) if stage else {}
-    bonus = {emp: (s.bonus, s.explanation(round(rules.kpi.get(f"bonus.{s.team}.base", 0) * 100)))
-             for emp, s in scores.items()}
+    bonus = {emp: (s.bonus, s.explanation()) for emp, s in scores.items()}
     bonus_rows = book.frames["bonus"]
     for rec in bonus_rows[bonus_rows["month"] == label].itertuples(index=False) if len(bonus_rows) else ():
         bonus[rec.employee_id] = (rec.bonus, f"绩效表手工录入：{rec.note or '主管决定'}（PAY-10）")
     by_emp_summary = {rec["employee_id"]: rec for rec in summ.to_dict("records")}
     fines_by, ot_by = _group(fines), _group(ot_lines)
     shift_minutes = attendance.Shift.from_rules(rules).minutes
-    held = alerts_mod.short_notice(staff, year, month)
     pays = []
     records = list(staff.itertuples(index=False))
     iterator = progress(records, "计算工资") if progress else records
@@ -137,6 +136,7 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
             ytd.get(emp.employee_id, payroll_mod.YearToDate()), book.calendar, rules, city, year, month,
             shift_minutes))
     if rules.short_notice_settlement == "hold":
+        held = {a.employee_id for a in resignations}
         for pay in pays:
             if pay.employee_id in held:
                 pay.held = True

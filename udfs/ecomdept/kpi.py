@@ -85,9 +85,6 @@ def _ratio(numerator, denominator):
     return None if not denominator else numerator / denominator
 
 
-INDICATORS = ("paid", "refund", "paid_amount_paid", "ship_on", "ship_late", "ship_unknown", "ship_any",
-              "d_on", "d_late", "d_unknown", "eta_any", "reviewed", "review_sum", "low_review")
-
 
 def indicators(f: pd.DataFrame, horizon: pd.Timestamp, sla_hours: int) -> pd.DataFrame:
     """Per-order 0/1 columns (and amounts) whose group sums give every order metric."""
@@ -143,11 +140,6 @@ def _total(ind: pd.DataFrame) -> pd.DataFrame:
     if ind.empty:
         return pd.DataFrame({c: [0] for c in ind.columns})
     return ind.groupby(np.zeros(len(ind), dtype=np.int8)).sum()
-
-
-def order_metrics(f: pd.DataFrame, horizon: pd.Timestamp, sla_hours: int) -> dict[str, object]:
-    """Metrics of one set of orders (already limited to the month and scope). Money in fen."""
-    return {k: _plain(v.iloc[0]) for k, v in metrics_from_sums(_total(indicators(f, horizon, sla_hours))).items()}
 
 
 def _plain(value):

@@ -14,6 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from . import tax
+from .attendance import hours_text
 from .calendar import WorkCalendar
 from .history import YearToDate
 from .money import fmt_yuan, mul_round, round_half_up
@@ -84,10 +85,6 @@ def pay_date(year: int, month: int, hire_date: dt.date, calendar: WorkCalendar, 
     return moved, note
 
 
-def _hours(minutes: int) -> str:
-    return f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
-
-
 def months_employed(year: int, month: int, hire_date: dt.date) -> int:
     start = hire_date.month if hire_date.year == year else 1
     return max(0, month - start + 1)
@@ -140,14 +137,14 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
     personal_amount = min(round_half_up(per_minute * personal_min), cap)
     if personal_amount:
         p.lines.append(Line(DEDUCTION, "unpaid_leave", "事假扣款", personal_amount,
-                            f"事假 {_hours(personal_min)} 小时 × {hour_text}（LV-10）", "LV-10"))
+                            f"事假 {hours_text(personal_min)} 小时 × {hour_text}（LV-10）", "LV-10"))
     sick_amount = 0
     if sick_min:
         full = per_minute * sick_min
         floor = (Fraction(rules.sick_pay_floor_ratio) * round_half_up(city.minimum_wage * 100)
                  / (divisor * shift_minutes) * sick_min)
         sick_amount = min(max(0, round_half_up(full - floor)), cap - personal_amount)
-        why = f"病假 {_hours(sick_min)} 小时 × {hour_text}（LV-10）"
+        why = f"病假 {hours_text(sick_min)} 小时 × {hour_text}（LV-10）"
         if floor > 0:
             why += (f"，病假期间至少保留最低工资 {fmt_yuan(round_half_up(city.minimum_wage * 100))} 的 "
                     f"{float(rules.sick_pay_floor_ratio) * 100:g}% 折算 {fmt_yuan(round_half_up(floor))}（劳部发〔1995〕309号第59条）")
@@ -157,7 +154,7 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
     if absent_amount:
         absent_amount = min(absent_amount, cap - leave_amount)
         p.lines.append(Line(DEDUCTION, "absence", "旷工扣款", absent_amount,
-                            f"旷工未出勤 {_hours(absent_min)} 小时 × {hour_text}（ABS-01/ABS-04）", "ABS-08"))
+                            f"旷工未出勤 {hours_text(absent_min)} 小时 × {hour_text}（ABS-01/ABS-04）", "ABS-08"))
     p.unpaid_leave_deduction = leave_amount + absent_amount
 
     # 罚款：合计不超过当月工资 20%，扣后不低于最低工资（工资支付暂行规定第16条，PAY-07）

@@ -27,13 +27,14 @@ class Score:
     score: Fraction
     coefficient: Fraction
     bonus: int
+    base: int  # fen at coefficient 1
     parts: list[dict] = field(default_factory=list)
 
-    def explanation(self, base: int) -> str:
+    def explanation(self) -> str:
         items = "；".join(f"{p['label']} 实际 {p['actual']} / 目标 {p['target']} = 达成 {p['achievement'] * 100:.0f}% × 权重 "
                          f"{p['weight']:g}" for p in self.parts)
         return (f"{items}；加权得分 {float(self.score):.1f}（及格 60，KPI-03）→ 绩效系数 {float(self.coefficient):.2f} × "
-                f"基数 {fmt_yuan(base)} = {fmt_yuan(self.bonus)}")
+                f"基数 {fmt_yuan(self.base)} = {fmt_yuan(self.bonus)}")
 
 
 def team_plan(rules: Rules) -> dict[str, dict[str, dict[str, Decimal]]]:
@@ -108,7 +109,7 @@ def score_people(employees: pd.DataFrame, kpis: pd.DataFrame, manual: pd.DataFra
             continue
         score = weighted / total_weight * 100
         coefficient = Fraction(0) if score < rules.kpi_pass_score else min(score / 100, Fraction(rules.kpi_coefficient_cap))
-        base = rules.kpi.get(f"bonus.{emp.team}.base", Decimal(0))
-        bonus = round_half_up(Fraction(base) * 100 * coefficient)
-        out[emp.employee_id] = Score(emp.employee_id, emp.team, score, coefficient, bonus, parts)
+        base = round_half_up(rules.kpi.get(f"bonus.{emp.team}.base", Decimal(0)) * 100)
+        bonus = round_half_up(base * coefficient)
+        out[emp.employee_id] = Score(emp.employee_id, emp.team, score, coefficient, bonus, base, parts)
     return out

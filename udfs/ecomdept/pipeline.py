@@ -141,7 +141,7 @@ def run_payroll(workbook: str | Path, month: str, out_dir: str | Path = "out", p
 
 
 def _order_stage_from_file(workbook: Path, rules, year: int, mon: int):
-    """Child process: read 订单/推广/退款 (and the roster for team and role lookups) and reduce them."""
+    """Child process: read 订单 and 推广 (and the roster, for teams) and reduce them to the KPIs."""
     from .engine import order_stage
     from .schema import INPUT_SHEETS
 

@@ -4,12 +4,12 @@ final numbers (totals are SUM formulas with their values cached)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
 
+from .attendance import hours_text
 from .calendar import KIND_LABEL
 from .issues import Issue
 from .money import fen_to_float
@@ -75,18 +75,6 @@ class _Writer:
             "title": b.add_format({"bold": True, "font_size": 14}),
         }
 
-    def value(self, ws, row: int, col: int, value: object, kind: str) -> None:
-        if value is None or value == "":
-            return
-        if kind == "money":
-            ws.write_number(row, col, fen_to_float(value), self.fmt["money"])
-        elif kind == "int":
-            ws.write_number(row, col, value, self.fmt["int"])
-        elif kind == "date" and isinstance(value, (dt.date, dt.datetime)):
-            ws.write_datetime(row, col, value, self.fmt["date"])
-        else:
-            ws.write_string(row, col, str(safe_text(value)))
-
     def converter(self, kind: str):
         """Cell value as written; the column's format (set once) gives ¥, dates and integers."""
         if kind == "money":
@@ -129,13 +117,13 @@ def write_payroll_sheet(w: _Writer, result, rows: list[dict]) -> None:
             ws.write(2, col, group, w.fmt["group"])
         for key, header, kind in cols:
             ws.write(3, col, header, w.fmt["header"])
-            ws.set_column(col, col, 12 if kind == "money" else 10)
+            ws.set_column(col, col, 12 if kind == "money" else 10, w.fmt.get(kind))
             flat.append((key, kind))
             col += 1
     first = 4
+    convert = [w.converter(kind) for _, kind in flat]
     for r, row in enumerate(rows, start=first):
-        for c, (key, kind) in enumerate(flat):
-            w.value(ws, r, c, row.get(key), kind)
+        ws.write_row(r, 0, [c(row.get(key)) for c, (key, _) in zip(convert, flat)])
     last = first + len(rows) - 1
     total_row = last + 1
     ws.write(total_row, 0, "合计", w.fmt["bold"])
@@ -153,13 +141,13 @@ def write_strips(w: _Writer, result, rows: list[dict]) -> None:
     ws = w.book.add_worksheet("工资条")
     flat = [(key, header, kind) for _, cols in PAY_GROUPS for key, header, kind in cols]
     for c, (_, header, kind) in enumerate(flat):
-        ws.set_column(c, c, 12 if kind == "money" else 10)
+        ws.set_column(c, c, 12 if kind == "money" else 10, w.fmt.get(kind))
+    headers = [header for _, header, _ in flat]
+    convert = [w.converter(kind) for _, _, kind in flat]
     r = 0
     for row in rows:
-        for c, (_, header, _) in enumerate(flat):
-            ws.write(r, c, header, w.fmt["header"])
-        for c, (key, _, kind) in enumerate(flat):
-            w.value(ws, r + 1, c, row.get(key), kind)
+        ws.write_row(r, 0, headers, w.fmt["header"])
+        ws.write_row(r + 1, 0, [c(row.get(key)) for c, (key, _, _) in zip(convert, flat)])
         r += 3
     ws.fit_to_pages(1, 0)
     ws.set_landscape()
@@ -332,8 +320,7 @@ def write_issues_only(path: Path, issues: list[Issue]) -> None:
 
 
 def _hours(minutes) -> str:
-    minutes = int(minutes)
-    return "" if not minutes else f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
+    return hours_text(int(minutes)) if minutes else ""
 
 
 def _hms(seconds) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jinja2
 
+from .attendance import hours_text
 from .money import fmt_yuan
 from .privacy import mask_account, mask_id
 
@@ -23,8 +24,7 @@ def template_dir(override: str | Path | None = None) -> Path:
 
 
 def _hours(minutes: int) -> str:
-    hours = minutes / 60
-    return f"{hours:.2f}".rstrip("0").rstrip(".") + " 小时"
+    return hours_text(minutes) + " 小时"
 
 
 def _date_cn(value) -> str:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import rules as rules_mod
 from .calendar import SHEET_KIND, WorkCalendar
-from .cells import check_id_number, normalize_header, parser_for
+from .cells import check_id_number, normalize_header, parser_for, whole_second
 from .issues import ERROR, WARNING, Issue, excel_column
 from .privacy import mask_id
 from .schema import BONUS, EMPLOYEES, EVENTS, INPUT_SHEETS, LEAVE, OVERTIME, PUNCHES, RULES, SCORES, Sheet
@@ -112,12 +112,6 @@ def _has_content(row: list) -> bool:
     return not all(_blank(c) for c in row)
 
 
-def _whole_second(stamp: dt.datetime) -> dt.datetime:
-    """Excel stores times as fractions of a day; calamine's conversion leaves microsecond noise."""
-    base = stamp.replace(microsecond=0)
-    return base + dt.timedelta(seconds=1) if stamp.microsecond >= 500000 else base
-
-
 def _fast_money(values) -> list | None:
     """A column of plain numbers → fen in one numpy pass; None if anything else is in it."""
     try:
@@ -141,24 +135,20 @@ def _parse_column(col, values, parser) -> tuple[list, list[tuple[int, object, st
             return fast, []
     if col.kind == "datetime":
         stamp = dt.datetime
-        out = [(v if not v.microsecond else _whole_second(v)) if v.__class__ is stamp else None for v in values]
+        out = [(v if not v.microsecond else whole_second(v)) if v.__class__ is stamp else None for v in values]
         rest = [i for i, v in enumerate(out) if v is None and not (values[i] == "" or values[i] is None)]
         if not rest:
             return out, []
-        values = list(values)
     else:
         out = [None] * len(values)
         rest = range(len(values))
-    values = list(values) if not isinstance(values, list) else values
     errors: list[tuple[int, object, str]] = []
-    fast_type = {"datetime": dt.datetime, "date": dt.datetime, "text": str, "money": float, "int": float}.get(col.kind)
+    # datetimes were all taken above: what is left in a datetime column goes to the full parser
+    fast_type = {"date": dt.datetime, "text": str, "money": float, "int": float}.get(col.kind)
     for i in rest:
         value = values[i]
         kind = type(value)
         if kind is fast_type:
-            if col.kind == "datetime" and value.microsecond == 0:
-                out[i] = value
-                continue
             if col.kind == "date":
                 out[i] = value.date()
                 continue
