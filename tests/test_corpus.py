@@ -44,6 +44,13 @@ def write(tmp_path: Path, data: dict, name: str = "case.xlsx") -> Path:
     return write_master(tmp_path / name, data)
 
 
+def with_first_employee(tmp_path: Path, field: str, value) -> Path:
+    """The base workbook with one roster cell of the first employee replaced."""
+    data = copy.deepcopy(BASE)
+    data["员工"][0][[c.id for c in SHEETS_BY_NAME["员工"].columns].index(field)] = value
+    return write(tmp_path, data)
+
+
 def count(path: Path, sheet_id: str) -> int:
     return len(load_path(path).frames[sheet_id])
 
@@ -80,30 +87,21 @@ def test_missing_required_column(tmp_path, capsys, sheet_name, index):
     ("2026.10.12", dt.date(2026, 10, 12)), ("２０２６－１０－１２", dt.date(2026, 10, 12)), (46307, dt.date(2026, 10, 12)),
 ])
 def test_dates_as_text_and_serials_are_accepted(tmp_path, capsys, value, expected):
-    data = copy.deepcopy(BASE)
-    hire = [c.id for c in SHEETS_BY_NAME["员工"].columns].index("hire_date")
-    data["员工"][0][hire] = value
-    path = write(tmp_path, data)
+    path = with_first_employee(tmp_path, "hire_date", value)
     assert run_check(path, capsys)[0] == 0
     assert load_path(path).frames["employees"]["hire_date"].iloc[0] == expected
 
 
 @pytest.mark.parametrize("value, fen", [("８０００", 800000), (" 8,000.00 ", 800000), ("¥8000", 800000), ("8000元", 800000)])
 def test_full_width_and_decorated_money(tmp_path, capsys, value, fen):
-    data = copy.deepcopy(BASE)
-    salary = [c.id for c in SHEETS_BY_NAME["员工"].columns].index("base_salary")
-    data["员工"][0][salary] = value
-    path = write(tmp_path, data)
+    path = with_first_employee(tmp_path, "base_salary", value)
     assert run_check(path, capsys)[0] == 0
     assert load_path(path).frames["employees"]["base_salary"].iloc[0] == fen
 
 
 @pytest.mark.parametrize("value, message", [(10**13, "超出合理范围"), (-5000, "应大于 0"), (0, "应大于 0")])
 def test_huge_and_negative_amounts(tmp_path, capsys, value, message):
-    data = copy.deepcopy(BASE)
-    salary = [c.id for c in SHEETS_BY_NAME["员工"].columns].index("base_salary")
-    data["员工"][0][salary] = value
-    code, text = run_check(write(tmp_path, data), capsys)
+    code, text = run_check(with_first_employee(tmp_path, "base_salary", value), capsys)
     assert code == 1 and message in text
 
 
@@ -200,10 +198,7 @@ def test_punches_outside_the_month_are_warned(tmp_path):
 
 
 def test_future_hire_date_is_warned(tmp_path, capsys):
-    data = copy.deepcopy(BASE)
-    hire = [c.id for c in SHEETS_BY_NAME["员工"].columns].index("hire_date")
-    data["员工"][0][hire] = dt.date(2099, 1, 1)
-    code, text = run_check(write(tmp_path, data), capsys)
+    code, text = run_check(with_first_employee(tmp_path, "hire_date", dt.date(2099, 1, 1)), capsys)
     assert code == 0 and "一年以后" in text
 
 
@@ -231,10 +226,7 @@ def test_encrypted_corrupt_or_not_a_workbook(tmp_path, capsys, content):
 
 
 def test_private_numbers_are_masked_in_messages(tmp_path, capsys):
-    data = copy.deepcopy(BASE)
-    idx = [c.id for c in SHEETS_BY_NAME["员工"].columns].index("id_number")
-    data["员工"][0][idx] = "31010119900101123"  # 17 digits: bad check digit
-    code, text = run_check(write(tmp_path, data), capsys)
+    code, text = run_check(with_first_employee(tmp_path, "id_number", "31010119900101123"), capsys)  # 17 digits
     assert "31010119900101123" not in text
 
 
