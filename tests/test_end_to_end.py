@@ -15,7 +15,7 @@ from ecomdept.outputs import CONTRACT_COLUMNS
 from ecomdept.payslips import contexts
 from ecomdept.pipeline import run_payroll
 from ecomdept.templating import render
-from ecomdept.payslips import css
+from ecomdept.payslips import batch_size, css
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -63,10 +63,12 @@ def test_input_untouched_and_hash_recorded(demo_run, sample_path):
 
 
 def test_pdf_text_has_name_and_net_pay_and_cjk_font(demo_run):
+    ids = {pay.employee_id for pay in demo_run.result.pays}
     for pay in demo_run.result.pays:
         pdf = demo_run.month_dir / "payslips" / f"{pay.employee_id}_{pay.name}.pdf"
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         assert pay.name in text and fmt_yuan(pay.net_pay) in text
+        assert {e for e in ids if f"工号：{e}" in text} == {pay.employee_id}  # split at the right pages
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "WenQuanYi" in fonts  # a CJK font is embedded: no boxes instead of glyphs
 
@@ -114,3 +116,18 @@ def test_next_month_continues_year_to_date(sample_path, tmp_path):
     again = run_payroll(sample_path, "2026-10", tmp_path, pdf=False, show_progress=False)
     assert (again.month_dir / "payroll.csv").read_bytes() == (oct_run.month_dir.parent.glob("2026-10.bak-*").__next__()
                                                               / "payroll.csv").read_bytes()
+
+
+def test_pdf_batches_keep_every_core_busy():
+    for count in (1, 7, 30, 200, 201, 10_000):
+        for workers in (1, 2, 4):
+            size = batch_size(count, workers)
+            documents = -(-count // size)
+            # at most 40 slips a document, and no more rounds of documents per core than that needs
+            assert size <= 40 and -(-documents // workers) == -(-count // (workers * 40))
+
+
+def test_spaceless_keeps_text_spaces():
+    from ecomdept.templating import environment
+    template = environment().from_string("{% filter spaceless %}<p>\n  <b>a b</b> c\n</p>\n<p>{{ x }}</p>{% endfilter %}")
+    assert template.render(x="<i>") == "<p><b>a b</b> c\n</p><p>&lt;i&gt;</p>"

@@ -6,8 +6,8 @@ import subprocess
 import sys
 import time
 
+import pikepdf
 import pytest
-from pypdf import PdfReader
 
 from ecomdept import sample
 from ecomdept.cli import main
@@ -94,9 +94,17 @@ def test_pdf_passwords_from_id_numbers(tmp_path):
     pay = outcome.result.pays[0]
     emp = outcome.result.employees.set_index("employee_id").loc[pay.employee_id]
     pdf = outcome.month_dir / "payslips" / f"{pay.employee_id}_{pay.name}.pdf"
-    reader = PdfReader(str(pdf))
-    assert reader.is_encrypted
-    assert reader.decrypt(emp.id_number[-6:]) and pay.name in reader.pages[0].extract_text()
+    with pytest.raises(pikepdf.PasswordError):
+        pikepdf.open(pdf)
+    for wrong in ("", "000000"):  # neither an empty owner password nor a guess opens it
+        with pytest.raises(pikepdf.PasswordError):
+            pikepdf.open(pdf, password=wrong)
+    password = emp.id_number[-6:]
+    with pikepdf.open(pdf, password=password) as opened:
+        assert opened.is_encrypted and str(opened.docinfo["/Title"]).startswith(pay.name)
+    text = subprocess.run(["pdftotext", "-upw", password, str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert pay.name in text
 
 
 def test_formula_injection_is_neutralised(tmp_path):

@@ -7,10 +7,12 @@ without touching code; ``ECOMDEPT_TEMPLATES`` or ``--templates`` points at anoth
 from __future__ import annotations
 
 import os
+import re
 from functools import cache
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from .attendance import hours_text
 from .money import fmt_yuan
@@ -27,6 +29,14 @@ def _hours(minutes: int) -> str:
     return hours_text(minutes) + " 小时"
 
 
+_BETWEEN_TAGS = re.compile(r">[ \t\r\n]+<")
+
+
+def _spaceless(html) -> Markup:
+    """Drop the whitespace between tags (``{% filter spaceless %}``); text keeps its spaces."""
+    return Markup(_BETWEEN_TAGS.sub("><", str(html)))
+
+
 def _date_cn(value) -> str:
     return f"{value.year}年{value.month}月{value.day}日" if value else ""
 
@@ -39,7 +49,8 @@ def environment(folder: str | None = None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True,
     )
-    env.filters.update(yuan=fmt_yuan, mask_id=mask_id, mask_account=mask_account, hours=_hours, date_cn=_date_cn)
+    env.filters.update(yuan=fmt_yuan, mask_id=mask_id, mask_account=mask_account, hours=_hours, date_cn=_date_cn,
+                       spaceless=_spaceless)
     return env
 
 
