@@ -2,6 +2,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ecomdept.money import fmt_yuan, mul_round, plain_yuan, round_half_up, round_to_yuan, yuan_to_fen
 
@@ -32,3 +34,15 @@ def test_helpers():
 def test_bad_money():
     with pytest.raises(ValueError):
         yuan_to_fen("八千")
+
+
+@given(st.integers(-10**12, 10**12), st.lists(st.one_of(
+    st.integers(-1000, 1000), st.decimals(-1000, 1000, places=6, allow_nan=False, allow_infinity=False),
+    st.fractions(min_value=-1000, max_value=1000, max_denominator=10**6)), max_size=3))
+def test_mul_round_is_the_exact_product_rounded_half_away_from_zero(fen, factors):
+    exact = Fraction(fen)
+    for factor in factors:
+        exact *= Fraction(factor)
+    whole, rest = divmod(abs(exact.numerator), exact.denominator)
+    expected = (whole + (2 * rest >= exact.denominator)) * (-1 if exact < 0 else 1)
+    assert mul_round(fen, *factors) == expected == round_half_up(exact)

@@ -14,13 +14,24 @@ def round_half_up(value: Number) -> int:
         return value
     if isinstance(value, Decimal):
         return int(value.to_integral_value(rounding=ROUND_HALF_UP))
+    return _half_up(*_ratio(value))
+
+
+def _ratio(value: Number) -> tuple[int, int]:
+    """numerator, denominator (> 0) of an exact number, without building a Fraction."""
+    if isinstance(value, int):
+        return value, 1
+    if isinstance(value, Decimal):
+        return value.as_integer_ratio()
     frac = Fraction(value)
-    sign = -1 if frac < 0 else 1
-    frac = abs(frac)
-    whole, rest = divmod(frac.numerator, frac.denominator)
-    if rest * 2 >= frac.denominator:
+    return frac.numerator, frac.denominator
+
+
+def _half_up(numerator: int, denominator: int) -> int:
+    whole, rest = divmod(abs(numerator), denominator)
+    if rest * 2 >= denominator:
         whole += 1
-    return sign * whole
+    return -whole if numerator < 0 else whole
 
 
 def to_decimal(value: object) -> Decimal:
@@ -75,10 +86,12 @@ def plain_yuan(fen: int) -> str:
 
 def mul_round(fen: int, *factors: Number) -> int:
     """fen × factors, computed exactly, rounded once."""
-    total = Fraction(fen)
+    numerator, denominator = fen, 1
     for factor in factors:
-        total *= Fraction(factor)
-    return round_half_up(total)
+        n, d = _ratio(factor)
+        numerator *= n
+        denominator *= d
+    return _half_up(numerator, denominator)
 
 
 def round_to_yuan(fen: int) -> int:

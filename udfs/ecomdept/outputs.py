@@ -99,4 +99,7 @@ def write_lines_json(result, path: Path) -> None:
     data = {p.employee_id: {"name": p.name, "lines": [
         {"code": l.code, "section": l.section, "label": l.label, "amount": plain_yuan(l.amount),
          "explanation": l.explanation} for l in p.lines]} for p in result.pays}
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    # one employee per line: readable in a diff tool, and written by json's C encoder (indent is not)
+    body = ",\n".join(f"{json.dumps(key, ensure_ascii=False)}: {json.dumps(value, ensure_ascii=False, sort_keys=True)}"
+                      for key, value in sorted(data.items()))
+    path.write_text("{\n" + body + "\n}\n", encoding="utf-8")

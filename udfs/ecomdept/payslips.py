@@ -16,7 +16,7 @@ SAFE_NAME = re.compile(r"[\\/:*?\"<>|\s]+")
 FILE_MODE = 0o600  # payslips are private (SEC-04)
 
 
-def slip_context(result, pay, emp, att: dict, exceptions: list[dict], alerts: list) -> dict:
+def slip_context(result, pay, emp, att: dict, exceptions: list[dict], alerts: list, fingerprint: str) -> dict:
     lines = pay.lines
     earn = [l for l in lines if l.section == EARNING]
     ded = [l for l in lines if l.section == DEDUCTION]
@@ -41,7 +41,7 @@ def slip_context(result, pay, emp, att: dict, exceptions: list[dict], alerts: li
         "ytd": {"income": pay.ytd_income, "basic": pay.ytd_basic_deduction, "special": pay.ytd_special_deduction,
                 "additional": pay.ytd_additional_deduction, "taxable": pay.ytd_taxable_income,
                 "iit_before": pay.ytd_iit_before_this_month},
-        "rules_fingerprint": result.book.rules.fingerprint(), "version": __version__,
+        "rules_fingerprint": fingerprint, "version": __version__,
     }
 
 
@@ -59,11 +59,12 @@ def contexts(result) -> list[dict]:
         alerts.setdefault(alert.employee_id, []).append(alert)
     empty = {"workdays": 0, "attended": 0, "late_count": 0, "late_min": 0, "early_count": 0, "early_min": 0,
              "missing_punch": 0, "absent_days": 0, "leave_min": 0}
+    fingerprint = result.book.rules.fingerprint()
     out = []
     for pay in result.pays:
         a = {k: int(v) for k, v in att.get(pay.employee_id, empty).items() if k != "employee_id"}
         out.append(slip_context(result, pay, staff[pay.employee_id], a, exceptions.get(pay.employee_id, []),
-                                alerts.get(pay.employee_id, [])))
+                                alerts.get(pay.employee_id, []), fingerprint))
     return out
 
 

@@ -177,16 +177,16 @@ def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templat
         tmp.chmod(0o700)
         tick = time.perf_counter()
         rows = outputs.payroll_rows(result)
+        files = {"payslips_html": len(result.pays), "payslips_pdf": len(result.pays) if pdf else 0}
+        info = outputs.run_info(result, workbook or book.path, book.sha256, files)
+        # the results workbook (the longest output), the CSVs, lines.json and the report are written
+        # by forked processes while this one writes payroll.csv and the payslips
+        writer = _start(_write_workbook, result, tmp, label, rows, book.issues, info)
+        extras = _start(_write_extras, result, tmp, info, templates)
         outputs.write_payroll_csv(result, tmp / "payroll.csv")
         timings["csv"] = time.perf_counter() - tick
         tick = time.perf_counter()
         slips = payslips.contexts(result)
-        files = {"payslips_html": len(slips), "payslips_pdf": len(slips) if pdf else 0}
-        info = outputs.run_info(result, workbook or book.path, book.sha256, files)
-        # the results workbook, CSVs and report are written by a forked process while this one
-        # renders the payslips: two cores, two independent outputs of the same result
-        writer = _start(_write_workbook, result, tmp, label, rows, book.issues, info)
-        extras = _start(_write_extras, result, tmp, info, templates)
         payslips.write_html(slips, tmp / "payslips", templates, progress)
         timings["html"] = time.perf_counter() - tick
         if pdf:
@@ -203,7 +203,6 @@ def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templat
             raise RuntimeError("输入工作簿在计算期间被修改：结果作废，请关闭其他程序后重新运行")
         info["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
         outputs.write_run_json(info, tmp / "run.json")
-        outputs.write_lines_json(result, tmp / "lines.json")
         _private(tmp)
         final = out_dir / label
         if final.exists():
@@ -224,6 +223,7 @@ def _write_extras(result, tmp: Path, info, templates) -> None:
         from . import kpi
         kpi.write_csv(result.kpis, tmp / "kpi.csv")
     report.write_report(result, info, tmp / "report.html", templates)
+    outputs.write_lines_json(result, tmp / "lines.json")
 
 
 def _start(target, *args):

@@ -143,6 +143,7 @@ def _parse_column(col, values, parser) -> tuple[list, list[tuple[int, object, st
         out = [None] * len(values)
         rest = range(len(values))
     errors: list[tuple[int, object, str]] = []
+    seen: dict[tuple[type, object], tuple[object, str | None]] = {}
     # datetimes were all taken above: what is left in a datetime column goes to the full parser
     fast_type = {"date": dt.datetime, "text": str, "money": float, "int": float}.get(col.kind)
     for i in rest:
@@ -168,12 +169,17 @@ def _parse_column(col, values, parser) -> tuple[list, list[tuple[int, object, st
                     continue
         if value == "" or value is None:
             continue
-        try:
-            out[i] = parser(value)
-        except ValueError as exc:
-            if _blank(value):
-                continue
-            errors.append((i, value, str(exc)))
+        key = (kind, value)  # the type too: True, 1 and 1.0 are equal keys
+        hit = seen.get(key)
+        if hit is None:  # parsers are pure: a column of repeated values (选项, 月份) is parsed once per value
+            try:
+                hit = seen[key] = (parser(value), None)
+            except ValueError as exc:
+                hit = seen[key] = (None, str(exc))
+        if hit[1] is None:
+            out[i] = hit[0]
+        elif not _blank(value):
+            errors.append((i, value, hit[1]))
     return out, errors
 
 
