@@ -5,7 +5,8 @@ For each size: generate a sample workbook with `ecomdept sample` (about 4 punche
 run `ecomdept payroll --no-pdf` in a fresh process and report its per-stage wall times, employees/s,
 peak RSS and the ratio to the bare read; then time HTML and PDF payslips on a slice. With
 --baseline also time the formula workbook of ../shared/tools/formula_baseline recalculated in
-LibreOffice against `ecomdept payroll --no-pdf` on a sample of the same size (30 and 3,000 staff).
+LibreOffice against `ecomdept payroll --no-pdf` on a sample of the same size (30 and 3,000 staff;
+ours the median of three runs, startup included).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -112,8 +114,8 @@ def baseline(size: int, folder: Path, month: str) -> dict:
     lo = time.perf_counter() - t
     # the formula workbook holds roster, punches and rules but no orders: compare like with like
     sample = ensure_sample(size, month, folder, orders=0)
-    ours = cli_seconds(["payroll", "--month", month, "--workbook", str(sample), "--out", str(outdir / "ours"),
-                        "--no-pdf"])
+    ours = statistics.median(cli_seconds(["payroll", "--month", month, "--workbook", str(sample), "--out",
+                                          str(outdir / f"ours{i}"), "--no-pdf"]) for i in range(3))
     with_orders = cli_seconds(["payroll", "--month", month, "--workbook", str(ensure_sample(size, month, folder)),
                                "--out", str(outdir / "ours_orders"), "--no-pdf"])
     return {"libreoffice_s": lo, "ecomdept_s": ours, "speedup": lo / ours, "with_orders_s": with_orders}

@@ -119,3 +119,16 @@ def test_formula_injection_is_neutralised(tmp_path):
     from python_calamine import CalamineWorkbook
     sheet = CalamineWorkbook.from_path(str(outcome.month_dir / "工资表_2026-10.xlsx")).get_sheet_by_name("工资表")
     assert any(str(v).startswith("'=") for row in sheet.to_python() for v in row)
+
+
+def test_frozen_heap_nests_and_thaws():
+    import gc
+
+    from ecomdept.processes import frozen_heap
+    assert gc.get_freeze_count() == 0
+    with frozen_heap():
+        outer = gc.get_freeze_count()
+        with frozen_heap():
+            pass
+        assert gc.get_freeze_count() >= outer > 0  # the inner block leaves the outer one frozen
+    assert gc.get_freeze_count() == 0

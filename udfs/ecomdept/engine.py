@@ -115,8 +115,12 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
         return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, [], [], timings, ledger)
     issues.extend(i for i in book.calendar.issues if i not in issues)
     label = f"{year:04d}-{month:02d}"
+    timings["payroll"] = time.perf_counter() - tick
+    tick = time.perf_counter()  # the order stage is timed on its own
     stage = stage_provider() if stage_provider else (
         order_stage(book.frames, staff, rules, year, month) if len(book.frames["orders"]) else None)
+    timings["orders"] = time.perf_counter() - tick
+    tick = time.perf_counter()
     kpis, flow = (stage.kpis, stage.refund_flow) if stage else (None, None)
     scores = performance.score_people(staff, kpis, book.frames["scores"], rules, label) if stage else {}
     bonus = {emp: (s.bonus, s.explanation()) for emp, s in scores.items()}
@@ -142,7 +146,7 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
                 pay.held = True
                 pay.notes.append("辞职未提前一个月（HR-03）：按规则 short_notice_settlement = hold 暂缓结算，"
                                  "金额照算，发放须人工处理")
-    timings["payroll"] = time.perf_counter() - tick
+    timings["payroll"] += time.perf_counter() - tick
     return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, pays, sources, timings, ledger,
                        kpis, scores, flow, stage)
 

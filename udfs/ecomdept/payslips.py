@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .payroll import DEDUCTION, EARNING, WITHHOLDING
+from .processes import frozen_heap
 from .templating import render, template_dir
 
 SAFE_NAME = re.compile(r"[\\/:*?\"<>|\s]+")
@@ -160,7 +161,7 @@ def write_pdf(slips: list[dict], folder: Path, templates: str | None = None, bat
 
     import weasyprint  # noqa: F401  imported (fonts loaded) once, before the workers fork
 
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with frozen_heap(), multiprocessing.get_context("fork").Pool(workers) as pool:
         done = pool.imap_unordered(_render_to_folder, batches)
         for _ in (progress(done, "PDF 工资条") if progress else done):
             pass

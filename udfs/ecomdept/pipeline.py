@@ -20,6 +20,7 @@ from pathlib import Path
 from . import engine, outputs, payslips, report, results
 from .calendar import parse_month
 from .issues import Issue, has_blocking
+from .processes import frozen_heap
 from .workbook_io import PAYROLL_SHEETS, WorkbookReadError, load_path, sha256_file
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
@@ -115,7 +116,7 @@ def run_payroll(workbook: str | Path, month: str, out_dir: str | Path = "out", p
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+    with frozen_heap(), ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
         future = pool.submit(_order_stage_from_file, workbook, book.rules, year, mon)
 
         def provider():
@@ -169,7 +170,7 @@ def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templat
     timings.update(result.timings)
     if has_blocking(book.issues):
         return _blocked(book.issues, out_dir, label, timings)
-    with month_lock(out_dir, label):
+    with month_lock(out_dir, label), frozen_heap():  # the writers below are forked
         for stale in out_dir.glob(f".{label}.tmp-*"):  # left by a run that was killed; we hold the lock
             shutil.rmtree(stale, ignore_errors=True)
         tmp = out_dir / f".{label}.tmp-{os.getpid()}"
