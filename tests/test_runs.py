@@ -132,3 +132,17 @@ def test_frozen_heap_nests_and_thaws():
             pass
         assert gc.get_freeze_count() >= outer > 0  # the inner block leaves the outer one frozen
     assert gc.get_freeze_count() == 0
+
+
+def test_without_fork_everything_runs_in_one_process(sample_path, tmp_path, monkeypatch):
+    """Windows has no fork: orders, writers and PDF workers run in this process, with the same results."""
+    import multiprocessing
+
+    from ecomdept import processes
+    forked = run_payroll(sample_path, "2026-10", tmp_path / "forked", pdf=False, show_progress=False)
+    monkeypatch.setattr(processes, "can_fork", lambda: False)
+    monkeypatch.setattr(multiprocessing, "get_context", None)  # any attempt to fork fails loudly
+    alone = run_payroll(sample_path, "2026-10", tmp_path / "alone", pdf=True, show_progress=False)
+    assert alone.code == 0 and alone.result.kpis is not None
+    assert (alone.month_dir / "payroll.csv").read_bytes() == (forked.month_dir / "payroll.csv").read_bytes()
+    assert complete(alone.month_dir) and len(list((alone.month_dir / "payslips").glob("*.pdf"))) == 30

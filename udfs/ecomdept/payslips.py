@@ -8,9 +8,8 @@ import os
 import re
 from pathlib import Path
 
-from . import __version__
+from . import __version__, processes
 from .payroll import DEDUCTION, EARNING, WITHHOLDING
-from .processes import frozen_heap
 from .templating import render, template_dir
 
 SAFE_NAME = re.compile(r"[\\/:*?\"<>|\s]+")
@@ -152,7 +151,7 @@ def write_pdf(slips: list[dict], folder: Path, templates: str | None = None, bat
     batch = batch or batch_size(len(slips), workers)
     batches = [(slips[i:i + batch], templates, password_rule, str(folder)) for i in range(0, len(slips), batch)]
     workers = min(workers, len(batches))
-    if workers <= 1:
+    if workers <= 1 or not processes.can_fork():  # one process where fork is unavailable (Windows)
         done = map(_render_to_folder, batches)
         for _ in (progress(done, "PDF 工资条") if progress else done):
             pass
@@ -161,7 +160,7 @@ def write_pdf(slips: list[dict], folder: Path, templates: str | None = None, bat
 
     import weasyprint  # noqa: F401  imported (fonts loaded) once, before the workers fork
 
-    with frozen_heap(), multiprocessing.get_context("fork").Pool(workers) as pool:
+    with processes.frozen_heap(), multiprocessing.get_context("fork").Pool(workers) as pool:
         done = pool.imap_unordered(_render_to_folder, batches)
         for _ in (progress(done, "PDF 工资条") if progress else done):
             pass

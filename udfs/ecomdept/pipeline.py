@@ -13,14 +13,13 @@ import os
 import shutil
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import engine, outputs, payslips, report, results
+from . import engine, outputs, payslips, processes, report, results
 from .calendar import parse_month
 from .issues import Issue, has_blocking
-from .processes import frozen_heap
 from .workbook_io import PAYROLL_SHEETS, WorkbookReadError, load_path, sha256_file
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
@@ -116,8 +115,14 @@ def run_payroll(workbook: str | Path, month: str, out_dir: str | Path = "out", p
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with frozen_heap(), ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-        future = pool.submit(_order_stage_from_file, workbook, book.rules, year, mon)
+    with ExitStack() as stack:
+        if processes.can_fork():
+            stack.enter_context(processes.frozen_heap())
+            pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")))
+            orders = pool.submit(_order_stage_from_file, workbook, book.rules, year, mon).result
+        else:  # no fork (Windows): the order sheets are read here, after 退款
+            def orders():
+                return _order_stage_from_file(workbook, book.rules, year, mon)
 
         def provider():
             # while the other process is still on 订单, read 退款 here and walk the refund flow
@@ -130,7 +135,7 @@ def run_payroll(workbook: str | Path, month: str, out_dir: str | Path = "out", p
             flow = refund_stage(part.frames["refunds"], book.frames["employees"], book.rules, year, mon)
             timings["refunds"] = time.perf_counter() - tick
             tick = time.perf_counter()
-            stage, issues, counts = future.result()
+            stage, issues, counts = orders()
             book.issues.extend(issues + flow_issues)
             book.counts.update(counts)
             book.counts[REFUNDS.name] = part.counts[REFUNDS.name]
@@ -170,7 +175,7 @@ def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templat
     timings.update(result.timings)
     if has_blocking(book.issues):
         return _blocked(book.issues, out_dir, label, timings)
-    with month_lock(out_dir, label), frozen_heap():  # the writers below are forked
+    with month_lock(out_dir, label), processes.frozen_heap():  # the writers below are forked
         for stale in out_dir.glob(f".{label}.tmp-*"):  # left by a run that was killed; we hold the lock
             shutil.rmtree(stale, ignore_errors=True)
         tmp = out_dir / f".{label}.tmp-{os.getpid()}"
@@ -231,7 +236,7 @@ def _start(target, *args):
     """Run ``target`` in a forked process (inline where fork is unavailable)."""
     import multiprocessing
 
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not processes.can_fork():
         target(*args)
         return None
     process = multiprocessing.get_context("fork").Process(target=target, args=args, daemon=True)
