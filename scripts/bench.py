@@ -28,10 +28,15 @@ BIN = Path(sys.executable).parent
 BASELINE = ROOT.parent / "shared" / "tools"
 
 
+def sync() -> None:
+    if hasattr(os, "sync"):  # not on Windows
+        os.sync()
+
+
 def child(code: str) -> dict:
     """Run Python code in a fresh process; it prints one JSON line; add its peak RSS (MB). The disk is
     synced first, so writing back the previous step's files does not slow this one."""
-    os.sync()
+    sync()
     wrapper = code + "\nimport resource, json, sys\nprint(json.dumps({**RESULT, 'rss_mb': " \
                      "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'child_rss_mb': " \
                      "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))"
@@ -75,7 +80,7 @@ RESULT = {{"seconds": time.perf_counter() - t, "orders": len(orders)}}
 
 
 def cli_seconds(args: list[str]) -> float:
-    os.sync()
+    sync()
     t = time.perf_counter()
     subprocess.run([str(BIN / "ecomdept"), *args], check=True, capture_output=True)
     return time.perf_counter() - t
@@ -90,9 +95,9 @@ y, m = (int(x) for x in {month!r}.split("-"))
 result = engine.run_month(load_path({str(path)!r}), y, m)
 slips = payslips.contexts(result)
 folder = pathlib.Path(tempfile.mkdtemp())
-os.sync()
+getattr(os, "sync", lambda: None)()
 t = time.perf_counter(); payslips.write_html(slips[:{n_html}], folder); html = time.perf_counter() - t
-os.sync()
+getattr(os, "sync", lambda: None)()
 t = time.perf_counter(); payslips.write_pdf(slips[:{n_pdf}], folder); pdf = time.perf_counter() - t
 RESULT = {{"html_per_s": min({n_html}, len(slips)) / html, "pdf_per_s": min({n_pdf}, len(slips)) / pdf}}
 """)
