@@ -128,7 +128,9 @@ def baseline(size: int, folder: Path, month: str) -> dict:
                                           str(outdir / f"ours{i}"), "--no-pdf"]) for i in range(3))
     with_orders = cli_seconds(["payroll", "--month", month, "--workbook", str(ensure_sample(size, month, folder)),
                                "--out", str(outdir / "ours_orders"), "--no-pdf"])
-    return {"libreoffice_s": lo, "ecomdept_s": ours, "speedup": lo / ours, "with_orders_s": with_orders}
+    steps = json.loads((outdir / "ours2" / month / "run.json").read_text(encoding="utf-8"))["timings_s"]
+    return {"libreoffice_s": lo, "ecomdept_s": ours, "speedup": lo / ours, "with_orders_s": with_orders,
+            "steps": steps}
 
 
 def main() -> None:
@@ -164,6 +166,7 @@ def main() -> None:
             b = baseline(size, folder, args.month)
             print(f"  {size:,} 人：LibreOffice {b['libreoffice_s']:.1f} s，ecomdept {b['ecomdept_s']:.1f} s，"
                   f"快 {b['speedup']:.1f} 倍（含 100 单/人的订单与 KPI：{b['with_orders_s']:.1f} s）")
+            print("    各步（第三次）：" + "，".join(f"{k} {v:.2f} s" for k, v in b["steps"].items()))
 
 
 if __name__ == "__main__":
