@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from ecomdept import sample
-from ecomdept.excel import buttons, functions as f
+from ecomdept.excel import buttons, functions as f, recalc
 from ecomdept.excel.filebook import Caller, FileBook
 from ecomdept.money import yuan_to_fen
 
@@ -56,15 +56,71 @@ def test_errors_are_short_chinese_messages(book):
     assert f.ed_kpi("department", "2026-10", "no_such_metric", caller).startswith("错误：")
 
 
-def test_a_thousand_cells_run_the_pipeline_once(tmp_path):
+def _roster_cell(book, employee_id, header):
+    rows = book.sheets["员工"].cells
+    column = rows[0].index(header)
+    return next(r for r in rows if r[0] == employee_id), column
+
+
+def _recalculate(book, count):
+    """One recalculation: every formula cell A1…A<count> of the first sheet evaluated once."""
+    return [f.ed_net_pay(f"E{i:04d}", "2026-10", Caller(book, f"$A${i}")) for i in range(1, count + 1)]
+
+
+def test_a_thousand_cells_run_the_month_once_per_recalculation(tmp_path):
     path = sample.write(tmp_path / "big.xlsx", employees=1000, orders_per_employee=1)
     book = FileBook(path)
-    caller = Caller(book)
     f.clear_cache()
-    before = f.PIPELINE_RUNS["count"]
-    values = [f.ed_net_pay(f"E{i:04d}", "2026-10", caller) for i in range(1, 1001)]
-    assert f.PIPELINE_RUNS["count"] - before == 1
-    assert sum(isinstance(v, float) for v in values) >= 990  # all but the odd mid-month leaver are paid
+    runs, reads = f.PIPELINE_RUNS["count"], recalc.COUNTS["reads"]
+    first = _recalculate(book, 1000)
+    assert f.PIPELINE_RUNS["count"] - runs == 1 and recalc.COUNTS["reads"] - reads == 1
+    assert sum(isinstance(v, float) for v in first) >= 990  # all but the odd mid-month leaver are paid
+
+    row, column = _roster_cell(book, "E0001", "月基本工资")
+    row[column] = float(row[column]) + 1000            # an edit in 员工, then the next recalculation
+    second = _recalculate(book, 1000)
+    assert f.PIPELINE_RUNS["count"] - runs == 2 and recalc.COUNTS["reads"] - reads == 2
+    assert second[0] > first[0] and second[1:] == first[1:]
+
+    third = _recalculate(book, 1000)                   # nothing changed: read again, nothing recomputed
+    assert third == second and f.PIPELINE_RUNS["count"] - runs == 2 and recalc.COUNTS["reads"] - reads == 3
+
+
+def test_every_input_sheet_edit_is_seen_by_the_next_recalculation(book):
+    caller = Caller(book, "$B$2")  # the same cell evaluated again = a new recalculation
+    before = f.ed_net_pay("E0002", "2026-10", caller)
+    roster, clock = _roster_cell(book, "E0002", "考勤号")
+    punches = book.sheets["打卡"].cells
+    header = punches[0]
+    mine = [r for r in punches[1:] if r[header.index("考勤号")] == roster[clock]]
+    assert mine
+    for r in mine:
+        punches.remove(r)                              # E0002 now absent all month
+    after = f.ed_net_pay("E0002", "2026-10", caller)
+    assert after < before
+    net = f.ed_net_pay("E0001", "2026-10", caller)
+    row = next(r for r in book.sheets["规则"].cells if r[0] == "pension_rate")
+    row[2] = 0.09                                      # an edit in 规则
+    assert f.ed_net_pay("E0001", "2026-10", caller) < net
+
+
+def test_a_caller_without_a_cell_is_read_every_time(book):
+    runs, reads = f.PIPELINE_RUNS["count"], recalc.COUNTS["reads"]
+    values = [f.ed_net_pay("E0001", "2026-10", Caller(book)) for _ in range(5)]
+    assert len(set(values)) == 1
+    assert recalc.COUNTS["reads"] - reads == 5 and f.PIPELINE_RUNS["count"] - runs == 1
+
+
+def test_a_pause_between_calls_is_a_new_recalculation(book, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(recalc.time, "monotonic", lambda: clock[0])
+    reads = recalc.COUNTS["reads"]
+    f.ed_net_pay("E0001", "2026-10", Caller(book, "$A$1"))
+    f.ed_net_pay("E0002", "2026-10", Caller(book, "$A$2"))      # same pass: no read
+    assert recalc.COUNTS["reads"] - reads == 1
+    clock[0] += recalc.PASS_GAP + 0.5                            # a person edits, Excel recalculates
+    f.ed_net_pay("E0003", "2026-10", Caller(book, "$A$3"))      # a cell new to this pass
+    assert recalc.COUNTS["reads"] - reads == 2
 
 
 def test_buttons_write_only_result_sheets(book, demo_run):

@@ -191,6 +191,20 @@ def import_olist(files: list[Path]) -> ImportResult:
     return result
 
 
+def detect_format(files: list[Path]) -> str:
+    """tmall when a file has the Tmall 订单报表 headers, olist when one has Olist's order_id."""
+    for path in files:
+        if not path.exists():
+            raise OrderImportError(f"找不到文件：{path}")
+        first = read_text(path).split("\n", 1)[0]
+        header = {normalize_header(h) for h in next(csv.reader([first]), [])}
+        if set(TMALL_COLUMNS) <= header:
+            return "tmall"
+        if "order_id" in header:
+            return "olist"
+    raise OrderImportError("无法识别的订单文件（应为天猫订单报表或 Olist 数据集的 CSV）")
+
+
 def import_orders(fmt: str, files: list[Path]) -> ImportResult:
     for path in files:
         if not path.exists():

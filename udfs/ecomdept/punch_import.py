@@ -198,6 +198,36 @@ def read_dingtalk(path: Path, c: _Collector) -> None:
 
 
 READERS = {"zkteco": read_attlog, "zkteco-xls": read_report_xls, "dingtalk": read_dingtalk}
+SPREADSHEET_SUFFIXES = (".xls", ".xlsx", ".xlsm")
+
+
+def detect_format(path: Path) -> str:
+    """Which export a file is, from its content: a ZKTeco attlog (tab-separated PIN and time), a
+    ZKTeco 考勤记录表 (a 考勤时间 period line), or a DingTalk 原始记录 (a 打卡时间 column)."""
+    if not path.exists():
+        raise PunchImportError(f"找不到文件：{path}")
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES:
+        from python_calamine import CalamineWorkbook
+
+        try:
+            book = CalamineWorkbook.from_path(str(path))
+            rows = [row for name in book.sheet_names for row in book.get_sheet_by_name(name).to_python()[:10]]
+        except Exception as exc:
+            raise PunchImportError(f"无法打开 {path.name}：{type(exc).__name__}") from None
+        cells = [normalize_text(str(v)) for row in rows for v in row if v not in (None, "")]
+        if any(PERIOD.search(c) for c in cells) or any("考勤记录表" in c.replace(" ", "") for c in cells):
+            return "zkteco-xls"
+        if "打卡时间" in {normalize_header(c) for c in cells}:
+            return "dingtalk"
+    else:
+        with open(path, "rb") as handle:
+            head = handle.read(1 << 16).replace(b"\x00", b"").decode("utf-8", errors="replace")
+        lines = [line.rstrip("\r") for line in head.split("\n")[:50] if line.strip()]
+        if any(ATTLOG_LINE.match(line) for line in lines):
+            return "zkteco"
+        if any("打卡时间" in line for line in lines[:10]):
+            return "dingtalk"
+    raise PunchImportError(f"{path.name}：无法识别的打卡文件（应为中控 attlog、中控考勤记录表或钉钉原始记录）")
 
 
 def import_punches(fmt: str, files: list[Path], roster: dict[str, str] | None = None) -> ImportResult:

@@ -14,7 +14,8 @@ from ..engine import run_month
 from ..issues import has_blocking
 from ..money import fen_to_float
 from ..outputs import CONTRACT_COLUMNS, payroll_rows
-from .workbook import month_of, read, replace_sheet, status
+from .workbook import (IMPORT_ISSUES_SHEET, BookSource, alert, ask_files, extend_table, month_of, read,
+                       replace_sheet, save_backup, status, write_rows)
 
 ISSUES_SHEET = "结果-数据问题"
 
@@ -119,3 +120,108 @@ def _status_progress(book, items, what):
         if n == 1 or n % 20 == 0 or n == len(items):
             status(book, f"ecomdept：{what} {n}/{len(items)}")
         yield item
+
+
+# --- import buttons: 导入打卡 / 导入订单 ---------------------------------------------------------
+
+PUNCH_FILTER = "考勤导出 (*.dat;*.txt;*.xls;*.xlsx;*.csv),*.dat;*.txt;*.xls;*.xlsx;*.csv,所有文件 (*.*),*.*"
+ORDER_FILTER = "订单导出 (*.csv),*.csv,所有文件 (*.*),*.*"
+
+
+def _import(book, schema_sheet, files, read_files, what: str):
+    """Pick files, read them with the CLI's importer, back the book up, place the rows, report."""
+    from ..importing import merge_into
+
+    book = _caller(book)
+    files = [Path(f) for f in files] if files else ask_files(
+        book, f"选择要导入的{what}文件", PUNCH_FILTER if schema_sheet.name == "打卡" else ORDER_FILTER)
+    if not files:
+        status(book, None)
+        return None
+    status(book, f"ecomdept：读取 {len(files)} 个{what}文件……")
+    try:
+        result = read_files(book, files)
+        names = [s.name for s in book.sheets]
+        existing = BookSource(book).rows(schema_sheet.name) if schema_sheet.name in names else []
+        merge = merge_into(schema_sheet, existing, result.rows)
+    except Exception as exc:  # an unreadable file or a sheet without its header: say so, change nothing
+        message = f"{what}导入失败，工作簿未改动：{exc}"
+        status(book, f"ecomdept：{message}")
+        alert(book, message, "ecomdept 导入")
+        return None
+    backup = save_backup(book)
+    if schema_sheet.name not in names:
+        book.sheets.add(schema_sheet.name, after=book.sheets[len(names) - 1])
+    kinds = {col.id: col.kind for col in schema_sheet.columns}
+
+    def cells(row):
+        return [v / 100 if kinds.get(c) == "money" and isinstance(v, int) and not isinstance(v, bool) else v
+                for v, c in zip(row, merge.columns)]
+
+    if merge.header:
+        write_rows(book, schema_sheet.name, 1, [merge.header])
+    block: list[list] = []
+    start = 0
+    for row_number, row in sorted(merge.updated.items()):  # consecutive rows in one write each
+        if block and row_number != start + len(block):
+            write_rows(book, schema_sheet.name, start, block)
+            block = []
+        if not block:
+            start = row_number
+        block.append(cells(row))
+    write_rows(book, schema_sheet.name, start, block)
+    write_rows(book, schema_sheet.name, merge.first_free, [cells(r) for r in merge.appended])
+    extend_table(book, schema_sheet.name, merge.header_row, merge.first_free + len(merge.appended) - 1,
+                 len(merge.columns))
+    replace_sheet(book, IMPORT_ISSUES_SHEET, [["文件", "行号", "原因", "内容"]] +
+                  [[r.file, r.line, r.reason, r.content] for r in result.rejects])
+    summary = (f"{what}导入：文件中保留 {len(result.rows):,} 行，合并重复 {result.duplicates:,} 行，"
+               f"拒绝 {len(result.rejects):,} 行（见「{IMPORT_ISSUES_SHEET}」表）；"
+               f"新增 {len(merge.appended):,} 行" + (f"，更新 {len(merge.updated):,} 行" if merge.updated else "") +
+               (f"，已在表中 {len(result.rows) - len(merge.appended) - len(merge.updated):,} 行"
+                if len(result.rows) - len(merge.appended) - len(merge.updated) else "") +
+               (f"；表中没有的列未写入：{'、'.join(merge.missing)}" if merge.missing else "") +
+               ("；" + "；".join(result.notes) if result.notes else ""))
+    status(book, f"ecomdept：{summary}")
+    alert(book, f"{summary}\n\n导入前的工作簿已备份为 {backup.name}。请检查后保存。", "ecomdept 导入")
+    return merge
+
+
+def _roster(book) -> dict[str, str]:
+    from ..schema import EMPLOYEES
+    from ..workbook_io import read_sheet
+
+    names = [s.name for s in book.sheets]
+    if EMPLOYEES.name not in names:
+        return {}
+    frame = read_sheet(EMPLOYEES, BookSource(book).rows(EMPLOYEES.name), [])
+    return {c: e for c, e in zip(frame["clock_id"], frame["employee_id"]) if c}
+
+
+def _read_punches(book, files):
+    from ..punch_import import detect_format, import_punches as read
+
+    formats = {detect_format(f) for f in files}
+    if len(formats) > 1:
+        raise ValueError("一次只能导入同一种考勤导出（中控 attlog、中控考勤记录表或钉钉原始记录）")
+    return read(formats.pop(), files, _roster(book))
+
+
+def _read_orders(book, files):
+    from ..order_import import detect_format, import_orders as read
+
+    return read(detect_format(files), files)
+
+
+def import_punches(book=None, files=None):
+    """导入打卡：中控 attlog / 考勤记录表 .xls / 钉钉原始记录 → 打卡 表（按花名册 考勤号 填 工号；表中已有的打卡不重复）。"""
+    from ..schema import PUNCHES
+
+    return _import(book, PUNCHES, files, _read_punches, "打卡")
+
+
+def import_orders(book=None, files=None):
+    """导入订单：天猫订单报表 / Olist 数据集 → 订单 表（同一订单编号以新导出的为准）。"""
+    from ..schema import ORDERS
+
+    return _import(book, ORDERS, files, _read_orders, "订单")

@@ -8,9 +8,14 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 
+def _as_stored(value):
+    """Excel keeps a leading apostrophe out of the cell's value (it only marks text)."""
+    return value[1:] if isinstance(value, str) and value.startswith("'") else value
+
+
 class _Range:
-    def __init__(self, sheet: "_Sheet"):
-        self.sheet = sheet
+    def __init__(self, sheet: "_Sheet", row: int = 1, column: int = 1):
+        self.sheet, self.row, self.column = sheet, row, column
 
     def options(self, ndim: int = 2) -> "_Range":
         return self
@@ -21,7 +26,19 @@ class _Range:
 
     @value.setter
     def value(self, rows) -> None:
-        self.sheet.cells = [list(row) for row in rows]
+        if (self.row, self.column) == (1, 1):
+            self.sheet.cells = [[_as_stored(v) for v in row] for row in rows]
+            return
+        cells = self.sheet.cells
+        for offset, row in enumerate(rows):
+            index = self.row - 1 + offset
+            while len(cells) <= index:
+                cells.append([])
+            target = cells[index]
+            end = self.column - 1 + len(row)
+            if len(target) < end:
+                target.extend([None] * (end - len(target)))
+            target[self.column - 1:end] = [_as_stored(v) for v in row]
 
 
 class _Sheet:
@@ -32,10 +49,13 @@ class _Sheet:
     def used_range(self) -> _Range:
         return _Range(self)
 
-    def range(self, address: str) -> _Range:
-        if address != "A1":
-            raise NotImplementedError("FileBook only writes from A1")
-        return _Range(self)
+    def range(self, address) -> _Range:
+        """"A1" or a (row, column) tuple, as in xlwings."""
+        if address == "A1":
+            return _Range(self)
+        if isinstance(address, tuple) and len(address) == 2:
+            return _Range(self, *address)
+        raise NotImplementedError("FileBook writes from A1 or a (row, column) cell")
 
     def clear(self) -> None:
         self.cells = []
@@ -64,6 +84,11 @@ class _App:
     def __init__(self):
         self.status_bar = False
         self.status_history: list = []
+        self.alerts: list[str] = []
+        self.choose_files = None  # tests set a function (title, filter) → paths: the file dialog
+
+    def alert(self, prompt: str, title: str = "", **_) -> None:
+        self.alerts.append(prompt)
 
     def __setattr__(self, key, value):
         if key == "status_bar" and hasattr(self, "status_history"):
@@ -77,14 +102,25 @@ class FileBook:
         self.name = Path(path).name
         self.app = _App()
         self.sheets = _Sheets(self)
+        self.copies: list[Path] = []
         book = CalamineWorkbook.from_path(self.fullname)
         for name in book.sheet_names:
             rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             self.sheets.append(_Sheet(self, name, [[None if v == "" else v for v in row] for row in rows]))
 
 
-class Caller:
-    """What xlwings passes as ``caller`` to a UDF: a Range whose ``.sheet.book`` is the calling book."""
+    def save_copy_as(self, path: str | Path) -> None:
+        """Excel's SaveCopyAs: the file as it is (this double keeps edits in memory only)."""
+        import shutil
 
-    def __init__(self, book):
-        self.sheet = book.sheets[0]
+        shutil.copyfile(self.fullname, path)
+        self.copies.append(Path(path))
+
+
+class Caller:
+    """What xlwings passes as ``caller`` to a UDF: a Range whose ``.sheet.book`` is the calling book
+    and whose ``address`` names the formula cell (None: a caller that does not say which cell)."""
+
+    def __init__(self, book, address: str | None = None, sheet: int | str = 0):
+        self.sheet = book.sheets[sheet]
+        self.address = address

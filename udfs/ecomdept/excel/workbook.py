@@ -14,7 +14,9 @@ from ..schema import INPUT_SHEETS, README_SHEET
 from ..workbook_io import Workbook, load
 
 RESULT_PREFIX = "结果-"
+IMPORT_ISSUES_SHEET = "导入问题"
 INPUT_NAMES = {sheet.name for sheet in INPUT_SHEETS} | {README_SHEET, "xlwings.conf"}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MONTH_LABEL = "计算月份"
 
 
@@ -39,8 +41,13 @@ def read(book) -> Workbook:
 
 def month_of(book, default: dt.date | None = None) -> str:
     """The 计算月份 cell on the 说明 sheet (label in column A, month in B); else last month."""
-    if README_SHEET in [s.name for s in book.sheets]:
-        for row in BookSource(book).rows(README_SHEET)[:20]:
+    return month_from(BookSource(book), default)
+
+
+def month_from(source, default: dt.date | None = None) -> str:
+    """``month_of`` over any SheetSource (an open book, or a snapshot of one)."""
+    if README_SHEET in source.sheet_names():
+        for row in source.rows(README_SHEET)[:20]:
             if row and str(row[0]).strip() == MONTH_LABEL and len(row) > 1 and row[1] not in ("", None):
                 return normalize_month(row[1])
     today = default or dt.date.today()
@@ -56,9 +63,21 @@ def normalize_month(value: object) -> str:
     return f"{year:04d}-{month:02d}"
 
 
+def excel_value(value: object) -> object:
+    """What is written into a cell: text Excel would run as a formula gets the apostrophe prefix
+    (Excel keeps it out of the value: 「-小明」 stays 「-小明」), fen stay with the caller."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _excel_rows(rows: list[list[object]]) -> list[list[object]]:
+    return [[excel_value(v) for v in row] for row in rows]
+
+
 def replace_sheet(book, name: str, rows: list[list[object]]) -> None:
-    """Write a result sheet the tool owns (prefix 结果-); input sheets are never touched."""
-    if not name.startswith(RESULT_PREFIX) or name in INPUT_NAMES:
+    """Write a sheet the tool owns (prefix 结果-, or 导入问题); input sheets are never touched."""
+    if not (name.startswith(RESULT_PREFIX) or name == IMPORT_ISSUES_SHEET) or name in INPUT_NAMES:
         raise ValueError(f"只能写入以「{RESULT_PREFIX}」开头的结果表：{name}")
     names = [s.name for s in book.sheets]
     if name in names:
@@ -67,7 +86,65 @@ def replace_sheet(book, name: str, rows: list[list[object]]) -> None:
     else:
         sheet = book.sheets.add(name, after=book.sheets[len(names) - 1])
     if rows:
-        sheet.range("A1").value = rows
+        sheet.range("A1").value = _excel_rows(rows)
+
+
+def write_rows(book, name: str, first_row: int, rows: list[list[object]]) -> None:
+    """Write rows into an input sheet from Excel row ``first_row`` on (the import buttons only)."""
+    if rows:
+        book.sheets[name].range((first_row, 1)).value = _excel_rows(rows)
+
+
+def extend_table(book, name: str, header_row: int, last_row: int, width: int) -> None:
+    """Grow the sheet's Excel table (ListObject) over rows written below it; books without tables
+    (a plain range, a test double) need nothing."""
+    sheet = book.sheets[name]
+    tables = getattr(sheet, "tables", None)
+    if not tables:
+        return
+    for table in tables:
+        top = table.range.row
+        if top == header_row:
+            table.resize(sheet.range((header_row, 1), (max(last_row, header_row + 1), max(width, 1))))
+            return
+
+
+def save_backup(book) -> Path:
+    """A dated copy of the book beside it, taken before an import changes it (Excel's SaveCopyAs:
+    unsaved edits included, the open book keeps its name)."""
+    source = Path(book.fullname)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = source.with_name(f"{source.stem}.备份-{stamp}{source.suffix}")
+    number = 1
+    while target.exists():
+        number += 1
+        target = source.with_name(f"{source.stem}.备份-{stamp}-{number}{source.suffix}")
+    saver = getattr(book, "save_copy_as", None)
+    if saver is not None:
+        saver(target)
+    else:
+        book.api.SaveCopyAs(str(target))
+    return target
+
+
+def ask_files(book, title: str, file_filter: str) -> list[Path]:
+    """Excel's own file dialog (Application.GetOpenFilename, several files at once); [] if cancelled."""
+    chooser = getattr(book.app, "choose_files", None)  # the test double answers for the user
+    if chooser is not None:
+        return [Path(p) for p in chooser(title, file_filter)]
+    picked = book.app.api.GetOpenFilename(file_filter, 1, title, None, True)
+    if picked in (False, None, "False"):
+        return []
+    if isinstance(picked, str):
+        return [Path(picked)]
+    return [Path(p) for p in picked]
+
+
+def alert(book, message: str, title: str = "ecomdept") -> None:
+    """A message box in Excel."""
+    app = getattr(book, "app", None)
+    if app is not None and hasattr(app, "alert"):
+        app.alert(message, title=title)
 
 
 def status(book, message: str | None) -> None:
