@@ -150,12 +150,16 @@ def test_ot02_comp_time_ledger_and_shortfall():
     assert [(a.kind, a.clause) for a in found] == [("补休不足", "OT-02")]
 
 
-def test_ot02_unfiled_comp_time_is_not_recognised():
-    ot = overtime({"employee_id": "E1", "start": "2026-10-17 08:30", "end": "2026-10-17 12:00",
+def test_ot02_unfiled_comp_time_is_paid_at_200_percent():
+    """OT-02 decides when comp time is granted; 劳动法第44条(二): rest-day work without comp time
+    actually given is paid at 200%. Saturday 3 h at hourly 50.00 (8,700 ÷ 21.75 ÷ 8) → 300.00."""
+    ot = overtime({"employee_id": "E1", "start": "2026-10-17 09:00", "end": "2026-10-17 12:00",
                    "compensation": "补休", "filed": False})
     issues = []
-    assert overtime_mod.lines_for(ot, {"E1": 660000}, CAL, rules_mod.defaults(), issues) == []
-    assert "OT-02" in issues[0].message
+    lines = overtime_mod.lines_for(ot, {"E1": 870000}, CAL, rules_mod.defaults(), issues)
+    assert [(l.amount, l.comp_minutes, l.rate) for l in lines] == [(30000, 0, 2)]
+    assert "¥8,700.00 × 180 分钟 ÷ (21.75 天 × 480 分钟) × 2 倍 = ¥300.00" in lines[0].explanation
+    assert "OT-02" in issues[0].message and "200%" in issues[0].message
 
 
 @pytest.mark.parametrize("day, rate, amount", [

@@ -60,9 +60,32 @@ def test_penalty_cap_20_percent_and_carry():
 
 
 def test_penalty_never_takes_pay_below_minimum_wage():
+    """工资支付暂行规定第16条 and 最低工资规定第12条: in Shanghai the minimum wage (2,740 from 2025-07)
+    excludes overtime pay and the employee's own SI and HF."""
     fines = [Fine("E1", "2026-10-13", "absence_fine", "ABS-08", 30000, "旷工")]
-    p = pay({"base_salary": 280000}, fines=fines)  # Shanghai minimum 2,740 from 2025-07
-    assert p.penalties == 6000  # 2,800 − 2,740
+    p = pay({"base_salary": 400000}, fines=fines)
+    # 4,000 − SI 783.30 (base floor 7,460 × 10.5%) − HF 280 = 2,936.70; 2,936.70 − 2,740 = 196.70
+    assert (p.social_insurance, p.housing_fund) == (78330, 28000)
+    assert p.penalties == 19670 and p.penalties_carried == 30000 - 19670
+    cap = next(l for l in p.lines if l.code == "penalty_cap")
+    assert "不含个人公积金 ¥280.00、个人社保 ¥783.30" in cap.explanation and "¥300.00 − ¥196.70 = ¥103.30" in cap.explanation
+    ot = payroll.OvertimeLine("E1", "O1", dt.date(2026, 10, 12), "workday", 600, Decimal("1.5"), 50000, 0, "加班", "OT-01")
+    with_ot = pay({"base_salary": 400000}, fines=fines, ot=[ot])
+    assert with_ot.penalties == 19670                      # overtime pay does not count toward the minimum
+    assert not p.warnings
+
+
+def test_a_base_below_the_minimum_is_flagged():
+    low = pay({"base_salary": 280000})  # 2,800 − SI 783.30 − HF 196 = 1,820.70 < 2,740
+    assert low.penalties == 0 and len(low.warnings) == 1 and "¥2,740.00" in low.warnings[0]
+    assert "¥919.30" in low.warnings[0]                    # the difference to make up
+    assert not any("最低工资" in n for n in low.notes)       # HR's, not the payslip's
+
+
+def test_unpaid_absence_may_take_pay_below_the_minimum():
+    """最低工资规定第12条: the minimum applies to the normal hours the employee actually worked."""
+    p = pay({"base_salary": 400000}, {"unpaid_leave_min": 450 * 9})   # half the month of 事假
+    assert p.unpaid_leave_deduction == 200000 and not p.warnings     # floor 2,740 × 4,050 ÷ 8,100 = 1,370
 
 
 def test_pay_day_moves_off_rest_days_pay03_pay04_pay05():
@@ -154,13 +177,41 @@ def test_payroll_identities_for_random_employees(base, allowance, bonus, leave, 
     assert sum(l.amount for l in p.lines if l.section == "应发") == p.base_pay + p.allowance + p.overtime_pay + p.bonus
 
 
-def test_sick_leave_keeps_80_percent_of_minimum_wage_lv10():
-    p = pay({"base_salary": 900000}, {"unpaid_leave_min": 450, "leave_min_病假": 450})
-    # full day 9,000 / 18 = 500.00; floor 0.8 × 2,740 / 18 = 121.78 → deduct 378.22
-    assert [(l.label, l.amount) for l in p.lines if l.section == "扣款"] == [("病假扣款", 37822)]
-    off = pay({"base_salary": 900000}, {"unpaid_leave_min": 450, "leave_min_病假": 450},
-              rules=RULES.with_values(sick_pay_floor_ratio=Decimal(0)))
-    assert off.unpaid_leave_deduction == 50000
+def test_sick_pay_by_continuous_service_6_to_8_years():
+    """沪劳保发〔1995〕83号: 6–8 years of continuous service keep 90% of the wage while on sick leave."""
+    p = pay({"base_salary": 900000}, {"unpaid_leave_min": 450, "leave_min_病假": 450})  # hired 2020-01-01: 6 years
+    line = next(l for l in p.lines if l.code == "sick_leave")
+    # full day 9,000 × 450 ÷ (18 × 450) = 500.00; 90% kept = 450.00; deducted 50.00
+    assert line.amount == 5000
+    assert "连续工龄 6 年（满 6 年档）" in line.explanation and "¥500.00 × 90% = ¥450.00" in line.explanation
+    assert "扣 ¥500.00 − ¥450.00 = ¥50.00" in line.explanation
+    identities(p)
+
+
+def test_sick_pay_floor_and_company_rule_only_when_more_generous():
+    new = pay({"base_salary": 900000, "hire_date": dt.date(2026, 1, 5)}, {"unpaid_leave_min": 450, "leave_min_病假": 450})
+    assert next(l for l in new.lines if l.code == "sick_leave").amount == 20000    # < 2 years: 60% kept, 200 deducted
+    later = pay({"base_salary": 900000, "hire_date": dt.date(2026, 1, 5), "service_start": dt.date(2015, 3, 1)},
+                {"unpaid_leave_min": 450, "leave_min_病假": 450})
+    assert next(l for l in later.lines if l.code == "sick_leave").amount == 0     # ≥ 8 years from 连续工龄起算日: 100%
+    low = pay({"base_salary": 300000, "hire_date": dt.date(2026, 1, 5)}, {"unpaid_leave_min": 450, "leave_min_病假": 450})
+    line = next(l for l in low.lines if l.code == "sick_leave")
+    # full 166.67, 60% = 100.00; 80% of the minimum wage for the day: 2,740 × 80% × 450 ÷ (18 × 450) = 121.78
+    assert line.amount == 16667 - 12178 and "不低于最低工资 ¥2,740.00 × 80%" in line.explanation
+    generous = pay({"base_salary": 300000, "hire_date": dt.date(2026, 1, 5)},
+                   {"unpaid_leave_min": 450, "leave_min_病假": 450}, rules=RULES.with_values(sick_pay_floor_ratio=Decimal(1)))
+    assert next(l for l in generous.lines if l.code == "sick_leave").amount == 16667 - 15222  # company keeps 100% of minimum
     mixed = pay({"base_salary": 900000}, {"unpaid_leave_min": 675, "leave_min_病假": 225})
-    assert [(l.label, l.amount) for l in mixed.lines if l.section == "扣款"] == [("事假扣款", 50000), ("病假扣款", 18911)]
+    assert [(l.label, l.amount) for l in mixed.lines if l.section == "扣款"] == [("事假扣款", 50000), ("病假扣款", 2500)]
     identities(mixed)
+
+
+def test_21_75_counts_statutory_holidays_as_paid_days():
+    """劳社部发〔2008〕3号: 21.75 = (365 − 104) ÷ 12, so the 11 (now 13) statutory holidays are paid days.
+    A leaver on 2026-10-20: 10 workdays + National Day 1–3 October = 13 of 21.75 days."""
+    rules = RULES.with_values(day_divisor="21.75")
+    p = pay({"base_salary": 870000, "leave_date": dt.date(2026, 10, 20)}, {"workdays": 10}, rules=rules)
+    assert p.base_pay == 520000                              # 8,700 × 13 ÷ 21.75
+    assert "计薪日 13（在职工作日 10 + 法定节假日 3）" in p.lines[0].explanation
+    plain = pay({"base_salary": 870000, "leave_date": dt.date(2026, 10, 20)}, {"workdays": 10})
+    assert plain.base_pay == 483333                          # workdays divisor: 8,700 × 10 ÷ 18

@@ -16,7 +16,8 @@ from . import attendance, kpi, overtime, penalties, performance, refunds
 from . import payroll as payroll_mod
 from .calendar import month_dates
 from .history import carried_penalties, comp_opening, prior_months
-from .issues import ERROR, Issue
+from .issues import ERROR, WARNING, Issue
+from .social_insurance import table_checks
 from .statutory import StatutoryDataError, city_table
 from .workbook_io import Workbook, employees_on_payroll
 
@@ -114,6 +115,7 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
         issues.append(Issue("规则", None, "值", f"社保城市「{rules.city}」：{exc}", ERROR, "city"))
         return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, [], [], timings, ledger)
     issues.extend(i for i in book.calendar.issues if i not in issues)
+    issues.extend(table_checks(city, staff, rules, dt.date(year, month, 1)))
     label = f"{year:04d}-{month:02d}"
     timings["payroll"] = time.perf_counter() - tick
     tick = time.perf_counter()  # the order stage is timed on its own
@@ -139,6 +141,12 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
             fines_by.get(emp.employee_id, []), bonus.get(emp.employee_id, 0),
             ytd.get(emp.employee_id, payroll_mod.YearToDate()), book.calendar, rules, city, year, month,
             shift_minutes))
+    rows = dict(zip(staff["employee_id"], staff["xl_row"]))
+    for pay in pays:  # what HR must look at about a person's pay: 预警 and 数据问题, never the payslip
+        for warning in pay.warnings:
+            alerts.append(alerts_mod.Alert(pay.employee_id, "最低工资", "PAY-07", warning))
+            issues.append(Issue("员工", rows.get(pay.employee_id), "月基本工资", f"{pay.employee_id}：{warning}",
+                                WARNING, "base_salary"))
     if rules.short_notice_settlement == "hold":
         held = {a.employee_id for a in resignations}
         for pay in pays:

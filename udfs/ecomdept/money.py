@@ -94,6 +94,22 @@ def mul_round(fen: int, *factors: Number) -> int:
     return _half_up(numerator, denominator)
 
 
+def mul_round_yuan(fen: int, *factors: Number) -> int:
+    """fen × factors, computed exactly, rounded once half-up to a whole yuan (in fen)."""
+    numerator, denominator = fen, 100
+    for factor in factors:
+        n, d = _ratio(factor)
+        numerator *= n
+        denominator *= d
+    return _half_up(numerator, denominator) * 100
+
+
 def round_to_yuan(fen: int) -> int:
     """Half-up to a whole yuan, still in fen (Shanghai housing fund)."""
     return round_half_up(Fraction(fen, 100)) * 100
+
+
+def percent(rate: Number | float) -> str:
+    """0.07 → '7%', 0.005 → '0.5%' (exact: no float noise, no trailing zeros)."""
+    value = (Decimal(str(rate)) * 100).normalize()
+    return f"{value:f}%"

@@ -51,24 +51,26 @@ def lines_for(records: pd.DataFrame, base_salary: dict[str, int], calendar: Work
         minutes = int((rec.end - rec.start).total_seconds() // 60)
         day = rec.start.date()
         kind = calendar.kind(day)
-        hourly = Fraction(base_salary[rec.employee_id]) / (LEGAL_MONTH_DAYS * 8)
+        base = base_salary[rec.employee_id]
         hours = Fraction(minutes, 60)
         comp = rec.compensation == "补休" and kind == RESTDAY
-        if comp and not rec.filed:
+        unfiled = comp and not rec.filed
+        if unfiled:
             issues.append(Issue(OVERTIME.name, rec.xl_row, "已备案",
-                                "公休日加班申请补休但办公室无备案，不予承认（OT-02）", WARNING, "filed"))
-            continue
-        if comp:
+                                "公休日加班申请补休但办公室无备案（OT-02）：没有实际安排补休，按休息日加班工资支付"
+                                "（劳动法第44条：不能安排补休的支付不低于 200%）", WARNING, "filed"))
+        elif comp:
             lines.append(OvertimeLine(rec.employee_id, rec.request_id, day, kind, minutes, Fraction(0), 0, minutes,
                                       f"{day} 休息日加班 {float(hours):g} 小时，已备案，计入补休（OT-02）", "OT-02"))
             continue
         rate = {WORKDAY: rules.ot_rate_workday, RESTDAY: rules.ot_rate_restday,
                 HOLIDAY: rules.ot_rate_holiday}[kind]
         rate = Fraction(rate)
-        amount = round_half_up(hourly * hours * rate)
+        amount = round_half_up(Fraction(base * minutes) * rate / (LEGAL_MONTH_DAYS * 8 * 60))
         label = {WORKDAY: "工作日", RESTDAY: "休息日", HOLIDAY: "法定节假日"}[kind]
+        why = "申请补休未备案、未安排补休，" if unfiled else ""
         lines.append(OvertimeLine(
             rec.employee_id, rec.request_id, day, kind, minutes, rate, amount, 0,
-            f"{day} {label}加班 {float(hours):g} 小时 × 小时工资 {fmt_yuan(round_half_up(hourly))}"
-            f"（月基本工资 ÷ 21.75 ÷ 8）× {float(rate):g} 倍 = {fmt_yuan(amount)}", "OT-01"))
+            f"{day} {label}加班 {float(hours):g} 小时，{why}月基本工资 {fmt_yuan(base)} × {minutes} 分钟 ÷ "
+            f"(21.75 天 × 480 分钟) × {float(rate):g} 倍 = {fmt_yuan(amount)}", "OT-02" if unfiled else "OT-01"))
     return lines

@@ -15,9 +15,10 @@ from fractions import Fraction
 
 from . import tax
 from .attendance import hours_text
-from .calendar import WorkCalendar
+from .calendar import HOLIDAY, WorkCalendar, month_dates
+from .deductions import Basis, below_minimum, fine_limit, minimum_wage, service_years, sick_leave
 from .history import YearToDate
-from .money import fmt_yuan, mul_round, round_half_up
+from .money import fmt_yuan, mul_round, percent, round_half_up
 from .overtime import OvertimeLine
 from .penalties import Fine
 from .rules import Rules
@@ -65,6 +66,7 @@ class Pay:
     notes: list[str] = field(default_factory=list)
     pay_date: dt.date | None = None
     held: bool = False  # HR-03 with short_notice_settlement = hold
+    warnings: list[str] = field(default_factory=list)  # for HR (预警), never on the payslip
     workdays: int = 0
     employed_workdays: int = 0
 
@@ -85,6 +87,33 @@ def pay_date(year: int, month: int, hire_date: dt.date, calendar: WorkCalendar, 
     return moved, note
 
 
+def hf_explanation(c, city: CityTable) -> str:
+    exact = Fraction(c.hf_base) * Fraction(c.hf_rate) / 100  # yuan
+    text = f"公积金基数 {fmt_yuan(c.hf_base)}"
+    if c.hf_base != c.declared_base:
+        side = "下限（最低工资）" if c.hf_base > c.declared_base else "上限"
+        text += f"（申报 {fmt_yuan(c.declared_base)}，按{city.name}{city.effective_from} 起的{side}）"
+    text += f" × {percent(c.hf_rate)} = {_exact_yuan(exact)} 元"
+    if city.hf_rounding == "yuan":
+        text += f"，四舍五入到元 = {fmt_yuan(c.housing_fund)}（{city.name}公积金缴存额取整到元）"
+    return text
+
+
+def _exact_yuan(value: Fraction) -> str:
+    """An exact yuan amount with as many decimals as it needs (522.4954), at least two."""
+    text = f"{Decimal(value.numerator) / Decimal(value.denominator):f}"
+    whole, _, frac = text.partition(".")
+    frac = frac.rstrip("0")
+    return f"{int(whole):,}.{frac.ljust(2, '0')}"
+
+
+def paid_holidays(emp, calendar: WorkCalendar, year: int, month: int) -> int:
+    """Statutory holidays of the month on which the employee was employed."""
+    return sum(1 for day in month_dates(year, month)
+               if emp.hire_date <= day and (emp.leave_date is None or day <= emp.leave_date)
+               and calendar.kind(day) == HOLIDAY)
+
+
 def months_employed(year: int, month: int, hire_date: dt.date) -> int:
     start = hire_date.month if hire_date.year == year else 1
     return max(0, month - start + 1)
@@ -102,21 +131,27 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
     divisor = Fraction(workdays) if rules.day_divisor == "workdays" else Fraction(2175, 100)
     divisor_text = f"当月实际工作日 {workdays} 天" if rules.day_divisor == "workdays" else "法定月计薪天数 21.75 天"
 
-    # 应发：基本工资、岗位津贴（按在职工作日折算）
+    # 应发：基本工资、岗位津贴（按在职工作日折算；21.75 口径下法定节假日也是计薪日，劳社部发〔2008〕3号）
+    paid_days, paid_text = employed, f"在职工作日 {employed}"
+    if rules.day_divisor != "workdays" and employed < workdays:
+        holidays = paid_holidays(emp, calendar, year, month)
+        if holidays:
+            paid_days += holidays
+            paid_text = f"计薪日 {paid_days}（在职工作日 {employed} + 法定节假日 {holidays}）"
     if employed >= workdays:
         p.base_pay = base
         why = f"月基本工资 {fmt_yuan(base)}，全月在职"
     else:
-        p.base_pay = min(base, mul_round(base, Fraction(employed) / divisor))
-        why = f"月基本工资 {fmt_yuan(base)} × 在职工作日 {employed} ÷ {divisor_text}（PAY-08）"
+        p.base_pay = min(base, mul_round(base, Fraction(paid_days) / divisor))
+        why = f"月基本工资 {fmt_yuan(base)} × {paid_text} ÷ {divisor_text} = {fmt_yuan(p.base_pay)}（PAY-08）"
     p.lines.append(Line(EARNING, "base_pay", "基本工资", p.base_pay, why, "PAY-08"))
     allowance = emp.allowance or 0
     if allowance:
         p.allowance = allowance if employed >= workdays else min(
-            allowance, mul_round(allowance, Fraction(employed) / divisor))
+            allowance, mul_round(allowance, Fraction(paid_days) / divisor))
         p.lines.append(Line(EARNING, "allowance", "岗位津贴", p.allowance,
                             f"岗位津贴 {fmt_yuan(allowance)}" + ("" if employed >= workdays else
-                                                               f" × {employed} ÷ {divisor_text}")))
+                                                               f" × {paid_days} ÷ {divisor_text} = {fmt_yuan(p.allowance)}")))
     for line in ot_lines:
         p.overtime_pay += line.amount
         p.lines.append(Line(EARNING, "overtime_pay", "加班工资" if line.amount else "加班补休", line.amount,
@@ -127,42 +162,57 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
         p.lines.append(Line(EARNING, "bonus", "绩效奖金", bonus, bonus_note, "PAY-10"))
 
     # 扣款：无薪假与旷工按分钟折算（PAY-08：日工资 = 月基本工资 ÷ 当月工作日，小时 = 日 ÷ 7.5）
-    per_minute = Fraction(base) / (divisor * shift_minutes)
+    basis = Basis(base, divisor, f"{workdays} 天" if rules.day_divisor == "workdays" else "21.75 天", shift_minutes)
     unpaid_min = int(summary.get("unpaid_leave_min", 0))
     sick_min = min(int(summary.get("leave_min_病假", 0)), unpaid_min)
     personal_min = unpaid_min - sick_min
     absent_min = int(summary.get("absent_unworked_min", 0))
-    hour_text = f"{fmt_yuan(round_half_up(per_minute * 60))}/小时（月基本工资 ÷ {divisor_text} ÷ {shift_minutes / 60:g} 小时）"
     cap = p.base_pay
-    personal_amount = min(round_half_up(per_minute * personal_min), cap)
+    personal_amount = min(basis.amount(personal_min), cap)
     if personal_amount:
         p.lines.append(Line(DEDUCTION, "unpaid_leave", "事假扣款", personal_amount,
-                            f"事假 {hours_text(personal_min)} 小时 × {hour_text}（LV-10）", "LV-10"))
+                            f"事假 {hours_text(personal_min)} 小时：{basis.formula(personal_min)}"
+                            + ("" if personal_amount == basis.amount(personal_min) else f"，以基本工资 {fmt_yuan(cap)} 为限")
+                            + "（LV-10）", "LV-10"))
     sick_amount = 0
     if sick_min:
-        full = per_minute * sick_min
-        floor = (Fraction(rules.sick_pay_floor_ratio) * round_half_up(city.minimum_wage * 100)
-                 / (divisor * shift_minutes) * sick_min)
-        sick_amount = min(max(0, round_half_up(full - floor)), cap - personal_amount)
-        why = f"病假 {hours_text(sick_min)} 小时 × {hour_text}（LV-10）"
-        if floor > 0:
-            why += (f"，病假期间至少保留最低工资 {fmt_yuan(round_half_up(city.minimum_wage * 100))} 的 "
-                    f"{float(rules.sick_pay_floor_ratio) * 100:g}% 折算 {fmt_yuan(round_half_up(floor))}（劳部发〔1995〕309号第59条）")
-        p.lines.append(Line(DEDUCTION, "sick_leave", "病假扣款", sick_amount, why, "LV-10"))
+        on = dt.date(year, month, 1)
+        years = service_years(getattr(emp, "service_start", None) or emp.hire_date, on)
+        sick = sick_leave(basis, sick_min, years, city, rules.sick_pay_floor_ratio, workdays)
+        sick_amount = min(sick.deduction, cap - personal_amount)
+        p.lines.append(Line(DEDUCTION, "sick_leave", "病假扣款", sick_amount, sick.explanation, "LV-10"))
     leave_amount = personal_amount + sick_amount
-    absent_amount = round_half_up(per_minute * absent_min)
+    absent_amount = basis.amount(absent_min)
     if absent_amount:
+        full_absent = absent_amount
         absent_amount = min(absent_amount, cap - leave_amount)
         p.lines.append(Line(DEDUCTION, "absence", "旷工扣款", absent_amount,
-                            f"旷工未出勤 {hours_text(absent_min)} 小时 × {hour_text}（ABS-01/ABS-04）", "ABS-08"))
+                            f"旷工未出勤 {hours_text(absent_min)} 小时：{basis.formula(absent_min)}"
+                            + ("" if absent_amount == full_absent else f"，以基本工资余额为限")
+                            + "（ABS-01/ABS-04）", "ABS-08"))
     p.unpaid_leave_deduction = leave_amount + absent_amount
 
-    # 罚款：合计不超过当月工资 20%，扣后不低于最低工资（工资支付暂行规定第16条，PAY-07）
+    # 代扣：社保、公积金（罚款的最低工资检验要用到本人缴纳部分）
+    declared = emp.si_base if emp.si_base else base
+    hf_rate = Decimal(emp.hf_rate) if emp.hf_rate is not None else rules.default_hf_rate
+    c = contributions(declared, hf_rate, rules, city)
+    p.social_insurance, p.housing_fund = c.social_insurance, c.housing_fund
+    base_text = f"缴费基数 {fmt_yuan(c.base)}"
+    for code, label, amount, rate in (("pension", "养老保险", c.pension, rules.pension_rate),
+                                      ("medical", "医疗保险", c.medical, rules.medical_rate),
+                                      ("unemployment", "失业保险", c.unemployment, rules.unemployment_rate)):
+        note = f"（{c.note}）" if c.note and code == "pension" else ""
+        p.lines.append(Line(WITHHOLDING, code, label, amount,
+                            f"{base_text}{note} × {percent(rate)} = {fmt_yuan(amount)}"))
+    p.lines.append(Line(WITHHOLDING, "housing_fund", "住房公积金", c.housing_fund, hf_explanation(c, city)))
+    p.employer_cost = c.employer
+
+    # 最低工资（最低工资规定第12条）与罚款上限（工资支付暂行规定第16条，PAY-07）
+    mw = minimum_wage(city, p, personal_min + absent_min, sick_min, workdays, employed, shift_minutes)
     fine_total = sum(f.amount for f in fines)
     wage = p.base_pay + p.allowance + p.overtime_pay + p.bonus - p.unpaid_leave_deduction
     if fine_total:
-        limit = min(mul_round(max(wage, 0), rules.penalty_cap_ratio),
-                    max(0, wage - round_half_up(city.minimum_wage * 100)))
+        limit, limit_text = fine_limit(wage, rules.penalty_cap_ratio, mw)
         p.penalties = min(fine_total, limit)
         for fine in fines:
             if fine.amount:
@@ -173,28 +223,13 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
             p.penalties_carried = excess if rules.penalty_cap_excess == "carry" else 0
             action = "结转下月" if rules.penalty_cap_excess == "carry" else "免除"
             p.lines.append(Line(DEDUCTION, "penalty_cap", "罚款上限调整", -excess,
-                                f"罚款合计 {fmt_yuan(fine_total)} 超过上限 {fmt_yuan(limit)}（当月工资 "
-                                f"{float(rules.penalty_cap_ratio) * 100:g}% 且扣后不低于最低工资 "
-                                f"{fmt_yuan(round_half_up(city.minimum_wage * 100))}），{fmt_yuan(excess)} {action}",
+                                f"罚款合计 {fmt_yuan(fine_total)} 超过上限 {fmt_yuan(limit)}（{limit_text}），"
+                                f"{fmt_yuan(fine_total)} − {fmt_yuan(limit)} = {fmt_yuan(excess)} {action}",
                                 "PAY-07"))
+    shortfall = below_minimum(base + allowance, p, city)
+    if shortfall:
+        p.warnings.append(shortfall)
     p.gross_pay = (p.base_pay + p.allowance + p.overtime_pay + p.bonus - p.unpaid_leave_deduction - p.penalties)
-
-    # 代扣：社保、公积金
-    declared = emp.si_base if emp.si_base else base
-    hf_rate = Decimal(emp.hf_rate) if emp.hf_rate is not None else rules.default_hf_rate
-    c = contributions(declared, hf_rate, rules, city)
-    p.social_insurance, p.housing_fund = c.social_insurance, c.housing_fund
-    base_text = f"缴费基数 {fmt_yuan(c.base)}"
-    p.lines.append(Line(WITHHOLDING, "pension", "养老保险", c.pension,
-                        f"{base_text}" + (f"（{c.note}）" if c.note else "") + f" × {float(rules.pension_rate) * 100:g}%"))
-    p.lines.append(Line(WITHHOLDING, "medical", "医疗保险", c.medical,
-                        f"{base_text} × {float(rules.medical_rate) * 100:g}%"))
-    p.lines.append(Line(WITHHOLDING, "unemployment", "失业保险", c.unemployment,
-                        f"{base_text} × {float(rules.unemployment_rate) * 100:g}%"))
-    p.lines.append(Line(WITHHOLDING, "housing_fund", "住房公积金", c.housing_fund,
-                        f"公积金基数 {fmt_yuan(c.hf_base)} × {float(hf_rate) * 100:g}%"
-                        + ("，按上海规定取整到元" if city.hf_rounding == "yuan" else "")))
-    p.employer_cost = c.employer
 
     # 代扣：个税（累计预扣法，国家税务总局公告2018年第61号）
     on = dt.date(year, month, 1)

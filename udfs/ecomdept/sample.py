@@ -85,7 +85,7 @@ class _Builder:
                 "hire_date": hire, "leave_date": None, "base_salary": base * 100,
                 "allowance": rng.choice((0, 0, 200, 300, 500)) * 100, "clock_id": str(1001 + i),
                 "si_base": si_base * 100 if si_base else None,
-                "hf_rate": rng.choice((Decimal("0.07"), Decimal("0.07"), Decimal("0.05"), Decimal("0.12"))),
+                "hf_rate": rng.choice((Decimal("0.07"), Decimal("0.07"), Decimal("0.05"), Decimal("0.06"))),
                 "special_deduction": rng.choice((0, 0, 1000, 1500, 2000, 3000, 4000)) * 100,
                 "id_number": first17 + id_check_digit(first17),
                 "bank_account": "6222" + "".join(str(rng.randint(0, 9)) for _ in range(15)),
@@ -368,7 +368,7 @@ class _Builder:
 
 def roster_rows(roster: list[dict]) -> list[list]:
     from .schema import EMPLOYEES
-    return [[r[col.id] for col in EMPLOYEES.columns] for r in roster]
+    return [[r.get(col.id) for col in EMPLOYEES.columns] for r in roster]
 
 
 def build(employees: int = DEFAULT_EMPLOYEES, month: str = DEFAULT_MONTH, seed: int = DEFAULT_SEED,

@@ -85,6 +85,8 @@ EMPLOYEES = Sheet(
         Column("prior_year_under_60k", "上年收入不超过6万", BOOL, doc="是 = 国家税务总局公告2020年第19号"),
         Column("resign_notice_date", "辞职申请日期", DATE, doc="提出辞职的日期（HR-03）"),
         Column("comp_opening_hours", "补休期初余额", NUMBER, doc="首次使用本工具时的补休余额（小时）；以后按上月结果结转"),
+        Column("service_start", "连续工龄起算日", DATE,
+               doc="病假工资按连续工龄计（上海：沪劳保发〔1995〕83号）；空 = 入职日期"),
     ),
     key=("employee_id",), required=True, table="tbl_employees",
 )

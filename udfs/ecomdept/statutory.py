@@ -10,6 +10,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from functools import cache
 from pathlib import Path
 
@@ -77,6 +78,36 @@ class CityTable:
     hf_rounding: str
     employer: dict
     minimum_wage: Decimal
+    file: str = ""
+    hf_rate_range: tuple[Decimal, Decimal] | None = None
+    minimum_wage_excludes: frozenset[str] = frozenset()
+    sick_pay: SickPay | None = None
+    notice: str = ""
+
+    @property
+    def minimum_wage_fen(self) -> int:
+        return int(self.minimum_wage * 100)
+
+    def months_old(self, on: dt.date) -> int:
+        start = dt.date.fromisoformat(self.effective_from)
+        return (on.year - start.year) * 12 + on.month - start.month
+
+
+@dataclass(frozen=True)
+class SickPay:
+    """A city's legal minimum of sick pay: a share of the wage by years of continuous service."""
+    source: str
+    by_service_years: tuple[tuple[Decimal, Decimal], ...]  # (from years, share of the wage)
+    floor_of_minimum_wage: Decimal
+    months_limit: int
+
+    def share(self, years: Fraction | Decimal) -> tuple[Decimal, Decimal]:
+        """The share of the wage for this many years of service, and the band's lower bound."""
+        chosen = self.by_service_years[0]
+        for band in self.by_service_years:
+            if years >= band[0]:
+                chosen = band
+        return chosen[1], chosen[0]
 
 
 def cities() -> list[str]:
@@ -87,9 +118,16 @@ def cities() -> list[str]:
 def city_table(city: str, on: dt.date) -> CityTable:
     data = _load(f"cities/{city}.json")
     v = _in_force(data["versions"], on, f"{data['name']}社保基数")
+    sick = data.get("sick_pay")
+    rates = data.get("hf_rate_range")
     return CityTable(city, data["name"], v["effective_from"], Decimal(v["si_floor"]), Decimal(v["si_cap"]),
                      Decimal(v["hf_floor"]), Decimal(v["hf_cap"]), v["hf_rounding"], v["employer"],
-                     Decimal(v["minimum_wage"]))
+                     Decimal(v["minimum_wage"]), f"data/cities/{city}.json",
+                     (Decimal(rates[0]), Decimal(rates[1])) if rates else None,
+                     frozenset(data.get("minimum_wage_excludes", ())),
+                     SickPay(sick["source"], tuple((Decimal(a), Decimal(b)) for a, b in sick["by_service_years"]),
+                             Decimal(sick["floor_of_minimum_wage"]), int(sick["months_limit"])) if sick else None,
+                     v.get("notice", ""))
 
 
 @cache

@@ -273,7 +273,8 @@ def _check_employees(frame: pd.DataFrame, issues: list[Issue]) -> None:
         if rec.leave_date is not None and rec.hire_date is not None and rec.leave_date < rec.hire_date:
             issues.append(Issue(name, rec.xl_row, "离职日期", "离职日期早于入职日期", ERROR, "leave_date"))
         if rec.hf_rate is not None and rec.hf_rate != 0 and not (0.05 <= float(rec.hf_rate) <= 0.12):
-            issues.append(Issue(name, rec.xl_row, "公积金比例", "公积金比例通常为 5%–12%，请核对", WARNING, "hf_rate"))
+            issues.append(Issue(name, rec.xl_row, "公积金比例", "公积金比例应为 5%–12%（住房公积金管理条例），请核对",
+                                WARNING, "hf_rate"))
         if rec.hire_date is not None and rec.hire_date > dt.date.today() + dt.timedelta(days=366):
             issues.append(Issue(name, rec.xl_row, "入职日期", f"入职日期 {rec.hire_date} 在一年以后，请核对", WARNING,
                                 "hire_date"))
