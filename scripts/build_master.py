@@ -15,14 +15,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "udfs"))
 
-from ecomdept.excel import master  # noqa: E402
+from ecomdept.excel.master import BUTTONS, build  # noqa: E402,F401  (BUTTONS: for callers of this script)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-o", "--output", default=str(ROOT / "workbook" / "master.xlsm"))
     args = parser.parse_args()
-    print(f"已生成 {master.build(Path(args.output))}")
+    print(f"已生成 {build(Path(args.output))}")
 
 
 if __name__ == "__main__":
