@@ -1,4 +1,5 @@
-"""Command line: ecomdept demo | sample | payroll | check. Exit codes: 0 ok, 1 data problems, 2 usage."""
+"""Command line: ecomdept demo | sample | payroll | check | import | kpi | diff | excel init.
+Exit codes: 0 ok, 1 data problems, 2 usage."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="目标文件已存在时先备份再覆盖")
 
     p = sub.add_parser("payroll", help="计算一个月的考勤、罚款与工资，写出工资表、工资条与报告")
-    p.add_argument("--month", type=_month, required=True, help="月份 YYYY-MM")
+    p.add_argument("--month", type=_month, help="月份 YYYY-MM（省略时取工作簿「说明」表的 计算月份，没有则为上个月）")
     p.add_argument("--workbook", required=True, help="主工作簿路径（只读）")
     p.add_argument("--out", default="out", help="输出目录（默认 out），结果写入 OUT/YYYY-MM/")
     p.add_argument("--no-pdf", action="store_true", help="不生成 PDF 工资条")
@@ -78,6 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--workbook", help="主工作簿")
     source.add_argument("--orders", help="import orders 写出的 .xlsx")
     p.add_argument("--out", required=True, help="输出目录")
+
+    p = sub.add_parser("excel", help="Excel 主工作簿（带按钮与 xlwings）")
+    actions = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    q = actions.add_parser("init", help="写出自己的主工作簿 .xlsm（xlwings.conf 指向本机的 Python），"
+                                        "旁边附 计算工资.cmd / 计算工资.command（WPS 或没有 Excel 时双击计算）")
+    q.add_argument("-o", "--output", required=True, help="输出 .xlsm 路径，如 我的工资.xlsm")
+    q.add_argument("--force", action="store_true", help="目标文件已存在时先备份再覆盖")
     return parser
 
 
@@ -98,6 +106,23 @@ def _payroll(workbook: Path, month: str, out: str, pdf: bool, templates: str | N
     return EXIT_OK
 
 
+def _refused(targets: list[Path], force: bool) -> bool:
+    """Existing targets are only replaced with --force (and then backed up first, see ``_back_up``)."""
+    existing = [t for t in targets if t.exists()]
+    if existing and not force:
+        print(f"目标文件已存在：{'、'.join(map(str, existing))}。加 --force 先备份再覆盖。", file=sys.stderr)
+        return True
+    return False
+
+
+def _back_up(targets: list[Path]) -> None:
+    for target in targets:
+        if target.exists():
+            backup = target.with_name(target.name + ".bak")
+            target.replace(backup)
+            print(f"原文件已备份为 {backup}")
+
+
 def _sample(args) -> int:
     from .sample import write
 
@@ -105,16 +130,58 @@ def _sample(args) -> int:
     if args.employees < 1:
         print("参数错误：--employees 至少为 1", file=sys.stderr)
         return EXIT_USAGE
-    if target.exists():
-        if not args.force:
-            print(f"目标文件已存在：{target}。加 --force 先备份再覆盖。", file=sys.stderr)
-            return EXIT_USAGE
-        backup = target.with_name(target.name + ".bak")
-        target.replace(backup)
-        print(f"原文件已备份为 {backup}")
+    if _refused([target], args.force):
+        return EXIT_USAGE
+    _back_up([target])
     write(target, args.employees, args.month, args.seed, args.orders_per_employee)
     print(f"示例主工作簿已写入 {target}（{args.employees} 人，{args.month}，种子 {args.seed}）")
     return EXIT_OK
+
+
+def _excel_init(args) -> int:
+    from .excel import master
+    from .excel.vba_project import VbaProjectError
+
+    book = Path(args.output)
+    if book.is_dir():
+        print(f"参数错误：-o 应为 .xlsm 文件的路径，{book} 是文件夹", file=sys.stderr)
+        return EXIT_USAGE
+    if book.suffix.lower() != ".xlsm":
+        print(f"参数错误：带按钮的工作簿须以 .xlsm 结尾：{book}", file=sys.stderr)
+        return EXIT_USAGE
+    targets = [book, *master.launcher_paths(book)]
+    if _refused(targets, args.force):
+        return EXIT_USAGE
+    try:
+        python = master.interpreter()
+        pythonpath = master.pythonpath_for(python)
+        files = master.user_copy(book, python, pythonpath)
+    except VbaProjectError as exc:
+        print(f"[错误] {exc}", file=sys.stderr)
+        return EXIT_DATA
+    _back_up(targets)
+    master.write_files(files)
+    print(f"主工作簿已写入 {book}：xlwings.conf 的解释器为 {python}，"
+          + (f"PYTHONPATH 为 {pythonpath}" if pythonpath else "ecomdept 已安装在该解释器中（不设 PYTHONPATH）"))
+    print(f"WPS 或没有 Excel 时：保存工作簿后双击旁边的 {master.WINDOWS_LAUNCHER}（Windows）或 "
+          f"{master.MAC_LAUNCHER}（macOS），结果在旁边的 {master.OUTPUT_FOLDER} 文件夹")
+    return EXIT_OK
+
+
+def _workbook_month(workbook: Path) -> str:
+    """--month omitted: the 计算月份 on the workbook's 说明 sheet, as the buttons use it; else last month."""
+    from .excel.workbook import last_month, readme_month
+    from .schema import README_SHEET
+    from .workbook_io import CalamineSource
+
+    source = CalamineSource(workbook)
+    month = readme_month(source.rows(README_SHEET)) if README_SHEET in source.sheet_names() else None
+    if month:
+        print(f"月份 {month}：取自工作簿「{README_SHEET}」表的 计算月份")
+        return month
+    month = last_month()
+    print(f"月份 {month}：工作簿「{README_SHEET}」表没有 计算月份，按上个月计算")
+    return month
 
 
 def _check(workbook: str) -> int:
@@ -214,13 +281,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sample":
         return _sample(args)
     if args.command == "payroll":
-        return _payroll(Path(args.workbook), args.month, args.out, not args.no_pdf, args.templates)
+        month = args.month
+        if month is None:
+            from .workbook_io import WorkbookReadError
+            try:
+                month = _workbook_month(Path(args.workbook))
+            except (WorkbookReadError, ValueError) as exc:
+                print(f"[错误] 无法确定月份：{exc}。请用 --month YYYY-MM 指定", file=sys.stderr)
+                return EXIT_DATA
+        return _payroll(Path(args.workbook), month, args.out, not args.no_pdf, args.templates)
     if args.command == "check":
         return _check(args.workbook)
     if args.command == "import":
         return _import(args)
     if args.command == "kpi":
         return _kpi(args)
+    if args.command == "excel":
+        return _excel_init(args)
     if args.command == "diff":
         from .diff import DiffError, explain
         try:

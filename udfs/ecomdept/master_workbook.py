@@ -5,6 +5,7 @@ frozen header, drop-down validation for enumerations, date and ¥ formats, and t
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 from pathlib import Path
 
@@ -110,7 +111,7 @@ def write_readme(book, title: str, formats: dict, month: str | None = None,
 
 def write_master(path: str | Path, data: dict[str, list[list[object]]], title: str = "电商部主工作簿",
                  only_given: bool = False, month: str | None = None, buttons: list[tuple[str, str]] | None = None,
-                 vba_project: Path | None = None, conf: list[list[str]] | None = None) -> Path:
+                 vba_project: Path | bytes | None = None, conf: list[list[str]] | None = None) -> Path:
     """data: sheet name → rows in column order of the schema. Missing sheets are written empty,
     unless ``only_given`` (importers: just the sheets they produce, no 说明)."""
     path = Path(path)
@@ -124,8 +125,11 @@ def write_master(path: str | Path, data: dict[str, list[list[object]]], title: s
     formats["title"] = book.add_format({"bold": True, "font_size": 16})
     formats["bold"] = book.add_format({"bold": True})
     formats["header"] = book.add_format({"bold": True, "bg_color": "#DDEBF7"})
-    if vba_project is not None:
-        book.add_vba_project(str(vba_project))
+    if vba_project is not None:  # a vbaProject.bin file, or its bytes
+        if isinstance(vba_project, bytes):
+            book.add_vba_project(io.BytesIO(vba_project), is_stream=True)
+        else:
+            book.add_vba_project(str(vba_project))
         book.set_vba_name("ThisWorkbook")
     if not only_given:
         write_readme(book, title, formats, month, buttons)
@@ -135,10 +139,10 @@ def write_master(path: str | Path, data: dict[str, list[list[object]]], title: s
     for name in data:
         if name not in SHEETS_BY_NAME:
             raise KeyError(f"未知工作表 {name}")
-    if conf is not None:  # xlwings reads its settings from a sheet named xlwings.conf
-        ws = book.add_worksheet("xlwings.conf")
-        ws.set_column(0, 1, 28)
-        for r, (key, value) in enumerate(conf):
+    if conf is not None:  # xlwings reads its settings from a sheet named xlwings.conf: column A down to
+        ws = book.add_worksheet("xlwings.conf")  # the first empty cell; a key with an empty value would
+        ws.set_column(0, 1, 28)  # override the add-in's setting, so such rows are left out
+        for r, (key, value) in enumerate([row for row in conf if row[1]]):
             ws.write_string(r, 0, key)
             ws.write_string(r, 1, value)
     book.close()

@@ -18,3 +18,11 @@ End Sub
 Public Sub MakePayslips()
     RunPython "from ecomdept.excel import buttons; buttons.payslips()"
 End Sub
+
+Public Sub ImportPunches()
+    RunPython "from ecomdept.excel import buttons; buttons.import_punches()"
+End Sub
+
+Public Sub ImportOrders()
+    RunPython "from ecomdept.excel import buttons; buttons.import_orders()"
+End Sub

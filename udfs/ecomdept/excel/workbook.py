@@ -46,12 +46,20 @@ def month_of(book, default: dt.date | None = None) -> str:
 
 def month_from(source, default: dt.date | None = None) -> str:
     """``month_of`` over any SheetSource (an open book, or a snapshot of one)."""
-    if README_SHEET in source.sheet_names():
-        for row in source.rows(README_SHEET)[:20]:
-            if row and str(row[0]).strip() == MONTH_LABEL and len(row) > 1 and row[1] not in ("", None):
-                return normalize_month(row[1])
-    today = default or dt.date.today()
-    first = today.replace(day=1) - dt.timedelta(days=1)
+    rows = source.rows(README_SHEET) if README_SHEET in source.sheet_names() else []
+    return readme_month(rows) or last_month(default)
+
+
+def readme_month(rows: list[list[object]]) -> str | None:
+    """计算月份 in the first rows of a 说明 sheet, or None when it has none."""
+    for row in rows[:20]:
+        if row and str(row[0]).strip() == MONTH_LABEL and len(row) > 1 and row[1] not in ("", None):
+            return normalize_month(row[1])
+    return None
+
+
+def last_month(today: dt.date | None = None) -> str:
+    first = (today or dt.date.today()).replace(day=1) - dt.timedelta(days=1)
     return f"{first.year:04d}-{first.month:02d}"
 
 

@@ -1,0 +1,166 @@
+"""The master workbook with buttons and VBA: the repository's sample (``workbook/master.xlsm``, whose
+xlwings.conf carries no machine paths) and the user's own copy (``ecomdept excel init``), whose
+xlwings.conf names the Python that made it, with two launchers beside it for WPS and machines
+without Excel (xlwings drives Microsoft Excel only): ``计算工资.cmd`` (Windows) and
+``计算工资.command`` (macOS) run ``python -m ecomdept payroll`` on the workbook.
+
+The VBA source, ``workbook/vba/Buttons.bas``, is read from the repository like ``templates/``
+(see ``ecomdept.templating``); the VBA project around it is xlwings' own (``vba_project``).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from . import vba_project
+
+ROOT = Path(__file__).resolve().parents[3]
+BUTTONS_BAS = ROOT / "workbook" / "vba" / "Buttons.bas"
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # …/ecomdept
+BUTTONS = [("校验数据", "ValidateData"), ("计算考勤", "ComputeAttendance"), ("计算工资", "ComputePayroll"),
+           ("生成工资条", "MakePayslips"), ("导入打卡", "ImportPunches"), ("导入订单", "ImportOrders")]
+UDF_MODULES = "ecomdept.excel.functions"
+OUTPUT_FOLDER = "ecomdept输出"  # beside the workbook, as the 生成工资条 button writes
+WINDOWS_LAUNCHER, MAC_LAUNCHER = "计算工资.cmd", "计算工资.command"
+INTERPRETER_KEYS = {"win32": ["Interpreter_Win"], "darwin": ["Interpreter_Mac"]}
+
+
+def buttons_source() -> str:
+    try:
+        return BUTTONS_BAS.read_text(encoding="ascii")
+    except FileNotFoundError:
+        raise vba_project.VbaProjectError(f"找不到按钮的 VBA 源码 {BUTTONS_BAS}：请在 ecomdept 仓库里运行") from None
+
+
+def build(out: str | Path, conf: list[list[str]] | None = None, modules: dict[str, str] | None = None) -> Path:
+    """The master workbook with sample data, 计算月份 and the buttons on 说明, and the VBA project:
+    xlwings' with its user module's source replaced by Buttons.bas (``modules`` replaces more, by
+    module name: the LibreOffice test swaps a RunPython stub in for the xlwings module)."""
+    from .. import sample
+    from ..master_workbook import write_master
+
+    vba = vba_project.build({vba_project.USER_MODULE: buttons_source(), **(modules or {})})
+    return write_master(out, sample.build(), title="电商部主工作簿（示例数据）", month=sample.DEFAULT_MONTH,
+                        buttons=BUTTONS, vba_project=vba, conf=conf if conf is not None else conf_rows())
+
+
+def conf_rows(python: str | None = None, pythonpath: str | None = None, platform: str = sys.platform
+              ) -> list[list[str]]:
+    """The xlwings.conf sheet. xlwings reads column A down to the first empty cell, and a key present
+    with an empty value overrides the add-in's own setting: only keys with a value are written.
+    The interpreter goes under the key of this system's Excel (Interpreter_Win on Windows,
+    Interpreter_Mac on macOS; both elsewhere, where no Excel runs). A PYTHONPATH must be absolute:
+    xlwings puts it on sys.path as given, relative to the Python process, not to the workbook."""
+    rows = [["UDF Modules", UDF_MODULES]]
+    if python:
+        rows += [[key, python] for key in INTERPRETER_KEYS.get(platform, ["Interpreter_Win", "Interpreter_Mac"])]
+    if pythonpath:
+        rows.append(["PYTHONPATH", pythonpath])
+    rows.append(["Show Console", "False"])
+    return rows
+
+
+def interpreter() -> str:
+    """The running Python, as Excel and the launchers should start it: python.exe rather than
+    pythonw.exe (xlwings' own ``xlwings config create`` writes the console interpreter too), and not
+    resolved through links — a virtual environment's python must stay the environment's."""
+    if not sys.executable:
+        raise vba_project.VbaProjectError("无法确定当前 Python 解释器的路径（sys.executable 为空）")
+    exe = Path(os.path.abspath(sys.executable))
+    console = exe.with_name("python.exe")
+    if exe.name.lower() == "pythonw.exe" and console.exists():
+        return str(console)
+    return str(exe)
+
+
+def pythonpath_for(python: str) -> str | None:
+    """The folder to add to ``python``'s sys.path so that it imports this ecomdept; None when it
+    already does on its own (installed, an editable install included). Asked of ``python`` itself,
+    started with -E (no PYTHONPATH from this shell) in an empty folder."""
+    probe = "import importlib.util as u; s = u.find_spec('ecomdept'); print(ascii(s.origin if s else None))"
+    with tempfile.TemporaryDirectory() as empty:
+        try:
+            run = subprocess.run([python, "-E", "-c", probe], cwd=empty, capture_output=True, text=True,
+                                 timeout=120)
+            origin = ast.literal_eval(run.stdout.strip()) if run.returncode == 0 else None
+        except (OSError, subprocess.TimeoutExpired, ValueError, SyntaxError):
+            origin = None
+    if origin and Path(origin).resolve().parent == PACKAGE_DIR:
+        return None
+    return str(PACKAGE_DIR.parent)
+
+
+def windows_launcher(book_name: str, python: str, pythonpath: str | None) -> bytes:
+    """计算工资.cmd: UTF-8 with CRLF line ends; ``chcp 65001`` first so cmd reads the rest as UTF-8.
+    Paths beside the script come from %~dp0, so the folder may be moved as a whole."""
+    def value(text: str) -> str:  # inside set "NAME=…": only % is special
+        return text.replace("%", "%%")
+
+    lines = ["@echo off", "chcp 65001 >nul",
+             f"rem 由 ecomdept excel init 生成：用下面的 Python 计算旁边 {value(book_name)} 的工资，",
+             "rem 月份取自工作簿「说明」表的 计算月份，结果写入旁边的 ecomdept输出 文件夹。",
+             "setlocal",
+             f'set "PYTHON={value(python)}"',
+             *([f'set "PYTHONPATH={value(pythonpath)}"'] if pythonpath else []),
+             f'set "BOOK=%~dp0{value(book_name)}"',
+             f'set "OUT=%~dp0{OUTPUT_FOLDER}"',
+             '"%PYTHON%" -m ecomdept payroll --workbook "%BOOK%" --out "%OUT%"',
+             "if errorlevel 1 (",
+             "  echo.",
+             "  echo 没有算完：请按上面的提示修改工作簿，保存后再双击本文件。",
+             "  pause",
+             "  exit /b 1",
+             ")",
+             'start "" "%OUT%"']
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def mac_launcher(book_name: str, python: str, pythonpath: str | None) -> bytes:
+    """计算工资.command: a bash script that Finder opens in Terminal (the file is executable)."""
+    q = shlex.quote
+    lines = ["#!/bin/bash",
+             f"# 由 ecomdept excel init 生成：用下面的 Python 计算旁边 {book_name} 的工资，",
+             "# 月份取自工作簿「说明」表的 计算月份，结果写入旁边的 ecomdept输出 文件夹。",
+             f"PYTHON={q(python)}",
+             *([f"export PYTHONPATH={q(pythonpath)}"] if pythonpath else []),
+             'HERE="$(cd "$(dirname "$0")" && pwd)"',
+             f'BOOK="$HERE"/{q(book_name)}',
+             f'OUT="$HERE"/{q(OUTPUT_FOLDER)}',
+             'if ! "$PYTHON" -m ecomdept payroll --workbook "$BOOK" --out "$OUT"; then',
+             "  echo",
+             '  echo "没有算完：请按上面的提示修改工作簿，保存后再双击本文件。"',
+             '  read -r -p "按回车键关闭。"',
+             "  exit 1",
+             "fi",
+             'open "$OUT"']
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def launcher_paths(book: Path) -> list[Path]:
+    return [book.with_name(WINDOWS_LAUNCHER), book.with_name(MAC_LAUNCHER)]
+
+
+def user_copy(book: Path, python: str, pythonpath: str | None) -> dict[Path, tuple[bytes, bool]]:
+    """What ``ecomdept excel init -o BOOK`` writes: path → (content, executable). The workbook is the
+    sample master whose xlwings.conf names ``python`` (``interpreter()``) and ``pythonpath``
+    (``pythonpath_for(python)``); the launchers run the same."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data = build(Path(tmp) / "book.xlsm", conf_rows(python, pythonpath)).read_bytes()
+    windows, mac = launcher_paths(book)
+    return {book: (data, False), windows: (windows_launcher(book.name, python, pythonpath), False),
+            mac: (mac_launcher(book.name, python, pythonpath), True)}
+
+
+def write_files(files: dict[Path, tuple[bytes, bool]]) -> None:
+    for path, (data, executable) in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        if executable:  # x wherever r is set (the umask decided r)
+            mode = path.stat().st_mode
+            path.chmod(mode | (mode & 0o444) >> 2)
