@@ -22,6 +22,15 @@ def sample_path(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def two_months_path(tmp_path_factory) -> Path:
+    """The sample's staff with October's and November's punches and requests."""
+    from ecomdept.master_workbook import write_master
+
+    return write_master(tmp_path_factory.mktemp("two") / "master.xlsx", sample.build(months=2),
+                        month=sample.DEFAULT_MONTH)
+
+
+@pytest.fixture(scope="session")
 def demo_run(sample_path, tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
     outcome = run_payroll(sample_path, sample.DEFAULT_MONTH, out, pdf=True, show_progress=False)

@@ -102,7 +102,8 @@ def test_rerun_is_identical_and_keeps_a_backup(demo_run, sample_path):
         next(out.glob("2026-10.bak-*")) / "payroll.csv").read_bytes()
 
 
-def test_next_month_continues_year_to_date(sample_path, tmp_path):
+def test_next_month_continues_year_to_date(two_months_path, tmp_path):
+    sample_path = two_months_path
     oct_run = run_payroll(sample_path, "2026-10", tmp_path, pdf=False, show_progress=False)
     nov_run = run_payroll(sample_path, "2026-11", tmp_path, pdf=False, show_progress=False)
     assert nov_run.code == 0

@@ -75,9 +75,9 @@ def test_run_folder_is_private(demo_run):
         assert path.stat().st_mode & 0o077 == 0, path
 
 
-def test_diff_explains_changes(sample_path, tmp_path, capsys):
-    run_payroll(sample_path, "2026-10", tmp_path, pdf=False, show_progress=False)
-    run_payroll(sample_path, "2026-11", tmp_path, pdf=False, show_progress=False)
+def test_diff_explains_changes(two_months_path, tmp_path, capsys):
+    run_payroll(two_months_path, "2026-10", tmp_path, pdf=False, show_progress=False)
+    run_payroll(two_months_path, "2026-11", tmp_path, pdf=False, show_progress=False)
     assert main(["diff", "--out", str(tmp_path), "2026-10", "2026-11"]) == 0
     text = capsys.readouterr().out
     assert "E0001" in text and "→" in text and "旷工扣款" in text

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import alerts as alerts_mod
-from . import attendance, kpi, overtime, penalties, performance, refunds
+from . import attendance, kpi, overtime, penalties, performance, period, refunds
 from . import payroll as payroll_mod
 from .calendar import month_dates
 from .history import carried_penalties, comp_opening, prior_months
@@ -89,6 +89,8 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     staff = employees_on_payroll(book.frames["employees"], first, last).reset_index(drop=True)
     if staff.empty and not book.frames["employees"].empty:
         issues.append(Issue("员工", None, None, f"{year}-{month:02d} 没有在职员工", ERROR))
+    issues.extend(period.wrong_month(book.frames["punches"], staff, len(book.calendar.workdays(year, month)), year,
+                                     month))
     days = attendance.compute(staff, book.frames["punches"], book.frames["leave"], book.calendar, rules, year,
                               month, issues, book.frames["events"])
     summ = attendance.summary(days)
@@ -147,6 +149,9 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
             alerts.append(alerts_mod.Alert(pay.employee_id, "最低工资", "PAY-07", warning))
             issues.append(Issue("员工", rows.get(pay.employee_id), "月基本工资", f"{pay.employee_id}：{warning}",
                                 WARNING, "base_salary"))
+    negative, negative_alerts = period.negative_net(pays, staff, rules.allow_negative_net == "yes")
+    issues.extend(negative)
+    alerts.extend(negative_alerts)
     if rules.short_notice_settlement == "hold":
         held = {a.employee_id for a in resignations}
         for pay in pays:

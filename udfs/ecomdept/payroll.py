@@ -252,8 +252,6 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
                         f"速算扣除数 {fmt_yuan(round_half_up(bracket.quick_deduction * 100))} = {fmt_yuan(cumulative)}，"
                         f"减去已预扣 {fmt_yuan(p.ytd_iit_before_this_month)}", "STA-2018-61"))
     p.net_pay = p.gross_pay - p.social_insurance - p.housing_fund - p.iit
-    if p.net_pay < 0:
-        p.notes.append("实发工资为负：扣款大于应发，请人工核对")
     p.pay_date, note = pay_date(year, month, emp.hire_date, calendar, rules)
     p.notes.append(note)
     return p

@@ -93,11 +93,14 @@ PARAMS: tuple[Param, ...] = (
     Param("unemployment_rate", "失业保险个人比例", "0.005", RATIO, "PAY-01", "个人缴纳比例"),
     Param("default_hf_rate", "公积金默认比例", "0.07", RATIO, "PAY-01", "花名册未填 公积金比例 时使用"),
     Param("sick_pay_floor_ratio", "病假工资下限", "0.8", RATIO, "LV-10",
-          "病假期间工资不低于当地最低工资的此比例（劳部发〔1995〕309号第59条），按病假时间折算；0 = 不设下限"),
+          "公司规则：病假期间保留当地最低工资的此比例，按病假时间折算（劳部发〔1995〕309号第59条）；城市法定病假工资"
+          "（上海按连续工龄 60%–100%，沪劳保发〔1995〕83号）更高时按法定"),
     Param("penalty_cap_ratio", "罚款上限比例", "0.2", RATIO, "PAY-07",
           "罚款与赔偿合计不超过当月工资的此比例，且扣后不低于最低工资（工资支付暂行规定第16条）"),
     Param("penalty_cap_excess", "超限罚款处理", "carry", CHOICE, "PAY-07",
           "carry = 结转下月；waive = 免除", choices=("carry", "waive")),
+    Param("allow_negative_net", "允许实发为负", "no", CHOICE, "PAY-07",
+          "no = 有人实发为负时不出工资条（阻断性问题，推荐）；yes = 照常计算并预警，发放须人工处理", choices=("no", "yes")),
 )
 
 PARAMS_BY_ID = {param.id: param for param in PARAMS}

@@ -372,19 +372,34 @@ def roster_rows(roster: list[dict]) -> list[list]:
 
 
 def build(employees: int = DEFAULT_EMPLOYEES, month: str = DEFAULT_MONTH, seed: int = DEFAULT_SEED,
-          orders_per_employee: int = 100) -> dict[str, list[list]]:
+          orders_per_employee: int = 100, months: int = 1) -> dict[str, list[list]]:
+    """A seeded master workbook for ``month``; with ``months`` > 1 the same staff's punches,
+    requests, bonuses and scores of the following months too (the ledger stays before ``month``)."""
     year, mon = (int(p) for p in month.split("-"))
     b = _Builder(employees, year, mon, seed, orders_per_employee)
     b.build_roster()
     plan = b.build_requests()
     b.build_punches(plan)
-    b.punches.sort(key=lambda r: (r[2], r[1] or r[0] or ""))
     orders = b.build_orders()
+    ads, refunds = b.build_ads(), b.build_refunds(orders)
+    bonus, scores, ledger, holidays = b.build_bonus(), b.build_scores(), b.build_ledger(), b.build_holidays()
+    kpi_rules = b.kpi_rules(orders)
+    for extra in range(1, months):
+        y, m = divmod(mon - 1 + extra, 12)
+        later = _Builder(employees, year + y, m + 1, seed + extra, orders_per_employee)
+        later.roster = b.roster
+        later.employed = {r["employee_id"]: (r["hire_date"], r["leave_date"] or later.days[-1]) for r in b.roster}
+        later.build_punches(later.build_requests())
+        b.punches += later.punches
+        b.leave += later.leave
+        b.overtime += later.overtime
+        bonus += later.build_bonus()
+        scores += later.build_scores()
+    b.punches.sort(key=lambda r: (r[2], r[1] or r[0] or ""))
     return {
         "员工": roster_rows(b.roster), "打卡": b.punches, "请假": b.leave, "加班": b.overtime,
-        "订单": orders, "推广": b.build_ads(), "退款": b.build_refunds(orders), "绩效": b.build_bonus(),
-        "考核评分": b.build_scores(), "工资台账": b.build_ledger(), "节假日": b.build_holidays(),
-        "规则": rules_row_values() + b.kpi_rules(orders),
+        "订单": orders, "推广": ads, "退款": refunds, "绩效": bonus, "考核评分": scores, "工资台账": ledger,
+        "节假日": holidays, "规则": rules_row_values() + kpi_rules,
     }
 
 

@@ -1,0 +1,48 @@
+"""Period integrity: the month the data is about, and no negative pay (period.py)."""
+
+import datetime as dt
+import subprocess
+import sys
+
+from ecomdept import sample
+from ecomdept.master_workbook import write_master
+from ecomdept.pipeline import run_payroll
+
+
+def test_a_run_for_the_wrong_month_is_refused(sample_path, tmp_path):
+    out = tmp_path / "out"
+    outcome = run_payroll(sample_path, "2026-09", out, pdf=False, show_progress=False)
+    assert outcome.code == 1 and outcome.month_dir is None
+    wrong = [i for i in outcome.issues if i.blocking and i.sheet == "打卡"]
+    assert len(wrong) == 1 and "2026-10（" in wrong[0].message and "选错了月份" in wrong[0].message
+    assert not (out / "2026-09").exists() and not list(out.rglob("*.html"))
+    cli = subprocess.run([sys.executable, "-m", "ecomdept", "payroll", "--month", "2026-09", "--workbook",
+                          str(sample_path), "--out", str(tmp_path / "cli"), "--no-pdf"], capture_output=True, text=True)
+    assert cli.returncode == 1 and "2026-10" in cli.stderr
+
+
+def _negative_workbook(tmp_path, allow: bool):
+    data = sample.build()
+    rules = data["规则"]
+    for row in rules:
+        if row[0] == "pension_rate":
+            row[2] = "0.8"       # meant 8%, typed 80%: every net goes negative
+        if row[0] == "allow_negative_net" and allow:
+            row[2] = "yes"
+    return write_master(tmp_path / f"neg{allow}.xlsx", data, month=sample.DEFAULT_MONTH)
+
+
+def test_negative_net_pay_blocks_the_run_by_default(tmp_path):
+    outcome = run_payroll(_negative_workbook(tmp_path, False), "2026-10", tmp_path / "out", pdf=False,
+                          show_progress=False)
+    assert outcome.code == 1 and outcome.month_dir is None
+    negative = [i for i in outcome.issues if i.blocking and "实发工资为" in i.message]
+    assert negative and all(i.sheet == "员工" and i.row for i in negative)
+
+
+def test_negative_net_pay_allowed_by_the_rule_is_an_alert(tmp_path):
+    outcome = run_payroll(_negative_workbook(tmp_path, True), "2026-10", tmp_path / "out", pdf=False,
+                          show_progress=False)
+    assert outcome.code == 0
+    assert any(a.kind == "实发为负" for a in outcome.result.alerts)
+    assert any(not i.blocking and "allow_negative_net = yes" in i.message for i in outcome.issues)
