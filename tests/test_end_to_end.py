@@ -108,11 +108,29 @@ def test_next_month_continues_year_to_date(two_months_path, tmp_path):
     nov_run = run_payroll(sample_path, "2026-11", tmp_path, pdf=False, show_progress=False)
     assert nov_run.code == 0
     oct_rows = {r["employee_id"]: r for r in read_csv(oct_run.month_dir / "payroll.csv")}
+    deferred = [e for e, r in oct_rows.items() if r["deferred"] == "1"]
+    assert len(deferred) == 1                        # the late-month hire (PAY-05)
     for row in read_csv(nov_run.month_dir / "payroll.csv"):
         before = oct_rows[row["employee_id"]]
-        assert yuan_to_fen(row["ytd_income"]) == yuan_to_fen(before["ytd_income"]) + yuan_to_fen(row["gross_pay"])
+        # October's wages are the 2026-11 period, November's the 2026-12 period
+        assert (before["tax_period"], row["tax_period"]) == ("2026-12" if before["deferred"] == "1" else "2026-11",
+                                                             "2026-12")
+        carried = yuan_to_fen(before["gross_pay"]) if before["deferred"] == "1" else 0
+        assert yuan_to_fen(row["ytd_income"]) == (yuan_to_fen(before["ytd_income"]) + carried
+                                                  + yuan_to_fen(row["gross_pay"]))
         assert yuan_to_fen(row["ytd_iit_before_this_month"]) == (
             yuan_to_fen(before["ytd_iit_before_this_month"]) + yuan_to_fen(before["iit"]))
+        assert yuan_to_fen(row["carried_net"]) == (yuan_to_fen(before["net_pay"]) if carried else 0)
+    # the bank list: October leaves the late hire out, November pays both months
+    from python_calamine import CalamineWorkbook
+
+    def bank(run):
+        sheet = CalamineWorkbook.from_path(str(run.month_dir / f"工资表_{run.result.label}.xlsx")).get_sheet_by_name("代发工资")
+        return {r[0]: r[3] for r in sheet.to_python() if r and str(r[0]).startswith("E")}
+    nov_rows = {r["employee_id"]: r for r in read_csv(nov_run.month_dir / "payroll.csv")}
+    assert deferred[0] not in bank(oct_run)
+    assert yuan_to_fen(bank(nov_run)[deferred[0]]) == (yuan_to_fen(nov_rows[deferred[0]]["net_pay"])
+                                                       + yuan_to_fen(oct_rows[deferred[0]]["net_pay"]))
     # re-running October afterwards does not count October twice
     again = run_payroll(sample_path, "2026-10", tmp_path, pdf=False, show_progress=False)
     assert (again.month_dir / "payroll.csv").read_bytes() == (oct_run.month_dir.parent.glob("2026-10.bak-*").__next__()

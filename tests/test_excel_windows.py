@@ -27,6 +27,7 @@ SIGNATURES = {
     "ed_net_pay": "employee_id, month",
     "ed_kpi": "scope, month, metric",
     "ed_payroll": "month",
+    "ed_annual_bonus_iit": "amount, Optional paid_on",
 }
 VOLATILE = {"ed_workdays", "ed_is_workday", "ed_penalty", "ed_net_pay", "ed_kpi", "ed_payroll"}
 VBA_RESERVED = {"and", "as", "boolean", "byref", "byte", "byval", "call", "case", "const", "currency", "date",
@@ -92,6 +93,9 @@ def test_registered_functions_still_compute(windows_functions):
     module, _ = windows_functions
     assert module.ed_iit(30000.0, None, 5000.0, 4500.0, 2000.0, None, 0.0) == 555.0
     assert module.ed_late_minutes(dt.datetime(2026, 10, 8, 8, 31), "08:30") == 1
+    assert module.ed_annual_bonus_iit(50000.0, dt.datetime(2026, 1, 15)) == 4790.0     # 公告2023年第30号
+    assert module.ed_annual_bonus_iit(50000.0, dt.datetime(2028, 1, 15)).startswith("错误：单独计税政策有效期至")
+    assert module.ed_annual_bonus_iit("#N/A").startswith("错误：")
 
 
 @pytest.mark.parametrize("args", [

@@ -17,16 +17,17 @@ CITY = city_table("shanghai", dt.date(2026, 10, 1))
 RULES = rules_mod.defaults()
 
 
-def pay(emp_kwargs=None, summary=None, fines=(), bonus=0, ytd=None, rules=RULES, month=10, ot=()):
+def pay(emp_kwargs=None, summary=None, fines=(), bonus=0, ytd=None, rules=RULES, month=10, ot=(), annual=None):
     emp = next(employees("E1", **(emp_kwargs or {})).itertuples(index=False))
     summ = {"workdays": 18, "unpaid_leave_min": 0, "absent_unworked_min": 0, **(summary or {})}
     return payroll.compute(emp, summ, list(ot), list(fines), bonus, ytd or YearToDate(), CAL, rules, CITY, 2026,
-                           month, 450)
+                           month, 450, annual)
 
 
 def identities(p):
-    assert p.gross_pay == p.base_pay + p.allowance + p.overtime_pay + p.bonus - p.unpaid_leave_deduction - p.penalties
-    assert p.net_pay == p.gross_pay - p.social_insurance - p.housing_fund - p.iit
+    assert p.gross_pay == (p.base_pay + p.allowance + p.overtime_pay + p.bonus + p.annual_bonus
+                           - p.unpaid_leave_deduction - p.penalties)
+    assert p.net_pay == p.gross_pay - p.social_insurance - p.housing_fund - p.iit - p.annual_bonus_iit
     assert p.ytd_taxable_income == max(0, p.ytd_income - p.ytd_basic_deduction - p.ytd_special_deduction
                                        - p.ytd_additional_deduction)
 
@@ -44,9 +45,35 @@ def test_legal_divisor_option():
 
 
 def test_mid_month_hire_is_pro_rated():
-    p = pay({"base_salary": 900000, "hire_date": dt.date(2026, 10, 19)}, {"workdays": 10})
+    p = pay({"base_salary": 900000, "hire_date": dt.date(2026, 10, 12)}, {"workdays": 10})
     assert p.base_pay == 500000
-    assert p.ytd_basic_deduction == 500000  # one month employed this year
+    assert p.tax_period == "2026-11" and p.ytd_basic_deduction == 500000  # one payment month this tax year
+
+
+def test_late_month_hire_is_paid_and_taxed_with_next_month_pay05():
+    """PAY-05: hired after the 15th, October is paid with November's wages on 15 December; the tax
+    period is the payment month, so nothing is withheld in October's run."""
+    p = pay({"base_salary": 3000000, "hire_date": dt.date(2026, 10, 19)}, {"workdays": 10})
+    assert p.deferred and p.pay_date == dt.date(2026, 12, 15) and p.tax_period == "2026-12"
+    assert p.iit == 0 and p.ytd_income == 0 and p.net_pay == p.gross_pay - p.social_insurance - p.housing_fund
+    identities(p)
+    carried = YearToDate(carried_income=p.gross_pay, carried_special=p.social_insurance + p.housing_fund,
+                         carried_net=p.net_pay, carried_month="2026-10")
+    nov = pay({"base_salary": 3000000, "hire_date": dt.date(2026, 10, 19)}, month=11, ytd=carried)
+    assert nov.tax_period == "2026-12" and nov.ytd_income == p.gross_pay + nov.gross_pay
+    assert nov.ytd_basic_deduction == 500000                            # one payment month: December
+    assert nov.ytd_special_deduction == p.social_insurance + p.housing_fund + nov.social_insurance + nov.housing_fund
+    assert nov.iit == tax.tax_on(nov.ytd_taxable_income, dt.date(2026, 12, 1)) and nov.carried_net == p.net_pay
+    identities(nov)
+
+
+def test_december_wages_paid_in_january_start_the_next_tax_year():
+    """扣缴义务人支付时预扣: December 2026's wages paid on 15 January 2027 are the 2027-01 period."""
+    ytd = YearToDate(income=11 * 900000, special=11 * 100000, iit=300000, months=set(range(1, 12)))
+    dec = pay({"base_salary": 900000}, month=12)
+    assert dec.tax_period == "2027-01" and dec.ytd_basic_deduction == 500000
+    work = pay({"base_salary": 900000}, month=12, ytd=ytd, rules=RULES.with_values(iit_period="work_month"))
+    assert work.tax_period == "2026-12" and work.ytd_basic_deduction == 6000000
 
 
 def test_penalty_cap_20_percent_and_carry():
@@ -77,8 +104,8 @@ def test_penalty_never_takes_pay_below_minimum_wage():
 
 def test_a_base_below_the_minimum_is_flagged():
     low = pay({"base_salary": 280000})  # 2,800 − SI 783.30 − HF 196 = 1,820.70 < 2,740
-    assert low.penalties == 0 and len(low.warnings) == 1 and "¥2,740.00" in low.warnings[0]
-    assert "¥919.30" in low.warnings[0]                    # the difference to make up
+    assert low.penalties == 0 and len(low.warnings) == 1 and "¥2,740.00" in low.warnings[0][2]
+    assert "¥919.30" in low.warnings[0][2]                 # the difference to make up
     assert not any("最低工资" in n for n in low.notes)       # HR's, not the payslip's
 
 
@@ -98,8 +125,9 @@ def test_pay_day_moves_off_rest_days_pay03_pay04_pay05():
 
 def test_july_new_hire_and_first_job_flag():
     hired = {"hire_date": dt.date(2026, 7, 10)}
-    assert pay(hired, month=7).ytd_basic_deduction == 500000
-    assert pay({**hired, "first_job_this_year": True}, month=7).ytd_basic_deduction == 3500000  # STA 2020 No. 13
+    assert pay(hired, month=7).ytd_basic_deduction == 500000                 # July's wages, paid in August
+    # STA 2020 No. 13: 5,000 × the months of the tax year up to the August payment
+    assert pay({**hired, "first_job_this_year": True}, month=7).ytd_basic_deduction == 4000000
 
 
 def test_60k_flag_withholds_nothing_until_income_passes_60000():
@@ -129,8 +157,14 @@ def test_january_starts_a_new_tax_year(tmp_path):
                                      "comp_balance_min,penalties_carried\nE1,10000.00,800.00,500.00,0.00,100.00,120,"
                                      "50.00\n", encoding="utf-8")
     import pandas as pd
-    totals, sources = history.prior_months(pd.DataFrame(columns=["month"]), tmp_path, 2026, 1)
-    assert totals == {} and sources == []
+    ledger = pd.DataFrame({"month": ["2025-11"], "employee_id": ["E1"], "income": [900000], "special": [0],
+                           "additional": [0], "iit": [0]})
+    paid_in_january = history.prior_months(ledger, tmp_path, 2026, 1, (2026, 2))   # January's wages: period 2026-02
+    assert paid_in_january.ytd["E1"].income == 1000000 and paid_in_january.ytd["E1"].months == {1}
+    assert paid_in_january.sources == [f"2025-12: 往期运行结果 {dec / 'payroll.csv'}"]
+    assert set(paid_in_january.run_hashes) == {"2025-12"}
+    by_work_month = history.prior_months(ledger, tmp_path, 2026, 1, (2026, 1), "work_month")
+    assert by_work_month.ytd["E1"].income == 0 and by_work_month.sources == []
     assert history.carried_penalties(tmp_path, 2026, 1) == {"E1": 5000}  # carry-over crosses the year
     assert history.comp_opening(tmp_path, 2026, 1, employees("E1")) == {"E1": 120}
 
@@ -215,3 +249,62 @@ def test_21_75_counts_statutory_holidays_as_paid_days():
     assert "计薪日 13（在职工作日 10 + 法定节假日 3）" in p.lines[0].explanation
     plain = pay({"base_salary": 870000, "leave_date": dt.date(2026, 10, 20)}, {"workdays": 10})
     assert plain.base_pay == 483333                          # workdays divisor: 8,700 × 10 ÷ 18
+
+
+def test_separately_taxed_year_end_bonus_sta_2023_30():
+    """财政部 税务总局公告2023年第30号: 50,000 ÷ 12 = 4,166.67 → 10%, quick deduction 210:
+    50,000 × 10% − 210 = 4,790.00, and the wage IIT is what it would be without the bonus."""
+    base = pay({"base_salary": 1500000}, ytd=YearToDate(income=13500000, special=1500000, iit=400000,
+                                                         months=set(range(1, 11))))
+    p = pay({"base_salary": 1500000}, ytd=YearToDate(income=13500000, special=1500000, iit=400000,
+                                                      months=set(range(1, 11))), annual=(5000000, None))
+    assert p.annual_bonus_method == "separate" and p.annual_bonus == 5000000 and p.annual_bonus_iit == 479000
+    assert p.iit == base.iit and p.ytd_income == base.ytd_income          # the bonus stays out of the cumulative base
+    assert p.gross_pay == base.gross_pay + 5000000 and p.net_pay == base.net_pay + 5000000 - 479000
+    line = next(l for l in p.lines if l.code == "annual_bonus_iit")
+    assert "¥50,000.00 ÷ 12 = ¥4,166.67" in line.explanation and "¥50,000.00 × 10% − ¥210.00 = ¥4,790.00" in line.explanation
+    separate, merged = p.annual_bonus_compare
+    assert separate == base.iit + 479000 and merged == tax.tax_on(base.ytd_taxable_income + 5000000,
+                                                                   dt.date(2026, 11, 1)) - 400000
+    identities(p)
+
+
+def test_merged_bonus_is_taxed_with_the_wages_once_a_year():
+    merged = pay({"base_salary": 1500000}, annual=(5000000, "并入综合所得"))
+    assert merged.annual_bonus_iit == 0 and merged.ytd_income == merged.gross_pay
+    assert merged.annual_bonus_compare[1] == merged.iit
+    identities(merged)
+    second = pay({"base_salary": 1500000}, ytd=YearToDate(separate_bonus=["2026-02"]), annual=(100000, None))
+    assert second.annual_bonus_method == "merged" and "一个纳税年度只允许一次" in second.warnings[0][2]
+    late = payroll.compute(next(employees("E1").itertuples(index=False)), {"workdays": 18}, [], [], 0, YearToDate(),
+                           CAL, RULES, CITY, 2027, 12, 450, (100000, "单独计税"))   # paid January 2028
+    assert late.annual_bonus_method == "merged" and "2027-12-31" in late.warnings[-1][2]
+
+
+def test_year_end_bonus_sheet_through_the_run(tmp_path):
+    """The 年终奖 sheet → payroll.csv annual_bonus / annual_bonus_iit with the extended identities."""
+    import csv
+
+    from ecomdept import sample
+    from ecomdept.master_workbook import write_master
+    from ecomdept.money import yuan_to_fen
+    from ecomdept.pipeline import run_payroll
+
+    data = sample.build()
+    data["年终奖"] = [["2026-10", "E0001", 5000000, None, "2026 年终奖"], ["2026-10", "E0003", 2400000, "并入综合所得", ""]]
+    outcome = run_payroll(write_master(tmp_path / "m.xlsx", data), "2026-10", tmp_path / "out", pdf=False,
+                          show_progress=False)
+    assert outcome.code == 0, outcome.message
+    with open(outcome.month_dir / "payroll.csv", encoding="utf-8") as handle:
+        rows = {r["employee_id"]: r for r in csv.DictReader(handle)}
+    f = {e: {k: yuan_to_fen(v) for k, v in r.items() if k in (
+        "base_pay", "allowance", "overtime_pay", "bonus", "annual_bonus", "unpaid_leave_deduction", "penalties",
+        "gross_pay", "social_insurance", "housing_fund", "iit", "annual_bonus_iit", "net_pay")} for e, r in rows.items()}
+    for r in f.values():
+        assert r["gross_pay"] == (r["base_pay"] + r["allowance"] + r["overtime_pay"] + r["bonus"] + r["annual_bonus"]
+                                  - r["unpaid_leave_deduction"] - r["penalties"])
+        assert r["net_pay"] == r["gross_pay"] - r["social_insurance"] - r["housing_fund"] - r["iit"] - r["annual_bonus_iit"]
+    assert f["E0001"]["annual_bonus"] == 5000000 and f["E0001"]["annual_bonus_iit"] == 479000
+    assert rows["E0001"]["annual_bonus_method"] == "separate" and rows["E0003"]["annual_bonus_method"] == "merged"
+    assert f["E0003"]["annual_bonus_iit"] == 0
+    assert yuan_to_fen(rows["E0001"]["annual_bonus_separate_tax_total"]) > 0

@@ -16,7 +16,9 @@ class DiffError(Exception):
 def _load(out: Path, month: str) -> dict:
     path = out / month / "lines.json"
     if not path.exists():
-        raise DiffError(f"找不到 {path}：请先运行 ecomdept payroll --month {month} --out {out}")
+        runs = sorted(p.parent.name for p in out.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]/lines.json"))
+        have = f"{out} 里已有的月份：{'、'.join(runs)}" if runs else f"{out} 里还没有任何月份的结果"
+        raise DiffError(f"{month} 没有运行结果（找不到 {path}）：diff 只比较已经算过的月份；{have}")
     return json.loads(path.read_text(encoding="utf-8"))
 
 

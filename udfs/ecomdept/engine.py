@@ -41,6 +41,7 @@ class MonthResult:
     scores: dict = field(default_factory=dict)
     refund_flow: pd.DataFrame | None = None
     sales: "OrderStage | None" = None
+    ytd_runs: dict[str, str] = field(default_factory=dict)  # earlier runs read for year-to-date → sha256
 
     @property
     def label(self) -> str:
@@ -96,7 +97,10 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     summ = attendance.summary(days)
     timings["attendance"] = time.perf_counter() - tick
     tick = time.perf_counter()
-    ytd, sources = prior_months(book.frames["ledger"], out_dir, year, month)
+    normal_pay_date, _ = payroll_mod.pay_date(year, month, first, book.calendar, rules)
+    this_period = payroll_mod.tax_period(year, month, normal_pay_date, rules)
+    history = prior_months(book.frames["ledger"], out_dir, year, month, this_period, rules.iit_period)
+    ytd, sources = history.ytd, history.sources
     fines, alerts = penalties.assess(days, rules, {e: y.absent_days for e, y in ytd.items()})
     fines += penalties.carried_lines(carried_penalties(out_dir, year, month), set(staff["employee_id"]))
     ot_records = overtime.month_records(book.frames["overtime"], year, month)
@@ -131,6 +135,12 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     bonus_rows = book.frames["bonus"]
     for rec in bonus_rows[bonus_rows["month"] == label].itertuples(index=False) if len(bonus_rows) else ():
         bonus[rec.employee_id] = (rec.bonus, f"绩效表手工录入：{rec.note or '主管决定'}（PAY-10）")
+    annual = {}
+    annual_rows = book.frames["annual_bonus"]
+    if len(annual_rows):
+        annual_rows = annual_rows[annual_rows["month"] == label]
+    for rec in annual_rows.itertuples(index=False):
+        annual[rec.employee_id] = (rec.amount, rec.method)
     by_emp_summary = {rec["employee_id"]: rec for rec in summ.to_dict("records")}
     fines_by, ot_by = _group(fines), _group(ot_lines)
     shift_minutes = attendance.Shift.from_rules(rules).minutes
@@ -142,13 +152,15 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
             emp, by_emp_summary.get(emp.employee_id, {}), ot_by.get(emp.employee_id, []),
             fines_by.get(emp.employee_id, []), bonus.get(emp.employee_id, 0),
             ytd.get(emp.employee_id, payroll_mod.YearToDate()), book.calendar, rules, city, year, month,
-            shift_minutes))
-    rows = dict(zip(staff["employee_id"], staff["xl_row"]))
+            shift_minutes, annual.get(emp.employee_id)))
+    rows = {"员工": dict(zip(staff["employee_id"], staff["xl_row"])),
+            "年终奖": dict(zip(annual_rows["employee_id"], annual_rows["xl_row"])) if len(annual_rows) else {}}
     for pay in pays:  # what HR must look at about a person's pay: 预警 and 数据问题, never the payslip
-        for warning in pay.warnings:
-            alerts.append(alerts_mod.Alert(pay.employee_id, "最低工资", "PAY-07", warning))
-            issues.append(Issue("员工", rows.get(pay.employee_id), "月基本工资", f"{pay.employee_id}：{warning}",
-                                WARNING, "base_salary"))
+        for sheet, column, warning in pay.warnings:
+            alerts.append(alerts_mod.Alert(pay.employee_id, "最低工资" if sheet == "员工" else "年终奖",
+                                           "PAY-07" if sheet == "员工" else "STA-2023-30", warning))
+            issues.append(Issue(sheet, rows[sheet].get(pay.employee_id), column, f"{pay.employee_id}：{warning}",
+                                WARNING))
     negative, negative_alerts = period.negative_net(pays, staff, rules.allow_negative_net == "yes")
     issues.extend(negative)
     alerts.extend(negative_alerts)
@@ -161,7 +173,7 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
                                  "金额照算，发放须人工处理")
     timings["payroll"] += time.perf_counter() - tick
     return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, pays, sources, timings, ledger,
-                       kpis, scores, flow, stage)
+                       kpis, scores, flow, stage, history.run_hashes)
 
 
 def _group(items) -> dict[str, list]:

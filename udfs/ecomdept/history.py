@@ -1,10 +1,16 @@
 """Year-to-date state for cumulative withholding, carried between monthly runs.
 
-For month M of year Y the prior months 1..M−1 come from, in order of authority:
-1. earlier runs' ``OUT/YYYY-MM/payroll.csv`` (what was actually paid and withheld), then
-2. the workbook's 工资台账 sheet (months paid before this tool, or by another system).
-Only months before M are read, so re-running M replaces M and never counts it twice; January
-starts from zero (new tax year).
+The tax period is the month wages are paid (规则 ``iit_period = pay_month``, the default): October's
+wages paid on 15 November are November's withholding, and December's wages paid in January start the
+next tax year. For the tax period P of tax year Y, the earlier periods of Y come from, in order of
+authority:
+1. earlier runs' ``OUT/YYYY-MM/payroll.csv`` rows whose ``tax_period`` is before P in Y (what was
+   actually paid and withheld), then
+2. the workbook's 工资台账 sheet, whose 月份 is the tax period (税款所属期), for periods no run covers.
+The run being replaced is never read, so re-running a month never counts it twice.
+
+A late-month hire's first month (PAY-05) is paid with the next month's wages: its row is marked
+``deferred`` and its pay joins the next run's tax period and bank list (``carried``).
 """
 
 from __future__ import annotations
@@ -25,7 +31,12 @@ class YearToDate:
     additional: int = 0
     iit: int = 0
     absent_days: int = 0
-    months: set[int] = field(default_factory=set)
+    months: set[int] = field(default_factory=set)       # tax periods of this tax year already withheld
+    separate_bonus: list[str] = field(default_factory=list)  # periods with a separately taxed year-end bonus
+    carried_income: int = 0     # a deferred month's pay joining this period (PAY-05)
+    carried_special: int = 0
+    carried_net: int = 0
+    carried_month: str = ""
 
     def add(self, month: int, income: int, special: int, additional: int, iit: int, absent_days: int = 0) -> None:
         self.absent_days += absent_days
@@ -36,39 +47,104 @@ class YearToDate:
         self.months.add(month)
 
 
-def _from_run(path: Path) -> dict[str, tuple[int, int, int, int, int]]:
-    rows = {}
+def label(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def shift(year: int, month: int, months: int) -> tuple[int, int]:
+    y, m = divmod(month - 1 + months, 12)
+    return year + y, m + 1
+
+
+def read_run(path: Path) -> list[dict[str, str]]:
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        for row in csv.DictReader(handle):
-            rows[row["employee_id"]] = (
-                yuan_to_fen(row["gross_pay"]),
-                yuan_to_fen(row["social_insurance"]) + yuan_to_fen(row["housing_fund"]),
-                yuan_to_fen(row["additional_deductions"]),
-                yuan_to_fen(row["iit"]),
-                int(row.get("absent_days") or 0),
-            )
-    return rows
+        return list(csv.DictReader(handle))
 
 
-def prior_months(ledger: pd.DataFrame, out_dir: Path | None, year: int, month: int
-                 ) -> tuple[dict[str, YearToDate], list[str]]:
-    """YTD totals of months 1..month−1 per employee, and where each month came from."""
+def _fen(row: dict, column: str) -> int:
+    value = row.get(column)
+    return yuan_to_fen(value) if value not in (None, "") else 0
+
+
+def row_period(row: dict, work: tuple[int, int], mode: str) -> str:
+    """A run row's tax period: its own column, else (runs written before the column) the work month
+    or the month after it."""
+    if row.get("tax_period"):
+        return row["tax_period"]
+    return label(*(shift(*work, 1) if mode == "pay_month" else work))
+
+
+def taxed_income(row: dict) -> int:
+    """The row's income in the cumulative base: gross less a separately taxed year-end bonus."""
+    income = _fen(row, "gross_pay")
+    if row.get("annual_bonus_method") == "separate":
+        income -= _fen(row, "annual_bonus")
+    return income
+
+
+@dataclass
+class History:
+    ytd: dict[str, YearToDate]
+    sources: list[str]
+    run_hashes: dict[str, str]
+
+
+def prior_months(ledger: pd.DataFrame, out_dir: Path | None, year: int, month: int,
+                 period: tuple[int, int] | None = None, mode: str = "pay_month") -> History:
+    """Year-to-date before tax period ``period`` (default: the work month) for work month year-month.
+
+    Also per employee: absent days of the calendar year's earlier work months (ABS-09) and the pay
+    of last month's deferred late-month hires, which joins this period."""
+    from .workbook_io import sha256_file
+
+    period = period or (year, month)
+    current = label(*period)
     totals: dict[str, YearToDate] = {}
+    covered: set[tuple[str, str]] = set()
     sources: list[str] = []
-    for m in range(1, month):
-        key = f"{year:04d}-{m:02d}"
-        run = out_dir / key / "payroll.csv" if out_dir else None
+    hashes: dict[str, str] = {}
+    work = shift(period[0], 1, -2)  # runs from November of the year before can hold this year's periods
+    while work < (year, month):
+        folder = label(*work)
+        run = out_dir / folder / "payroll.csv" if out_dir else None
         if run is not None and run.exists():
-            for emp, values in _from_run(run).items():
-                totals.setdefault(emp, YearToDate()).add(m, *values)
-            sources.append(f"{key}: 往期运行结果 {run}")
+            used = False
+            for row in read_run(run):
+                emp = row["employee_id"]
+                ytd = totals.setdefault(emp, YearToDate())
+                if work[0] == year:
+                    ytd.absent_days += int(row.get("absent_days") or 0)
+                tax_period = row_period(row, work, mode)
+                if row.get("deferred") == "1" and tax_period == current and work == shift(year, month, -1):
+                    ytd.carried_income += taxed_income(row)
+                    ytd.carried_special += _fen(row, "social_insurance") + _fen(row, "housing_fund")
+                    ytd.carried_net += _fen(row, "net_pay")
+                    ytd.carried_month = folder
+                    used = True
+                    continue
+                if row.get("deferred") == "1" or not (tax_period[:4] == current[:4] and tax_period < current):
+                    continue
+                t = int(tax_period[5:7])
+                ytd.add(t, taxed_income(row), _fen(row, "social_insurance") + _fen(row, "housing_fund"),
+                        _fen(row, "additional_deductions"), _fen(row, "iit"))
+                if row.get("annual_bonus_method") == "separate":
+                    ytd.separate_bonus.append(tax_period)
+                covered.add((emp, tax_period))
+                used = True
+            if used:
+                hashes[folder] = sha256_file(run)
+                sources.append(f"{folder}: 往期运行结果 {run}")
+        work = shift(*work, 1)
+    rows = ledger[ledger["month"].map(lambda m: m[:4] == current[:4] and m < current)] if len(ledger) else ledger
+    months: dict[str, int] = {}
+    for rec in rows.itertuples(index=False):
+        if (rec.employee_id, rec.month) in covered:
             continue
-        rows = ledger[ledger["month"] == key] if len(ledger) else ledger
-        if len(rows):
-            for rec in rows.itertuples(index=False):
-                totals.setdefault(rec.employee_id, YearToDate()).add(m, rec.income, rec.special, rec.additional, rec.iit)
-            sources.append(f"{key}: 工资台账 {len(rows)} 行")
-    return totals, sources
+        totals.setdefault(rec.employee_id, YearToDate()).add(int(rec.month[5:7]), rec.income, rec.special,
+                                                              rec.additional, rec.iit)
+        months[rec.month] = months.get(rec.month, 0) + 1
+    sources += [f"{m}: 工资台账 {n} 行" for m, n in sorted(months.items())]
+    return History(totals, sources, hashes)
 
 
 def previous_run_column(out_dir: Path | None, year: int, month: int, column: str) -> dict[str, str]:

@@ -16,13 +16,16 @@ CONTRACT_COLUMNS = (
     "employee_id", "name", "base_pay", "allowance", "overtime_pay", "bonus", "unpaid_leave_deduction",
     "penalties", "gross_pay", "social_insurance", "housing_fund", "additional_deductions", "iit", "net_pay",
     "ytd_income", "ytd_basic_deduction", "ytd_special_deduction", "ytd_additional_deduction",
-    "ytd_taxable_income", "ytd_iit_before_this_month",
+    "ytd_taxable_income", "ytd_iit_before_this_month", "annual_bonus", "annual_bonus_iit",
 )
 EXTRA_COLUMNS = ("team", "position", "workdays", "employed_workdays", "absent_days", "comp_balance_min",
-                 "penalties_carried", "pay_date",
+                 "penalties_carried", "pay_date", "tax_period", "deferred", "carried_net", "carried_month",
+                 "annual_bonus_method", "annual_bonus_separate_tax_total", "annual_bonus_merged_tax_total",
                  "employer_pension", "employer_medical", "employer_unemployment", "employer_injury",
                  "employer_housing_fund")
-MONEY_COLUMNS = set(CONTRACT_COLUMNS[2:]) | {"penalties_carried"} | {c for c in EXTRA_COLUMNS if c.startswith("employer_")}
+MONEY_COLUMNS = (set(CONTRACT_COLUMNS[2:]) | {"penalties_carried", "carried_net", "annual_bonus_separate_tax_total",
+                                              "annual_bonus_merged_tax_total"}
+                 | {c for c in EXTRA_COLUMNS if c.startswith("employer_")})
 
 
 def payroll_rows(result) -> list[dict[str, object]]:
@@ -36,7 +39,11 @@ def payroll_rows(result) -> list[dict[str, object]]:
                    employed_workdays=pay.employed_workdays, absent_days=int(absent.get(pay.employee_id, 0)),
                    comp_balance_min=result.comp_ledger.get(pay.employee_id, {}).get("closing", 0),
                    penalties_carried=pay.penalties_carried,
-                   pay_date=pay.pay_date.isoformat() if pay.pay_date else "")
+                   pay_date=pay.pay_date.isoformat() if pay.pay_date else "", tax_period=pay.tax_period,
+                   deferred=int(pay.deferred), carried_net=pay.carried_net, carried_month=pay.carried_month,
+                   annual_bonus_method=pay.annual_bonus_method,
+                   annual_bonus_separate_tax_total=pay.annual_bonus_compare[0] if pay.annual_bonus_compare else 0,
+                   annual_bonus_merged_tax_total=pay.annual_bonus_compare[1] if pay.annual_bonus_compare else 0)
         for key, value in pay.employer_cost.items():
             row[f"employer_{key}"] = value
         rows.append(row)
@@ -53,7 +60,7 @@ def write_payroll_csv(result, path: Path) -> None:
 
 
 def totals(result) -> dict[str, str]:
-    keys = CONTRACT_COLUMNS[2:14]
+    keys = CONTRACT_COLUMNS[2:14] + ("annual_bonus", "annual_bonus_iit")
     return {key: plain_yuan(sum(getattr(p, key) for p in result.pays)) for key in keys}
 
 
@@ -87,6 +94,7 @@ def run_info(result, workbook_path: Path | None, sha256: str | None, files: dict
                    "issues": len(book.issues), "input_rows": book.counts, "files": files},
         "totals": totals(result),
         "ytd_sources": result.ytd_sources,
+        "ytd_runs_sha256": result.ytd_runs,
     }
 
 

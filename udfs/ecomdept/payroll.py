@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from . import tax
+from . import annual_bonus, tax
 from .attendance import hours_text
 from .calendar import HOLIDAY, WorkCalendar, month_dates
 from .deductions import Basis, below_minimum, fine_limit, minimum_wage, service_years, sick_leave
@@ -66,14 +66,27 @@ class Pay:
     notes: list[str] = field(default_factory=list)
     pay_date: dt.date | None = None
     held: bool = False  # HR-03 with short_notice_settlement = hold
-    warnings: list[str] = field(default_factory=list)  # for HR (预警), never on the payslip
+    warnings: list[tuple[str, str, str]] = field(default_factory=list)  # (sheet, column, text) for HR, never the payslip
+    annual_bonus: int = 0
+    annual_bonus_iit: int = 0
+    annual_bonus_method: str = ""          # separate | merged
+    tax_period: str = ""                   # YYYY-MM the withholding belongs to
+    deferred: bool = False                 # PAY-05: paid and taxed with next month's wages
+    carried_net: int = 0                   # last month's deferred net paid with this month (bank and cash lists)
+    carried_month: str = ""
+    annual_bonus_compare: tuple[int, int] | None = None  # this month's tax: (separately taxed, merged)
     workdays: int = 0
     employed_workdays: int = 0
 
 
+def is_deferred(year: int, month: int, hire_date: dt.date, rules: Rules) -> bool:
+    """PAY-05: hired after the pay day of the month → this month is paid with next month's wages."""
+    return hire_date.year == year and hire_date.month == month and hire_date.day > rules.pay_day
+
+
 def pay_date(year: int, month: int, hire_date: dt.date, calendar: WorkCalendar, rules: Rules) -> tuple[dt.date, str]:
     """PAY-03/04/05: the 15th of the next month, moved off rest days; late-month hires a month later."""
-    deferred = hire_date.year == year and hire_date.month == month and hire_date.day > rules.pay_day
+    deferred = is_deferred(year, month, hire_date, rules)
     months_ahead = 2 if deferred else 1
     y, m = divmod((month - 1) + months_ahead, 12)
     nominal = dt.date(year + y, m + 1, rules.pay_day)
@@ -114,15 +127,38 @@ def paid_holidays(emp, calendar: WorkCalendar, year: int, month: int) -> int:
                and calendar.kind(day) == HOLIDAY)
 
 
-def months_employed(year: int, month: int, hire_date: dt.date) -> int:
-    start = hire_date.month if hire_date.year == year else 1
-    return max(0, month - start + 1)
+def tax_period(year: int, month: int, paid_on: dt.date, rules: Rules) -> tuple[int, int]:
+    """The withholding's tax period: the payment month (default) or the work month (规则 iit_period)."""
+    return (paid_on.year, paid_on.month) if rules.iit_period == "pay_month" else (year, month)
+
+
+def first_period(emp, rules: Rules, calendar: WorkCalendar) -> tuple[int, int]:
+    """The tax period of the employee's first wages with this employer."""
+    hire = emp.hire_date
+    paid_on, _ = pay_date(hire.year, hire.month, hire, calendar, rules)
+    return tax_period(hire.year, hire.month, paid_on, rules)
+
+
+def tax_months(emp, period: tuple[int, int], rules: Rules, calendar: WorkCalendar) -> int:
+    """Months of this tax year with wages from this employer, up to and including ``period``."""
+    first = first_period(emp, rules, calendar)
+    start = first[1] if first[0] == period[0] else 1
+    return max(1, period[1] - start + 1)
+
+
+def ytd_basic_before(emp, period: tuple[int, int], rules: Rules, ytd: YearToDate) -> int:
+    """累计减除费用 of the periods already withheld this year (a deferred row withholds nothing)."""
+    if not ytd.months:
+        return 0
+    on = dt.date(period[0], period[1], 1)
+    return tax.basic_deduction(max(ytd.months), len(ytd.months), bool(emp.first_job_this_year),
+                               bool(emp.prior_year_under_60k), on)
 
 
 def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine], bonus: int | tuple[int, str],
             ytd: YearToDate,
             calendar: WorkCalendar, rules: Rules, city: CityTable, year: int, month: int,
-            shift_minutes: int) -> Pay:
+            shift_minutes: int, annual=None) -> Pay:
     p = Pay(emp.employee_id, emp.name)
     base = emp.base_salary
     workdays = len(calendar.workdays(year, month))
@@ -228,30 +264,62 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
                                 "PAY-07"))
     shortfall = below_minimum(base + allowance, p, city)
     if shortfall:
-        p.warnings.append(shortfall)
-    p.gross_pay = (p.base_pay + p.allowance + p.overtime_pay + p.bonus - p.unpaid_leave_deduction - p.penalties)
-
-    # 代扣：个税（累计预扣法，国家税务总局公告2018年第61号）
-    on = dt.date(year, month, 1)
-    p.additional_deductions = emp.special_deduction or 0
-    p.ytd_income = ytd.income + p.gross_pay
-    p.ytd_basic_deduction = tax.basic_deduction(month, months_employed(year, month, emp.hire_date),
-                                                bool(emp.first_job_this_year), bool(emp.prior_year_under_60k), on)
-    p.ytd_special_deduction = ytd.special + p.social_insurance + p.housing_fund
-    p.ytd_additional_deduction = ytd.additional + p.additional_deductions
-    p.ytd_iit_before_this_month = ytd.iit
-    p.ytd_taxable_income = tax.taxable_income(p.ytd_income, 0, p.ytd_basic_deduction, p.ytd_special_deduction,
-                                              p.ytd_additional_deduction, 0)
-    cumulative = tax.tax_on(p.ytd_taxable_income, on)
-    p.iit = max(0, cumulative - p.ytd_iit_before_this_month)
-    bracket = tax.bracket_for(p.ytd_taxable_income, on)
-    p.lines.append(Line(WITHHOLDING, "iit", "个人所得税", p.iit,
-                        f"累计应纳税所得额 {fmt_yuan(p.ytd_taxable_income)} = 累计收入 {fmt_yuan(p.ytd_income)} − "
-                        f"减除费用 {fmt_yuan(p.ytd_basic_deduction)} − 专项扣除 {fmt_yuan(p.ytd_special_deduction)} − "
-                        f"专项附加扣除 {fmt_yuan(p.ytd_additional_deduction)}；× {float(bracket.rate) * 100:g}% − "
-                        f"速算扣除数 {fmt_yuan(round_half_up(bracket.quick_deduction * 100))} = {fmt_yuan(cumulative)}，"
-                        f"减去已预扣 {fmt_yuan(p.ytd_iit_before_this_month)}", "STA-2018-61"))
-    p.net_pay = p.gross_pay - p.social_insurance - p.housing_fund - p.iit
+        p.warnings.append(("员工", "月基本工资", shortfall))
     p.pay_date, note = pay_date(year, month, emp.hire_date, calendar, rules)
     p.notes.append(note)
+    p.deferred = is_deferred(year, month, emp.hire_date, rules)
+    period = tax_period(year, month, p.pay_date, rules)
+    p.tax_period = f"{period[0]:04d}-{period[1]:02d}"
+
+    # 全年一次性奖金（财政部 税务总局公告2023年第30号）：单独计税或并入综合所得
+    bonus_plan = annual_bonus.plan(annual, ytd, p.pay_date) if annual else None
+    if bonus_plan:
+        p.annual_bonus, p.annual_bonus_method = bonus_plan.amount, bonus_plan.method
+        p.warnings += [("年终奖", "计税方式", w) for w in bonus_plan.warnings]
+    p.gross_pay = (p.base_pay + p.allowance + p.overtime_pay + p.bonus + p.annual_bonus - p.unpaid_leave_deduction
+                   - p.penalties)
+
+    # 代扣：个税（累计预扣法，国家税务总局公告2018年第61号；所属期为发放月，规则 iit_period）
+    on = dt.date(period[0], period[1], 1)
+    p.additional_deductions = emp.special_deduction or 0
+    if p.deferred and rules.iit_period == "pay_month":
+        # paid and taxed with next month's wages (PAY-05): nothing is withheld in this run
+        p.ytd_income, p.ytd_special_deduction, p.ytd_additional_deduction = ytd.income, ytd.special, ytd.additional
+        p.ytd_basic_deduction = ytd_basic_before(emp, period, rules, ytd)
+        p.ytd_iit_before_this_month = ytd.iit
+        p.ytd_taxable_income = tax.taxable_income(p.ytd_income, 0, p.ytd_basic_deduction, p.ytd_special_deduction,
+                                                  p.ytd_additional_deduction, 0)
+        p.iit = 0
+        p.additional_deductions = 0
+        p.lines.append(Line(WITHHOLDING, "iit", "个人所得税", 0,
+                            f"本月工资随 {p.pay_date:%Y-%m} 的工资一并发放，个税在所属期 {p.tax_period} 一并计算预扣",
+                            "PAY-05"))
+    else:
+        merged = p.annual_bonus if p.annual_bonus_method == "merged" else 0
+        this_income = p.gross_pay - p.annual_bonus + merged + ytd.carried_income
+        p.ytd_income = ytd.income + this_income
+        p.ytd_basic_deduction = tax.basic_deduction(period[1], tax_months(emp, period, rules, calendar),
+                                                    bool(emp.first_job_this_year), bool(emp.prior_year_under_60k), on)
+        p.ytd_special_deduction = ytd.special + ytd.carried_special + p.social_insurance + p.housing_fund
+        p.ytd_additional_deduction = ytd.additional + p.additional_deductions
+        p.ytd_iit_before_this_month = ytd.iit
+        p.ytd_taxable_income = tax.taxable_income(p.ytd_income, 0, p.ytd_basic_deduction, p.ytd_special_deduction,
+                                                  p.ytd_additional_deduction, 0)
+        cumulative = tax.tax_on(p.ytd_taxable_income, on)
+        p.iit = max(0, cumulative - p.ytd_iit_before_this_month)
+        bracket = tax.bracket_for(p.ytd_taxable_income, on)
+        carried = (f"（含 {ytd.carried_month} 随本月发放的工资 {fmt_yuan(ytd.carried_income)}）"
+                   if ytd.carried_income else "")
+        p.lines.append(Line(WITHHOLDING, "iit", "个人所得税", p.iit,
+                            f"所属期 {p.tax_period}：累计应纳税所得额 {fmt_yuan(p.ytd_taxable_income)} = 累计收入 "
+                            f"{fmt_yuan(p.ytd_income)}{carried} − 减除费用 {fmt_yuan(p.ytd_basic_deduction)} − 专项扣除 "
+                            f"{fmt_yuan(p.ytd_special_deduction)} − 专项附加扣除 {fmt_yuan(p.ytd_additional_deduction)}；"
+                            f"{fmt_yuan(p.ytd_taxable_income)} × {percent(bracket.rate)} − 速算扣除数 "
+                            f"{fmt_yuan(round_half_up(bracket.quick_deduction * 100))} = {fmt_yuan(cumulative)}，"
+                            f"减已预扣 {fmt_yuan(p.ytd_iit_before_this_month)} = {fmt_yuan(p.iit)}", "STA-2018-61"))
+        if bonus_plan:
+            p.annual_bonus_iit = annual_bonus.add_lines(p, bonus_plan, on, cumulative)
+    p.carried_net = ytd.carried_net
+    p.carried_month = ytd.carried_month
+    p.net_pay = p.gross_pay - p.social_insurance - p.housing_fund - p.iit - p.annual_bonus_iit
     return p

@@ -23,14 +23,14 @@ def slip_context(result, pay, emp, att: dict, exceptions: list[dict], alerts: li
     wh = [l for l in lines if l.section == WITHHOLDING]
     sections = [
         {"title": "应发项目", "lines": earn, "total_label": "应发合计",
-         "total": pay.base_pay + pay.allowance + pay.overtime_pay + pay.bonus, "total_note": ""},
+         "total": pay.base_pay + pay.allowance + pay.overtime_pay + pay.bonus + pay.annual_bonus, "total_note": ""},
     ]
     if ded:
         sections.append({"title": "扣款项目", "lines": ded, "total_label": "扣款合计",
                          "total": pay.unpaid_leave_deduction + pay.penalties,
                          "total_note": f"应发工资 = 应发合计 − 扣款合计 = {pay.gross_pay / 100:,.2f} 元"})
     sections.append({"title": "代扣项目", "lines": wh, "total_label": "代扣合计",
-                     "total": pay.social_insurance + pay.housing_fund + pay.iit,
+                     "total": pay.social_insurance + pay.housing_fund + pay.iit + pay.annual_bonus_iit,
                      "total_note": "实发工资 = 应发工资 − 代扣合计"})
     return {
         "company": "电商部", "year": result.year, "month": result.month, "employee_id": pay.employee_id,

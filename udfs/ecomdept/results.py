@@ -12,7 +12,7 @@ import xlsxwriter
 from .attendance import hours_text
 from .calendar import KIND_LABEL
 from .issues import Issue
-from .money import fen_to_float
+from .money import fen_to_float, fmt_yuan
 from .privacy import safe_text
 from .schema import LEAVE_TYPES
 
@@ -20,11 +20,12 @@ PAY_GROUPS = (
     ("员工", (("employee_id", "工号", "text"), ("name", "姓名", "text"), ("team", "小组", "text"),
              ("position", "岗位", "text"))),
     ("应发项目", (("base_pay", "基本工资", "money"), ("allowance", "岗位津贴", "money"),
-              ("overtime_pay", "加班工资", "money"), ("bonus", "绩效奖金", "money"))),
+              ("overtime_pay", "加班工资", "money"), ("bonus", "绩效奖金", "money"),
+              ("annual_bonus", "年终奖", "money"))),
     ("扣款项目", (("unpaid_leave_deduction", "缺勤扣款", "money"), ("penalties", "罚款", "money"))),
     ("应发", (("gross_pay", "应发工资", "money"),)),
     ("代扣项目", (("social_insurance", "社会保险", "money"), ("housing_fund", "住房公积金", "money"),
-              ("iit", "个人所得税", "money"))),
+              ("iit", "个人所得税", "money"), ("annual_bonus_iit", "年终奖个税", "money"))),
     ("实发", (("net_pay", "实发工资", "money"), ("pay_date", "发薪日", "text"))),
 )
 
@@ -153,29 +154,47 @@ def write_strips(w: _Writer, result, rows: list[dict]) -> None:
     ws.set_landscape()
 
 
+def payout_rows(rows: list[dict]) -> tuple[list[tuple[dict, int, str]], list[dict]]:
+    """Who is paid this time and how much: this month's net plus last month's deferred net (PAY-05);
+    late-month hires whose month is paid with the next one are left out."""
+    paid, deferred = [], []
+    for row in rows:
+        if row["deferred"]:
+            deferred.append(row)
+            continue
+        note = f"含 {row['carried_month']} 工资 {fmt_yuan(row['carried_net'])}（PAY-05）" if row["carried_net"] else ""
+        paid.append((row, row["net_pay"] + row["carried_net"], note))
+    return paid, deferred
+
+
 def write_payouts(w: _Writer, result, rows: list[dict]) -> None:
     """代发工资 (bank list) and 现金发放 (the rulebook pays cash: notes and coins per person, PAY-02)."""
     from .cash import DENOMINATIONS, split
 
     accounts = {rec.employee_id: rec.bank_account or "" for rec in result.employees.itertuples(index=False)}
     held = {p.employee_id for p in result.pays if p.held}
+    paid, deferred = payout_rows(rows)
+    later = f"；{len(deferred)} 人本月工资随下月工资发放（PAY-05）" if deferred else ""
+
+    def status(row, note):
+        return "；".join(x for x in ("暂缓结算（HR-03）" if row["employee_id"] in held else "", note) if x)
+
     w.table("代发工资", [("工号", "text", 10), ("姓名", "text", 10), ("账号", "text", 24), ("金额", "money", 12),
-                     ("状态", "text", 16)],
-            ([row["employee_id"], row["name"], accounts.get(row["employee_id"], ""), row["net_pay"],
-              "暂缓结算（HR-03）" if row["employee_id"] in held else ""] for row in rows),
-            f"银行代发清单 {result.label}：合计 {sum(r['net_pay'] for r in rows) / 100:,.2f} 元，{len(rows)} 人"
-            + (f"，其中 {len(held)} 人暂缓" if held else ""))
+                     ("状态", "text", 24)],
+            ([row["employee_id"], row["name"], accounts.get(row["employee_id"], ""), amount, status(row, note)]
+             for row, amount, note in paid),
+            f"银行代发清单 {result.label}：合计 {sum(a for _, a, _ in paid) / 100:,.2f} 元，{len(paid)} 人"
+            + (f"，其中 {len(held)} 人暂缓" if held else "") + later)
     totals = [0] * len(DENOMINATIONS)
     body = []
-    for row in rows:
-        counts = split(row["net_pay"])
+    for row, amount, note in paid:
+        counts = split(amount)
         totals = [t + c for t, c in zip(totals, counts)]
-        body.append([row["employee_id"], row["name"], row["net_pay"], *counts,
-                     "暂缓结算（HR-03）" if row["employee_id"] in held else ""])
-    body.append(["合计", "", sum(r["net_pay"] for r in rows), *totals, ""])
+        body.append([row["employee_id"], row["name"], amount, *counts, status(row, note)])
+    body.append(["合计", "", sum(a for _, a, _ in paid), *totals, ""])
     w.table("现金发放", [("工号", "text", 10), ("姓名", "text", 10), ("实发金额", "money", 12)]
             + [(label, "int", 6) for _, label in DENOMINATIONS] + [("签收", "text", 12)], body,
-            f"现金发放清单 {result.label}（制度：现金支付，PAY-02）：每人按面额配钞，领取人签收")
+            f"现金发放清单 {result.label}（制度：现金支付，PAY-02）：每人按面额配钞，领取人签收" + later)
 
 
 def write_employer_cost(w: _Writer, result) -> None:

@@ -99,6 +99,9 @@ PARAMS: tuple[Param, ...] = (
           "罚款与赔偿合计不超过当月工资的此比例，且扣后不低于最低工资（工资支付暂行规定第16条）"),
     Param("penalty_cap_excess", "超限罚款处理", "carry", CHOICE, "PAY-07",
           "carry = 结转下月；waive = 免除", choices=("carry", "waive")),
+    Param("iit_period", "个税所属期", "pay_month", CHOICE, "PAY-03",
+          "pay_month = 发放月（推荐：扣缴义务人支付时预扣，10 月工资 11 月发放属 11 月；12 月工资次年 1 月发放属次年）；"
+          "work_month = 工资所属月", choices=("pay_month", "work_month")),
     Param("allow_negative_net", "允许实发为负", "no", CHOICE, "PAY-07",
           "no = 有人实发为负时不出工资条（阻断性问题，推荐）；yes = 照常计算并预警，发放须人工处理", choices=("no", "yes")),
 )

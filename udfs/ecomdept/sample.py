@@ -323,28 +323,36 @@ class _Builder:
         return [[label, r["employee_id"], None, 150000, "大促专项奖（主管决定，覆盖考核计算）"] for r in picks]
 
     def build_ledger(self) -> list[list]:
-        """Earlier months of the tax year, as a payroll ledger kept before this run."""
-        rows = []
+        """Earlier tax periods of the tax year, as a payroll ledger kept before this tool. With the
+        default 规则 (iit_period = pay_month) period t holds the wages of work month t − 1, paid on
+        the 15th of t; October's run (period 2026-11) needs periods 2026-01 … 2026-10."""
+        from .payroll import pay_date, tax_period
+
         rules = self.rules
+        paid_on, _ = pay_date(self.year, self.month, dt.date(self.year, self.month, 1), self.calendar, rules)
+        period_year, period_month = tax_period(self.year, self.month, paid_on, rules)
+        rows = []
         for row in self.roster:
-            ytd_income = ytd_special = ytd_add = ytd_iit = 0
-            for m in range(1, self.month):
-                first = dt.date(self.year, m, 1)
-                if row["hire_date"] > month_dates(self.year, m)[-1]:
+            ytd_income = ytd_special = ytd_add = ytd_iit = periods = 0
+            for t in range(1, period_month):
+                y, m = divmod(t - 2, 12) if rules.iit_period == "pay_month" else divmod(t - 1, 12)
+                work_year, work_month = period_year + y, m + 1
+                first = dt.date(period_year, t, 1)
+                if row["hire_date"] > month_dates(work_year, work_month)[-1]:
                     continue
+                periods += 1
                 income = row["base_salary"] + row["allowance"]
-                city = city_table(rules.city, first)
+                city = city_table(rules.city, dt.date(work_year, work_month, 1))
                 c = contributions(row["si_base"] or row["base_salary"], row["hf_rate"], rules, city)
                 special = c.social_insurance + c.housing_fund
                 ytd_income += income
                 ytd_special += special
                 ytd_add += row["special_deduction"]
-                hire_month = row["hire_date"].month if row["hire_date"].year == self.year else 1
-                basic = tax.basic_deduction(m, m - hire_month + 1, row["first_job_this_year"],
-                                            row["prior_year_under_60k"], first)
+                basic = tax.basic_deduction(t, periods, row["first_job_this_year"], row["prior_year_under_60k"], first)
                 iit = tax.withholding(ytd_income, 0, basic, ytd_special, ytd_add, 0, ytd_iit, on=first)
                 ytd_iit += iit
-                rows.append([f"{self.year}-{m:02d}", row["employee_id"], income, special, row["special_deduction"], iit])
+                rows.append([f"{period_year}-{t:02d}", row["employee_id"], income, special, row["special_deduction"],
+                             iit])
         return rows
 
     def build_holidays(self) -> list[list]:

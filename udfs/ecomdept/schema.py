@@ -216,6 +216,20 @@ BONUS = Sheet(
     key=("month", "employee_id"), table="tbl_bonus",
 )
 
+ANNUAL_BONUS_METHODS = ("单独计税", "并入综合所得")
+ANNUAL_BONUS = Sheet(
+    "annual_bonus", "年终奖", "全年一次性奖金：随该月工资发放，一人一年一次可单独计税（财政部 税务总局公告2023年第30号）。",
+    (
+        Column("month", "月份", MONTH, True, doc="随哪个月的工资发放"),
+        Column("employee_id", "工号", TEXT, True),
+        Column("amount", "金额", MONEY, True),
+        Column("method", "计税方式", ENUM, False, ANNUAL_BONUS_METHODS,
+               doc="空 = 单独计税（政策有效期至 2027-12-31，之后并入综合所得）"),
+        Column("note", "备注", TEXT, width=24),
+    ),
+    key=("month", "employee_id"), table="tbl_annual_bonus",
+)
+
 LEDGER = Sheet(
     "ledger", "工资台账", "往月个税台账（本年累计预扣的依据）：一人一月一行。",
     (
@@ -266,6 +280,7 @@ RULES = Sheet(
 )
 
 INPUT_SHEETS: tuple[Sheet, ...] = (
-    EMPLOYEES, PUNCHES, LEAVE, OVERTIME, EVENTS, ORDERS, ADS, REFUNDS, BONUS, SCORES, LEDGER, HOLIDAYS, RULES)
+    EMPLOYEES, PUNCHES, LEAVE, OVERTIME, EVENTS, ORDERS, ADS, REFUNDS, BONUS, ANNUAL_BONUS, SCORES, LEDGER, HOLIDAYS,
+    RULES)
 SHEETS_BY_NAME = {sheet.name: sheet for sheet in INPUT_SHEETS}
 README_SHEET = "说明"

@@ -61,9 +61,32 @@ def iit_table(on: dt.date) -> IitTable:
         version["effective_from"],
         Decimal(version["monthly_basic_deduction"]),
         Decimal(version["under_60k_annual_deduction"]),
-        tuple(Bracket(Decimal(b["up_to"]) if b["up_to"] is not None else None,
-                      Decimal(b["rate"]), Decimal(b["quick_deduction"])) for b in version["brackets"]),
+        _brackets(version["brackets"]),
     )
+
+
+@dataclass(frozen=True)
+class AnnualBonusTable:
+    effective_from: str
+    separate_until: dt.date
+    brackets: tuple[Bracket, ...]
+    source: str
+
+    def separate_allowed(self, paid_on: dt.date) -> bool:
+        return paid_on <= self.separate_until
+
+
+def _brackets(rows: list[dict]) -> tuple[Bracket, ...]:
+    return tuple(Bracket(Decimal(b["up_to"]) if b["up_to"] is not None else None, Decimal(b["rate"]),
+                         Decimal(b["quick_deduction"])) for b in rows)
+
+
+@cache
+def annual_bonus_table(on: dt.date) -> AnnualBonusTable:
+    data = _load("annual_bonus.json")
+    version = _in_force(data["versions"], on, "全年一次性奖金税率表")
+    return AnnualBonusTable(version["effective_from"], dt.date.fromisoformat(version["separate_until"]),
+                            _brackets(version["brackets"]), data["source"])
 
 
 @dataclass(frozen=True)
@@ -139,6 +162,7 @@ def statutory_days() -> dict[int, frozenset[dt.date]]:
 def versions_used(city: str, on: dt.date) -> dict[str, str]:
     return {
         "iit": iit_table(on).effective_from,
+        "annual_bonus": annual_bonus_table(on).effective_from,
         f"city:{city}": city_table(city, on).effective_from,
         "statutory_holidays": ",".join(str(y) for y in sorted(statutory_days())),
     }

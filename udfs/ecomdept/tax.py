@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import Decimal
 
 from .money import round_half_up
-from .statutory import Bracket, iit_table
+from .statutory import Bracket, annual_bonus_table, iit_table
 
 
 def bracket_for(taxable_fen: int, on: dt.date) -> Bracket:
@@ -57,3 +57,14 @@ def basic_deduction(month: int, months_employed: int, first_job_this_year: bool,
         return round_half_up(table.under_60k_annual_deduction * 100)
     months = month if first_job_this_year else months_employed
     return round_half_up(table.monthly_basic_deduction * 100 * months)
+
+
+def annual_bonus_tax(bonus_fen: int, on: dt.date) -> tuple[int, Bracket]:
+    """全年一次性奖金单独计税 (财政部 税务总局公告2023年第30号): the rate and quick deduction are found
+    from bonus ÷ 12 on the monthly table; tax = bonus × rate − quick deduction (once), to the fen."""
+    table = annual_bonus_table(on)
+    monthly = Decimal(bonus_fen) / 12
+    bracket = next(b for b in table.brackets if b.up_to is None or monthly <= b.up_to * 100)
+    if bonus_fen <= 0:
+        return 0, bracket
+    return max(0, round_half_up(Decimal(bonus_fen) * bracket.rate - bracket.quick_deduction * 100)), bracket

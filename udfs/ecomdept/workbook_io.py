@@ -23,7 +23,7 @@ from .calendar import SHEET_KIND, WorkCalendar
 from .cells import check_id_number, normalize_header, parser_for, whole_second
 from .issues import ERROR, WARNING, Issue, excel_column
 from .privacy import mask_id
-from .schema import BONUS, EMPLOYEES, EVENTS, INPUT_SHEETS, LEAVE, OVERTIME, PUNCHES, RULES, SCORES, Sheet
+from .schema import ANNUAL_BONUS, BONUS, EMPLOYEES, EVENTS, INPUT_SHEETS, LEAVE, OVERTIME, PUNCHES, RULES, SCORES, Sheet
 
 HEADER_SCAN_ROWS = 5
 PRIVATE_FIELDS = {"id_number", "bank_account"}
@@ -379,6 +379,7 @@ def load(source: SheetSource, path: Path | None = None, sheets: frozenset[str] =
                                             issues)
     _check_overlapping_leave(frames["leave"], issues)
     frames["bonus"] = _check_known_employee(BONUS, frames["bonus"], known, issues)
+    frames["annual_bonus"] = _check_known_employee(ANNUAL_BONUS, frames["annual_bonus"], known, issues)
     frames["scores"] = _check_known_employee(SCORES, frames["scores"], known, issues)
     events = _check_known_employee(EVENTS, frames["events"], known, issues)
     if len(events):

@@ -216,3 +216,15 @@ def ed_payroll(month, caller=None):
     for row in payroll_rows(result):
         rows.append([row["employee_id"], row["name"]] + [fen_to_float(row[c]) for c in CONTRACT_COLUMNS[2:14]])
     return rows
+
+
+@_excel(amount="全年一次性奖金金额（元）", paid_on="发放日期（可省略，默认今天）")
+def ed_annual_bonus_iit(amount, paid_on=None):
+    """ED_ANNUAL_BONUS_IIT(金额[, 发放日期]) → 全年一次性奖金单独计税的税额（元）：金额 ÷ 12 按月度税率表定税率，
+    金额 × 税率 − 速算扣除数（财政部 税务总局公告2023年第30号，至 2027-12-31）。"""
+    from ..statutory import annual_bonus_table
+
+    day = dt.date.today() if paid_on in (None, "") else date_value(paid_on, "发放日期")
+    if not annual_bonus_table(day).separate_allowed(day):
+        raise ValueError(f"单独计税政策有效期至 {annual_bonus_table(day).separate_until}，{day} 发放的应并入综合所得")
+    return fen_to_float(tax.annual_bonus_tax(amount_fen(amount, "金额"), day)[0])
