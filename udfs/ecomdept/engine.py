@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import alerts as alerts_mod
-from . import attendance, kpi, overtime, penalties, performance, period, refunds
+from . import attendance, kpi, overtime, penalties, performance, period, refunds, tax_flags
 from . import payroll as payroll_mod
 from .calendar import month_dates
 from .history import carried_penalties, comp_opening, prior_months
@@ -101,6 +101,8 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     this_period = payroll_mod.tax_period(year, month, normal_pay_date, rules)
     history = prior_months(book.frames["ledger"], out_dir, year, month, this_period, rules.iit_period)
     ytd, sources = history.ytd, history.sources
+    issues.extend(tax_flags.roster_flags(staff, this_period[0], history.last_year_income))
+    issues.extend(tax_flags.ytd_gaps(staff, ytd, this_period, rules.iit_period, rules.pay_day))
     fines, alerts = penalties.assess(days, rules, {e: y.absent_days for e, y in ytd.items()})
     fines += penalties.carried_lines(carried_penalties(out_dir, year, month), set(staff["employee_id"]))
     ot_records = overtime.month_records(book.frames["overtime"], year, month)

@@ -87,6 +87,7 @@ class History:
     ytd: dict[str, YearToDate]
     sources: list[str]
     run_hashes: dict[str, str]
+    last_year_income: dict[str, int] = field(default_factory=dict)  # from last year's runs and ledger rows
 
 
 def prior_months(ledger: pd.DataFrame, out_dir: Path | None, year: int, month: int,
@@ -103,6 +104,7 @@ def prior_months(ledger: pd.DataFrame, out_dir: Path | None, year: int, month: i
     covered: set[tuple[str, str]] = set()
     sources: list[str] = []
     hashes: dict[str, str] = {}
+    last_year: dict[str, int] = {}
     work = shift(period[0], 1, -2)  # runs from November of the year before can hold this year's periods
     while work < (year, month):
         folder = label(*work)
@@ -122,6 +124,8 @@ def prior_months(ledger: pd.DataFrame, out_dir: Path | None, year: int, month: i
                     ytd.carried_month = folder
                     used = True
                     continue
+                if tax_period[:4] == str(period[0] - 1) and row.get("deferred") != "1":
+                    last_year[emp] = last_year.get(emp, 0) + taxed_income(row)
                 if row.get("deferred") == "1" or not (tax_period[:4] == current[:4] and tax_period < current):
                     continue
                 t = int(tax_period[5:7])
@@ -144,7 +148,10 @@ def prior_months(ledger: pd.DataFrame, out_dir: Path | None, year: int, month: i
                                                               rec.additional, rec.iit)
         months[rec.month] = months.get(rec.month, 0) + 1
     sources += [f"{m}: 工资台账 {n} 行" for m, n in sorted(months.items())]
-    return History(totals, sources, hashes)
+    if len(ledger):
+        for rec in ledger[ledger["month"].map(lambda m: m[:4] == str(period[0] - 1))].itertuples(index=False):
+            last_year[rec.employee_id] = last_year.get(rec.employee_id, 0) + rec.income
+    return History(totals, sources, hashes, last_year)
 
 
 def previous_run_column(out_dir: Path | None, year: int, month: int, column: str) -> dict[str, str]:

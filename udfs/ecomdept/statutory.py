@@ -90,6 +90,25 @@ def annual_bonus_table(on: dt.date) -> AnnualBonusTable:
 
 
 @dataclass(frozen=True)
+class SpecialDeductionCaps:
+    effective_from: str
+    monthly: dict[str, Decimal]
+    source: str
+
+    @property
+    def total_fen(self) -> int:
+        return int(sum(self.monthly.values()) * 100)
+
+
+@cache
+def special_deduction_caps(on: dt.date) -> SpecialDeductionCaps:
+    data = _load("special_deductions.json")
+    version = _in_force(data["versions"], on, "专项附加扣除标准")
+    return SpecialDeductionCaps(version["effective_from"], {k: Decimal(v) for k, v in version["monthly"].items()},
+                                data["source"])
+
+
+@dataclass(frozen=True)
 class CityTable:
     city: str
     name: str
