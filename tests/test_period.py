@@ -46,3 +46,49 @@ def test_negative_net_pay_allowed_by_the_rule_is_an_alert(tmp_path):
     assert outcome.code == 0
     assert any(a.kind == "实发为负" for a in outcome.result.alerts)
     assert any(not i.blocking and "allow_negative_net = yes" in i.message for i in outcome.issues)
+
+
+def _three_months(tmp_path):
+    return write_master(tmp_path / "three.xlsx", sample.build(month="2026-09", months=3), month="2026-09")
+
+
+def test_rerunning_october_after_november_reports_november_stale(tmp_path, capsys):
+    import json
+
+    from ecomdept.cli import main
+
+    path = _three_months(tmp_path)
+    out = tmp_path / "out"
+    for month in ("2026-09", "2026-10", "2026-11"):
+        assert run_payroll(path, month, out, pdf=False, show_progress=False).code == 0
+    info = json.loads((out / "2026-11" / "run.json").read_text(encoding="utf-8"))
+    assert set(info["ytd_runs_sha256"]) == {"2026-09", "2026-10"}
+    same = run_payroll(path, "2026-10", out, pdf=False, show_progress=False)
+    assert same.code == 0 and same.stale == []        # the same October: November still matches it
+    data = sample.build(month="2026-09", months=3)
+    for row in data["员工"][:3]:
+        row[8] += 50000                                # raise three base salaries by 500
+    changed = write_master(tmp_path / "changed.xlsx", data, month="2026-09")
+    capsys.readouterr()
+    assert main(["payroll", "--month", "2026-10", "--workbook", str(changed), "--out", str(out), "--no-pdf"]) == 0
+    assert "2026-11" in capsys.readouterr().err
+    info = json.loads((out / "2026-10" / "run.json").read_text(encoding="utf-8"))
+    assert info["stale_later_runs"] == ["2026-11"]
+    again = run_payroll(changed, "2026-09", out, pdf=False, show_progress=False)
+    assert again.stale == ["2026-10", "2026-11"]
+    assert any(a.kind == "结果过期" for a in again.result.alerts)
+
+
+def test_months_run_in_parallel_equal_months_run_in_order(tmp_path):
+    path = _three_months(tmp_path)
+    months = ("2026-09", "2026-10", "2026-11")
+    for month in months:
+        assert run_payroll(path, month, tmp_path / "in_order", pdf=False, show_progress=False).code == 0
+    procs = [subprocess.Popen([sys.executable, "-m", "ecomdept", "payroll", "--month", m, "--workbook", str(path),
+                               "--out", str(tmp_path / "parallel"), "--no-pdf"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE) for m in reversed(months)]
+    for proc in procs:
+        assert proc.wait(timeout=300) == 0, proc.stderr.read().decode()
+    for month in months:
+        assert ((tmp_path / "parallel" / month / "payroll.csv").read_bytes()
+                == (tmp_path / "in_order" / month / "payroll.csv").read_bytes()), month

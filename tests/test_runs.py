@@ -34,13 +34,14 @@ def test_killed_run_leaves_nothing_complete_looking_and_next_run_succeeds(sample
     assert not month.exists() or complete(month)  # either absent or the whole thing (rename is atomic)
     again = run_payroll(sample_path, "2026-10", out, pdf=False, show_progress=False)
     assert again.code == 0 and complete(again.month_dir)
-    assert not list(out.glob(".2026-10.tmp-*")) and not (out / ".2026-10.lock").exists()
+    assert not list(out.glob(".2026-10.tmp-*")) and not (out / ".ecomdept.lock").exists()
+    assert not list((out / ".queue").iterdir())
 
 
 def test_second_concurrent_run_is_refused(sample_path, tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
-    (out / ".2026-10.lock").write_text(str(os.getppid()))  # a live process holds the month
+    (out / ".ecomdept.lock").write_text(f"{os.getppid()} 2026-10")  # a live process holds the month
     code = main(["payroll", "--month", "2026-10", "--workbook", str(sample_path), "--out", str(out), "--no-pdf"])
     assert code == 1 and "正在由另一个进程" in capsys.readouterr().err
     assert not (out / "2026-10").exists()
@@ -51,7 +52,9 @@ def test_stale_lock_of_a_dead_run_is_taken_over(sample_path, tmp_path):
     out.mkdir()
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    (out / ".2026-10.lock").write_text(str(dead.pid))
+    (out / ".ecomdept.lock").write_text(f"{dead.pid} 2026-09")
+    (out / ".queue").mkdir()
+    (out / ".queue" / f"2026-09.{dead.pid}").write_text(f"{dead.pid} 2026-09")
     assert run_payroll(sample_path, "2026-10", out, pdf=False, show_progress=False).code == 0
 
 

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .pipeline import EXIT_DATA, EXIT_OK, EXIT_USAGE, RunRefused, print_issues, run_payroll
+from .exitcodes import EXIT_DATA, EXIT_OK, EXIT_USAGE
+from .runlock import RunRefused, ticket
 
 
 class _Parser(argparse.ArgumentParser):
@@ -91,7 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _payroll(workbook: Path, month: str, out: str, pdf: bool, templates: str | None) -> int:
     try:
-        outcome = run_payroll(workbook, month, out, pdf=pdf, templates=templates)
+        with ticket(Path(out), month):  # in the month queue before the engine is even imported
+            from .pipeline import print_issues, run_payroll
+
+            outcome = run_payroll(workbook, month, out, pdf=pdf, templates=templates)
     except RunRefused as exc:
         print(f"拒绝运行：{exc}", file=sys.stderr)
         return EXIT_DATA
@@ -103,6 +107,10 @@ def _payroll(workbook: Path, month: str, out: str, pdf: bool, templates: str | N
     print(f"{month}：{len(outcome.result.pays)} 人，应发 {totals['gross_pay']} 元，实发 {totals['net_pay']} 元，"
           f"个税 {totals['iit']} 元")
     print(f"结果已写入 {outcome.month_dir}（工资表、payroll.csv、run.json、工资条、report.html）")
+    if outcome.stale:
+        print(f"注意：{'、'.join(outcome.stale)} 的结果用了被替换前的 {month} 结果计算本年累计个税，已过期；"
+              f"请按月份顺序重新计算：" + "、".join(f"ecomdept payroll --month {m} …" for m in outcome.stale),
+              file=sys.stderr)
     return EXIT_OK
 
 
@@ -186,6 +194,7 @@ def _workbook_month(workbook: Path) -> str:
 
 def _check(workbook: str) -> int:
     from .issues import has_blocking
+    from .pipeline import print_issues
     from .workbook_io import WorkbookReadError, load_path
 
     try:
@@ -239,6 +248,7 @@ def _import(args) -> int:
 
 def _kpi(args) -> int:
     from . import kpi
+    from .pipeline import print_issues
     from .calendar import parse_month
     from .issues import has_blocking
     from .workbook_io import ALL_SHEETS, ORDER_SHEETS, WorkbookReadError, load_path

@@ -42,6 +42,7 @@ class MonthResult:
     refund_flow: pd.DataFrame | None = None
     sales: "OrderStage | None" = None
     ytd_runs: dict[str, str] = field(default_factory=dict)  # earlier runs read for year-to-date → sha256
+    tax_period: str = ""  # the withholding period of this month's wages (a late-month hire's is the next)
 
     @property
     def label(self) -> str:
@@ -175,7 +176,7 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
                                  "金额照算，发放须人工处理")
     timings["payroll"] += time.perf_counter() - tick
     return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, pays, sources, timings, ledger,
-                       kpis, scores, flow, stage, history.run_hashes)
+                       kpis, scores, flow, stage, history.run_hashes, f"{this_period[0]:04d}-{this_period[1]:02d}")
 
 
 def _group(items) -> dict[str, list]:

@@ -177,3 +177,28 @@ def carried_penalties(out_dir: Path | None, year: int, month: int) -> dict[str, 
     """Fines over last month's cap that the 规则 said to carry (PAY-07), in fen."""
     return {e: yuan_to_fen(v) for e, v in previous_run_column(out_dir, year, month, "penalties_carried").items()
             if yuan_to_fen(v) > 0}
+
+
+def stale_later_runs(out_dir: Path, label_: str, new_sha: str, mode: str) -> list[str]:
+    """Later months whose year-to-date read this month's previous result (or went without one that
+    they should have read): after this run they no longer match and must be run again, in order."""
+    import json
+
+    year, month = int(label_[:4]), int(label_[5:7])
+    stale = []
+    for info_path in sorted(Path(out_dir).glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]/run.json")):
+        later = info_path.parent.name
+        if later <= label_:
+            continue
+        try:
+            info = json.loads(info_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        period = info.get("tax_period") or label(*(shift(int(later[:4]), int(later[5:7]), 1) if mode == "pay_month"
+                                                  else (int(later[:4]), int(later[5:7]))))
+        window_start = shift(int(period[:4]), 1, -2)
+        if not window_start <= (year, month):
+            continue  # this month cannot feed that month's tax year
+        if info.get("ytd_runs_sha256", {}).get(label_) != new_sha:
+            stale.append(later)
+    return stale

@@ -84,6 +84,7 @@ def run_info(result, workbook_path: Path | None, sha256: str | None, files: dict
     return {
         "ecomdept_version": __version__,
         "month": result.label,
+        "tax_period": result.tax_period,
         "input": {"path": str(workbook_path) if workbook_path else None, "sha256": sha256},
         "rules": book.rules.as_dict(),
         "rules_fingerprint": book.rules.fingerprint(),

@@ -17,16 +17,13 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import engine, outputs, payslips, processes, report, results
+from . import engine, history, outputs, payslips, processes, report, results
+from .exitcodes import EXIT_DATA, EXIT_OK, EXIT_USAGE  # noqa: F401  (re-exported)
+from .runlock import RunRefused, history_lock, ticket
 from .calendar import parse_month
 from .issues import Issue, has_blocking
 from .workbook_io import PAYROLL_SHEETS, WorkbookReadError, load_path, sha256_file
 
-EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
-
-
-class RunRefused(Exception):
-    pass
 
 
 @dataclass
@@ -38,6 +35,7 @@ class RunOutcome:
     info: dict | None = None
     timings: dict[str, float] = field(default_factory=dict)
     message: str = ""
+    stale: list[str] = field(default_factory=list)  # later months to run again (their year-to-date changed)
 
 
 def progress_bar(enabled: bool):
@@ -48,43 +46,6 @@ def progress_bar(enabled: bool):
     def wrap(items, description):
         return track(items, description=description, transient=True, console=None)
     return wrap
-
-
-@contextmanager
-def month_lock(out_dir: Path, label: str):
-    out_dir.mkdir(parents=True, exist_ok=True)
-    lock = out_dir / f".{label}.lock"
-    for _ in range(2):
-        try:
-            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            break
-        except FileExistsError:
-            try:
-                pid = int(lock.read_text().strip() or 0)
-            except (OSError, ValueError):
-                pid = 0
-            if pid and _alive(pid):
-                raise RunRefused(f"{label} 的工资正在由另一个进程（PID {pid}）计算，请等它结束后再运行；"
-                                 f"如确认没有在运行，删除锁文件 {lock}") from None
-            lock.unlink(missing_ok=True)  # stale lock of a killed run
-    else:
-        raise RunRefused(f"无法取得锁文件 {lock}")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(str(os.getpid()))
-    try:
-        yield
-    finally:
-        lock.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def print_issues(issues: list[Issue], stream=None, limit: int = 200) -> None:
@@ -100,6 +61,12 @@ def run_payroll(workbook: str | Path, month: str, out_dir: str | Path = "out", p
     timings: dict[str, float] = {}
     year, mon = parse_month(month)
     workbook, out_dir = Path(workbook), Path(out_dir)
+    with ticket(out_dir, f"{year:04d}-{mon:02d}"):  # in the month queue before the workbook is read
+        return _run_payroll(workbook, year, mon, out_dir, pdf, templates, show_progress, timings)
+
+
+def _run_payroll(workbook: Path, year: int, mon: int, out_dir: Path, pdf: bool, templates: str | None,
+                 show_progress: bool | None, timings: dict) -> RunOutcome:
     show = sys.stderr.isatty() if show_progress is None else show_progress
     progress = progress_bar(show)
     tick = time.perf_counter()
@@ -171,11 +138,17 @@ def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templat
     out_dir = Path(out_dir)
     if has_blocking(book.issues):
         return _blocked(book.issues, out_dir, label, timings)
-    result = engine.run_month(book, year, mon, out_dir, stage_provider=stage_provider)
-    timings.update(result.timings)
-    if has_blocking(book.issues):
-        return _blocked(book.issues, out_dir, label, timings)
-    with month_lock(out_dir, label), processes.frozen_heap():  # the writers below are forked
+    with history_lock(out_dir, label):  # year-to-date is read from the earlier months: one run at a time
+        result = engine.run_month(book, year, mon, out_dir, stage_provider=stage_provider)
+        timings.update(result.timings)
+        if has_blocking(book.issues):
+            return _blocked(book.issues, out_dir, label, timings)
+        return _write_month(result, book, label, out_dir, pdf, templates, progress, timings, workbook)
+
+
+def _write_month(result, book, label: str, out_dir: Path, pdf: bool, templates, progress, timings: dict,
+                 workbook: Path | None) -> RunOutcome:
+    with processes.frozen_heap():  # the writers below are forked
         for stale in out_dir.glob(f".{label}.tmp-*"):  # left by a run that was killed; we hold the lock
             shutil.rmtree(stale, ignore_errors=True)
         tmp = out_dir / f".{label}.tmp-{os.getpid()}"
@@ -185,11 +158,14 @@ def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templat
         rows = outputs.payroll_rows(result)
         files = {"payslips_html": len(result.pays), "payslips_pdf": len(result.pays) if pdf else 0}
         info = outputs.run_info(result, workbook or book.path, book.sha256, files)
+        outputs.write_payroll_csv(result, tmp / "payroll.csv")
+        stale = history.stale_later_runs(out_dir, label, sha256_file(tmp / "payroll.csv"), book.rules.iit_period)
+        if stale:
+            note_stale(result, info, label, stale)
         # the results workbook (the longest output), the CSVs, lines.json and the report are written
-        # by forked processes while this one writes payroll.csv and the payslips
+        # by forked processes while this one writes the payslips
         writer = _start(_write_workbook, result, tmp, label, rows, book.issues, info)
         extras = _start(_write_extras, result, tmp, info, templates)
-        outputs.write_payroll_csv(result, tmp / "payroll.csv")
         timings["csv"] = time.perf_counter() - tick
         tick = time.perf_counter()
         slips = payslips.contexts(result)
@@ -215,7 +191,17 @@ def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templat
             stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
             final.rename(out_dir / f"{label}.bak-{stamp}")
         tmp.rename(final)
-    return RunOutcome(EXIT_OK, final, book.issues, result, info, timings)
+    return RunOutcome(EXIT_OK, final, book.issues, result, info, timings, stale=stale)
+
+
+def note_stale(result, info: dict, label: str, stale: list[str]) -> None:
+    """Later months computed from the result this run replaces: in 预警, run.json and the outcome."""
+    from .alerts import NOBODY, Alert
+
+    text = (f"{'、'.join(stale)} 的本年累计个税用的是被替换前的 {label} 结果，已过期："
+            f"请按月份顺序重新计算 {'、'.join(stale)}")
+    result.alerts.append(Alert(NOBODY, "结果过期", "STA-2018-61", text))
+    info["stale_later_runs"] = stale
 
 
 def _write_workbook(result, tmp: Path, label: str, rows, issues, info) -> None:
