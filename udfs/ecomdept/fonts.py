@@ -28,7 +28,7 @@ FONT_ENV = "ECOMDEPT_FONT"
 # characters of the payslip template itself: a font without them is no Chinese font
 PROBE = "电商部工资条姓名工号实发应发扣款代扣考勤累计个税年月日元"
 MAX_FAMILIES = 3
-MAX_FILES = 12
+MAX_FILES = 4
 FONT_SUFFIXES = (".ttf", ".ttc", ".otf", ".otc")
 
 # best first; families not named here come after them, by name
@@ -106,7 +106,7 @@ def _find(override: str | None) -> FontSet:
         files = [path.resolve()]
     else:
         files = candidate_files()
-    fontset = _load(files[:MAX_FILES])
+    fontset = _load(files)
     if fontset is None:
         where = f"字体文件 {files[0]} 不含中文字形。" if override else "本机没有找到中文字体，"
         raise FontMissing(f"{where}PDF 工资条未生成。{INSTALL_HINT}")
@@ -127,14 +127,19 @@ def candidate_files() -> list[Path]:
     return list(seen.values())
 
 
+def _rank(family: str) -> tuple:
+    return (PREFERRED.index(family) if family in PREFERRED else len(PREFERRED), "Mono" in family, family)
+
+
 def _fontconfig_files() -> list[Path]:
     try:
-        out = subprocess.run(["fc-list", ":lang=zh-cn", "--format", "%{file}\\n"], capture_output=True,
+        out = subprocess.run(["fc-list", ":lang=zh-cn", "--format", "%{family[0]}\t%{file}\n"], capture_output=True,
                              text=True, timeout=20, check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return []
-    return sorted({Path(line) for line in out.splitlines()
-                   if line.lower().endswith(FONT_SUFFIXES) and Path(line).is_file()}, key=str)
+    found = {(_rank(family), path) for family, _tab, path in (line.partition("\t") for line in out.splitlines())
+             if path.lower().endswith(FONT_SUFFIXES) and Path(path).is_file()}
+    return [Path(path) for _rank_, path in sorted(found)]
 
 
 def font_dirs() -> list[Path]:
@@ -163,41 +168,38 @@ def _known_files() -> list[Path]:
 
 
 def _load(files: list[Path]) -> FontSet | None:
-    """Link ``files`` into a private folder, ask Typst which faces it sees there and keep the best
-    Chinese families (a face qualifies when it has every character of PROBE)."""
-    if not files:
+    """Link the first few ``files`` with Chinese into a private folder, ask Typst which faces it sees
+    there and keep the best Chinese families (a face qualifies when it has every character of PROBE)."""
+    chinese = []
+    for path in files:
+        if len(chinese) < MAX_FILES and any(_chinese(str(path), index) for index in range(_faces_in(path))):
+            chinese.append(path)
+    if not chinese:
         return None
     import typst
 
     folder = _private_folder()
-    for number, path in enumerate(files):
-        _link(path, folder / f"{number:02d}-{path.name}")
-    faces = [info for info in typst.Fonts(include_system_fonts=False, include_embedded_fonts=False,
-                                          font_paths=[str(folder)]).fonts() if info.style == "normal"]
-    cmaps: dict[tuple[str, int], tuple[frozenset[int], str]] = {}
-
-    def chinese(info) -> bool:
-        key = (info.path, info.index)
-        if key not in cmaps:
-            cmaps[key] = _cmap(info.path, info.index)
-        return all(ord(ch) in cmaps[key][0] for ch in PROBE)
-
-    def rank(family: str) -> tuple:
-        return (PREFERRED.index(family) if family in PREFERRED else len(PREFERRED), "Mono" in family, family)
-
-    regular = [info for info in faces if info.weight < 600 and chinese(info)]
+    origin: dict[str, str] = {}
+    for number, path in enumerate(chinese):
+        link = folder / f"{number:02d}-{path.name}"
+        _link(path, link)
+        origin[os.path.normcase(str(link))] = origin[os.path.normcase(str(path))] = str(path)
+    faces = [(origin.get(os.path.normcase(info.path), info.path), info)
+             for info in typst.Fonts(include_system_fonts=False, include_embedded_fonts=False,
+                                     font_paths=[str(folder)]).fonts() if info.style == "normal"]
+    regular = [info for path, info in faces if info.weight < 600 and _chinese(path, info.index)]
     families: list[str] = []
     chosen: list[Face] = []
     covered: set[int] = set()
-    for family in sorted({info.family for info in regular}, key=rank):
-        mine = [info for info in faces if info.family == family and (info.weight < 600 or chinese(info))]
-        common = frozenset.intersection(*(cmaps[(info.path, info.index)][0] for info in mine))
+    for family in sorted({info.family for info in regular}, key=_rank):
+        mine = sorted(((path, info) for path, info in faces if info.family == family
+                       and (info.weight < 600 or _chinese(path, info.index))), key=lambda f: (f[1].weight, f[0]))
+        common = frozenset.intersection(*(_cmap(path, info.index)[0] for path, info in mine))
         if common <= covered:  # a further family only for characters the ones before lack
             continue
         families.append(family)
         covered |= common
-        chosen += [Face(family, info.path, info.index, info.weight, cmaps[(info.path, info.index)][1])
-                   for info in sorted(mine, key=lambda i: (i.weight, i.path, i.index))]
+        chosen += [Face(family, path, info.index, info.weight, _cmap(path, info.index)[1]) for path, info in mine]
         if len(families) == MAX_FAMILIES:
             break
     if not families:
@@ -206,6 +208,22 @@ def _load(files: list[Path]) -> FontSet | None:
     return FontSet(str(folder), tuple(families), tuple(chosen), frozenset(covered), fake_bold=not bold)
 
 
+def _faces_in(path: Path) -> int:
+    """How many fonts the file holds (a .ttc/.otc collection: several)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(12)
+    except OSError:
+        return 0
+    return int.from_bytes(head[8:12], "big") if head[:4] == b"ttcf" else 1
+
+
+def _chinese(path: str, index: int) -> bool:
+    covered = _cmap(path, index)[0]
+    return all(ord(ch) in covered for ch in PROBE)
+
+
+@cache
 def _cmap(path: str, index: int) -> tuple[frozenset[int], str]:
     from fontTools.ttLib import TTFont
 
@@ -226,7 +244,10 @@ def _private_folder() -> Path:
 
 
 def _link(source: Path, target: Path) -> None:
-    try:
-        target.symlink_to(source)
-    except OSError:  # Windows without the symlink privilege
-        shutil.copyfile(source, target)
+    for make in (os.link, os.symlink):  # Windows may allow neither: then a copy
+        try:
+            make(source, target)
+            return
+        except OSError:
+            pass
+    shutil.copyfile(source, target)
