@@ -242,3 +242,19 @@ print(payslips.write_pdf(slips, Path({str(tmp_path)!r}), batch=5, workers=2))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-1] == "30" and len(list(tmp_path.glob("*.pdf"))) == 30
+
+
+def test_a_payslip_too_long_for_a_page_keeps_its_second_page(demo_slips, tmp_path):
+    long = dict(demo_slips[0], exceptions=[{"date": f"2026-10-{day:02d}", "status": "迟到", "reason": f"第 {day} 条"}
+                                           for day in range(1, 61)])
+    rendered = payslips.render_pdf_batch([demo_slips[1], long, demo_slips[2]])
+    pages = []
+    for number, (stem, data) in enumerate(rendered):
+        path = tmp_path / f"{number}.pdf"
+        path.write_bytes(data)
+        info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+        pages.append(int(info.split("Pages:")[1].split()[0]))
+        assert stem == payslips.file_stem([demo_slips[1], long, demo_slips[2]][number])
+    assert pages == [1, 2, 1]
+    text = pdf_text(tmp_path / "1.pdf")
+    assert "第 1 条" in text and "第 60 条" in text and "本年累计" in text
