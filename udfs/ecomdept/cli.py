@@ -86,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _payroll(workbook: Path, month: str, out: str, pdf: bool, templates: str | None, font: str | None = None) -> int:
+def _payroll(workbook: Path, month: str, out: str, pdf: bool, templates: str | None,
+             font: str | None = None) -> int:
     try:
         outcome = run_payroll(workbook, month, out, pdf=pdf, templates=templates, font=font)
     except RunRefused as exc:
