@@ -3,7 +3,8 @@
 For each size: generate a sample workbook with `ecomdept sample` (about 4 punches per workday,
 100 orders per employee), time a bare pandas.read_excel(sheet_name=None, engine="calamine") of it,
 run `ecomdept payroll --no-pdf` in a fresh process and report its per-stage wall times, employees/s,
-peak RSS and the ratio to the bare read; then time HTML and PDF payslips on a slice. With
+peak RSS and the ratio to the bare read; then time HTML and PDF payslips on a slice (PDF: at most
+1,000 with Typst on every core, the font search and glyph check included; target ≥ 200 PDFs/s). With
 --baseline also time the formula workbook of ../shared/tools/formula_baseline recalculated in
 LibreOffice against `ecomdept payroll --no-pdf` on a sample of the same size (30 and 3,000 staff;
 ours the median of three runs, startup included).
@@ -87,6 +88,8 @@ def cli_seconds(args: list[str]) -> float:
 
 
 def payslip_rates(path: Path, month: str, n_html: int, n_pdf: int) -> dict:
+    """HTML payslips, then PDFs as a run writes them: find the font and check every character
+    (``pdf_fonts``), then render on every core (``write_pdf``); the PDFs are counted and sized."""
     return child(f"""
 import os, time, tempfile, pathlib
 from ecomdept import engine, payslips
@@ -98,8 +101,15 @@ folder = pathlib.Path(tempfile.mkdtemp())
 getattr(os, "sync", lambda: None)()
 t = time.perf_counter(); payslips.write_html(slips[:{n_html}], folder); html = time.perf_counter() - t
 getattr(os, "sync", lambda: None)()
-t = time.perf_counter(); payslips.write_pdf(slips[:{n_pdf}], folder); pdf = time.perf_counter() - t
-RESULT = {{"html_per_s": min({n_html}, len(slips)) / html, "pdf_per_s": min({n_pdf}, len(slips)) / pdf}}
+t = time.perf_counter()
+fontset = payslips.pdf_fonts(slips[:{n_pdf}])
+check = time.perf_counter() - t
+payslips.write_pdf(slips[:{n_pdf}], folder, fontset=fontset)
+pdf = time.perf_counter() - t
+sizes = [p.stat().st_size for p in folder.glob("*.pdf")]
+assert len(sizes) == min({n_pdf}, len(slips))
+RESULT = {{"html_per_s": min({n_html}, len(slips)) / html, "pdf_per_s": len(sizes) / pdf, "pdf_n": len(sizes),
+          "pdf_check_s": check, "pdf_kb": sum(sizes) / len(sizes) / 1024, "font": fontset.describe()}}
 """)
 
 
@@ -139,7 +149,7 @@ def main() -> None:
     parser.add_argument("--month", default="2026-11")  # 21 workdays: about 4 punches × 21 per person
     parser.add_argument("--dir", default=str(Path(tempfile.gettempdir()) / "ecomdept-bench"))
     parser.add_argument("--baseline", action="store_true", help="LibreOffice 公式工作簿对照（30 与 3,000 人）")
-    parser.add_argument("--pdf-sample", type=int, default=500)
+    parser.add_argument("--pdf-sample", type=int, default=1000)
     args = parser.parse_args()
     folder = Path(args.dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -159,7 +169,9 @@ def main() -> None:
         k = kpi_run(path, args.month)
         print(f"  KPI（部门 + 小组 + 个人）：{k['orders']:,} 单 {k['seconds']:.2f} s")
         rates = payslip_rates(path, args.month, min(size, 5000), min(size, args.pdf_sample))
-        print(f"  HTML 工资条 {rates['html_per_s']:,.0f} 份/s；PDF 工资条 {rates['pdf_per_s']:,.1f} 份/s")
+        print(f"  HTML 工资条 {rates['html_per_s']:,.0f} 份/s；PDF 工资条 {rates['pdf_per_s']:,.0f} 份/s"
+              f"（{rates['pdf_n']:,} 份，{os.cpu_count()} 核，其中找字体与查字形 {rates['pdf_check_s']:.2f} s；"
+              f"平均 {rates['pdf_kb']:.0f} KB/份；目标 ≥ 200 份/s；字体 {rates['font']}）")
     if args.baseline:
         print("\n== 对照：LibreOffice 重算公式工作簿 vs ecomdept payroll --no-pdf（含启动）==")
         for size in (30, 3000):

@@ -12,6 +12,9 @@ from .exitcodes import EXIT_DATA, EXIT_OK, EXIT_USAGE
 from .runlock import RunRefused, ticket
 
 
+FONT_HELP = "PDF 工资条用的中文字体文件（.ttf/.ttc/.otf；默认取环境变量 ECOMDEPT_FONT，再找本机的中文字体）"
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # usage errors → exit 2 with a Chinese hint
         self.print_usage(sys.stderr)
@@ -38,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="生成示例主工作簿并计算其月份的工资")
     p.add_argument("--out", default="out", help="输出目录（默认 out）")
     p.add_argument("--no-pdf", action="store_true", help="不生成 PDF 工资条")
+    p.add_argument("--font", help=FONT_HELP)
 
     p = sub.add_parser("sample", help="生成带种子的示例主工作簿")
     p.add_argument("--employees", type=int, default=DEFAULT_EMPLOYEES, help="员工人数")
@@ -53,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="out", help="输出目录（默认 out），结果写入 OUT/YYYY-MM/")
     p.add_argument("--no-pdf", action="store_true", help="不生成 PDF 工资条")
     p.add_argument("--templates", help="自定义模板目录（默认 templates/）")
+    p.add_argument("--font", help=FONT_HELP)
 
     p = sub.add_parser("check", help="只校验主工作簿，列出数据问题")
     p.add_argument("--workbook", required=True, help="主工作簿路径")
@@ -90,12 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _payroll(workbook: Path, month: str, out: str, pdf: bool, templates: str | None) -> int:
+def _payroll(workbook: Path, month: str, out: str, pdf: bool, templates: str | None,
+             font: str | None = None) -> int:
     try:
         with ticket(Path(out), month):  # in the month queue before the engine is even imported
             from .pipeline import print_issues, run_payroll
 
-            outcome = run_payroll(workbook, month, out, pdf=pdf, templates=templates)
+            outcome = run_payroll(workbook, month, out, pdf=pdf, templates=templates, font=font)
     except RunRefused as exc:
         print(f"拒绝运行：{exc}", file=sys.stderr)
         return EXIT_DATA
@@ -287,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"原示例工作簿与新生成的不同，已备份为 {workbook.name}.bak")
         fresh.replace(workbook)
         print(f"示例主工作簿：{workbook}")
-        return _payroll(workbook, DEFAULT_MONTH, args.out, not args.no_pdf, None)
+        return _payroll(workbook, DEFAULT_MONTH, args.out, not args.no_pdf, None, args.font)
     if args.command == "sample":
         return _sample(args)
     if args.command == "payroll":
@@ -299,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
             except (WorkbookReadError, ValueError) as exc:
                 print(f"[错误] 无法确定月份：{exc}。请用 --month YYYY-MM 指定", file=sys.stderr)
                 return EXIT_DATA
-        return _payroll(Path(args.workbook), month, args.out, not args.no_pdf, args.templates)
+        return _payroll(Path(args.workbook), month, args.out, not args.no_pdf, args.templates, args.font)
     if args.command == "check":
         return _check(args.workbook)
     if args.command == "import":

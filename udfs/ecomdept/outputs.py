@@ -65,7 +65,7 @@ def totals(result) -> dict[str, str]:
 
 
 def package_versions() -> dict[str, str]:
-    names = ("pandas", "python-calamine", "XlsxWriter", "Jinja2", "weasyprint", "pikepdf", "chinesecalendar", "rich")
+    names = ("pandas", "python-calamine", "XlsxWriter", "Jinja2", "typst", "fonttools", "pikepdf", "chinesecalendar", "rich")
     versions = {}
     for name in names:
         try:

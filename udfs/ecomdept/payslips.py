@@ -1,16 +1,20 @@
-"""Payslips: one HTML file per employee, and PDFs rendered many to a document with WeasyPrint and
-split per employee with pikepdf (rendering documents one by one re-embeds the CJK font each time)."""
+"""Payslips: one HTML file per employee, and PDFs rendered many to a document with Typst (the
+``typst`` wheel: no system library) and split per employee with pikepdf (documents rendered one by
+one embed the Chinese font each time). The PDF is written only with a Chinese font that has every
+character shown (``fonts``): never a page of boxes."""
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
+from functools import cache
 from pathlib import Path
 
-from . import __version__, processes
+from . import __version__, fonts, processes
 from .payroll import DEDUCTION, EARNING, WITHHOLDING
-from .templating import render, template_dir
+from .templating import TYPST_VALUES, render, render_typst, template_dir
 
 SAFE_NAME = re.compile(r"[\\/:*?\"<>|\s]+")
 FILE_MODE = 0o600  # payslips are private (SEC-04)
@@ -98,22 +102,115 @@ def pdf_password(ctx: dict, rule: str) -> str | None:
     return None
 
 
-def render_pdf_batch(slips: list[dict], templates: str | None = None, password_rule: str = "none"
-                     ) -> list[tuple[str, bytes]]:
+# the program's part of every payslip document: the checked fonts only (Typst never falls back to
+# another font), no creation date (the same slips give the same bytes), bold drawn for fonts without it
+TYPST_SETUP = """#set document(date: none)
+#set text(font: json(bytes(sys.inputs.fonts)), fallback: false)
+#let fake-bold = sys.inputs.at("fake-bold") == "true"
+"""
+_typst_pid: int | None = None  # Typst's worker threads do not survive a fork: see write_pdf
+
+
+@cache
+def _compiler(folder: str):
+    import typst
+
+    return typst.Compiler(font_paths=[folder], ignore_system_fonts=True)
+
+
+def typst_source(slips: list[dict], templates: str | None = None) -> tuple[str, list[str]]:
+    source, values = render_typst("payslip.typ", templates, slips=slips)
+    return TYPST_SETUP + source, values
+
+
+def compile_pdf(source: str, values: list[str], fontset: fonts.FontSet) -> bytes:
+    """Typst source → PDF with the fonts of ``fontset`` only (a warning about fonts is an error)."""
+    global _typst_pid
+    import typst
+
+    inputs = {TYPST_VALUES: json.dumps(values, ensure_ascii=False), "fonts": json.dumps(fontset.families),
+              "fake-bold": "true" if fontset.fake_bold else "false"}
+    _typst_pid = os.getpid()
+    try:
+        pdf, warnings = _compiler(fontset.folder).compile_with_warnings(source.encode("utf-8"), format="pdf",
+                                                                         sys_inputs=inputs)
+    except typst.TypstError as exc:
+        raise RuntimeError(f"PDF 工资条模板 payslip.typ 有错误：{exc.message}") from None
+    for warning in warnings:
+        if "font" in warning.message:
+            raise fonts.FontMissing(f"PDF 工资条的字体有问题：{warning.message}；{fonts.INSTALL_HINT}")
+    return pdf
+
+
+def pdf_fonts(slips: list[dict], templates: str | None = None, font: str | None = None) -> fonts.FontSet:
+    """The fonts for these payslips' PDFs (``font``: a font file instead of the ones found), checked to
+    have every character the PDFs will show; else ``fonts.FontMissing``."""
+    fontset = fonts.find(font)
+    check_glyphs(slips, templates, fontset)
+    return fontset
+
+
+def check_glyphs(slips: list[dict], templates: str | None, fontset: fonts.FontSet) -> None:
+    """``fonts.FontMissing`` naming the payslips with characters that the fonts do not have."""
+    source, values = typst_source(slips, templates)
+    if not fontset.missing(source + "".join(values)):
+        return
+    found = []
+    for ctx in slips:
+        source, values = typst_source([ctx], templates)
+        chars = fontset.missing(source + "".join(values))
+        if chars:
+            found.append(f"{ctx['employee_id']} {ctx['name']}：" + "、".join(f"「{ch}」(U+{ord(ch):04X})" for ch in chars))
+    raise fonts.FontMissing(f"工资条里有字体 {fontset.describe()} 没有的字符（{'；'.join(found)}），PDF 工资条未生成。"
+                            f"请改正工作簿里的这些文字，或安装有这些字符的字体并用 {fonts.FONT_ENV} / --font 指定。")
+
+
+def _check_fonts(document, fontset: fonts.FontSet) -> None:
+    """Every page shows its text in the checked fonts: no page without them, no other font."""
+    allowed = fontset.postscript_names
+    for number, page in enumerate(document.pages, 1):
+        used = _page_fonts(page.obj.get("/Resources"))
+        strange = {name for name in used if name not in allowed}
+        if strange or not used:
+            what = "、".join(sorted(strange)) if strange else "没有嵌入任何字体"
+            raise fonts.FontMissing(f"PDF 工资条第 {number} 页的字体不是检查过的中文字体（{what}），未写出 PDF。"
+                                    f"模板 payslip.typ 不要自己设置字体；{fonts.INSTALL_HINT}")
+
+
+def _page_fonts(resources, depth: int = 0) -> set[str]:
+    names: set[str] = set()
+    if resources is None or depth > 8:
+        return names
+    for font in (resources.get("/Font") or {}).values():
+        names.add(str(font.get("/BaseFont", "")).lstrip("/").split("+", 1)[-1])
+    for xobject in (resources.get("/XObject") or {}).values():
+        names |= _page_fonts(xobject.get("/Resources"), depth + 1)
+    return names
+
+
+def _slip_pages(document) -> list[int]:
+    """The first page of each payslip: its level-1 heading is an entry of the PDF outline."""
+    pages = {page.objgen: number for number, page in enumerate(document.pages)}
+    with document.open_outline() as outline:
+        return [pages[item.destination[0].objgen] for item in outline.root]
+
+
+def render_pdf_batch(slips: list[dict], templates: str | None = None, password_rule: str = "none",
+                     fontset: fonts.FontSet | None = None) -> list[tuple[str, bytes]]:
     """Render a batch of payslips as one document and split it into one PDF per employee."""
     import pikepdf
-    import weasyprint
 
-    style = (template_dir(templates) / "payslip_print.css").read_text(encoding="utf-8")
-    html = render("payslip_print.html", templates, slips=slips, css=style)
-    document = weasyprint.HTML(string=html, base_url=str(template_dir(templates))).render()
-    starts: dict[str, int] = {}
-    for number, page in enumerate(document.pages):
-        for anchor in page.anchors:
-            if anchor.startswith("slip-") and anchor[5:] not in starts:
-                starts[anchor[5:]] = number
-    whole = pikepdf.open(io.BytesIO(document.write_pdf()))
-    bounds = [starts[ctx["employee_id"]] for ctx in slips] + [len(whole.pages)]
+    fontset = fontset or fonts.find()
+    source, values = typst_source(slips, templates)
+    if fontset.missing(source + "".join(values)):
+        check_glyphs(slips, templates, fontset)  # says which payslips
+    whole = pikepdf.open(io.BytesIO(compile_pdf(source, values, fontset)))
+    _check_fonts(whole, fontset)
+    starts = _slip_pages(whole)
+    if len(starts) != len(slips):
+        raise RuntimeError(f"PDF 工资条模板 payslip.typ 须让每份工资条以一个一级标题开头（{len(slips)} 份，"
+                           f"{len(starts)} 个一级标题）")
+    bounds = starts + [len(whole.pages)]
     out = []
     for index, ctx in enumerate(slips):
         single = pikepdf.new()
@@ -131,8 +228,8 @@ def render_pdf_batch(slips: list[dict], templates: str | None = None, password_r
 
 
 def _render_to_folder(args) -> int:
-    chunk, templates, password_rule, folder = args
-    for stem, data in render_pdf_batch(chunk, templates, password_rule):
+    chunk, templates, password_rule, folder, fontset = args
+    for stem, data in render_pdf_batch(chunk, templates, password_rule, fontset):
         _private_write(Path(folder) / f"{stem}.pdf", data)
     return len(chunk)
 
@@ -144,23 +241,33 @@ def batch_size(count: int, workers: int, target: int = 40) -> int:
     return max(1, -(-count // (workers * rounds)))
 
 
+def _one_typst_thread() -> None:
+    """In a forked worker: the workers already use every core, Typst's own threads would compete
+    with them (about 6 % more CPU per payslip)."""
+    os.environ.setdefault("RAYON_NUM_THREADS", "1")
+
+
 def write_pdf(slips: list[dict], folder: Path, templates: str | None = None, batch: int | None = None,
-              progress=None, password_rule: str = "none", workers: int | None = None) -> int:
-    """Batches of payslips per document; batches spread over the cores (WeasyPrint is single-threaded)."""
+              progress=None, password_rule: str = "none", workers: int | None = None,
+              fontset: fonts.FontSet | None = None) -> int:
+    """Batches of payslips per document; batches spread over forked processes where the system forks.
+    ``fonts.FontMissing`` (before any PDF is written when no font is found)."""
+    fontset = fontset or fonts.find()
     workers = workers or min(os.cpu_count() or 1, 4)
     batch = batch or batch_size(len(slips), workers)
-    batches = [(slips[i:i + batch], templates, password_rule, str(folder)) for i in range(0, len(slips), batch)]
+    batches = [(slips[i:i + batch], templates, password_rule, str(folder), fontset)
+               for i in range(0, len(slips), batch)]
     workers = min(workers, len(batches))
-    if workers <= 1 or not processes.can_fork():  # one process where fork is unavailable (Windows)
+    # one process where fork is unavailable (Windows), and in a process that has run Typst itself:
+    # Typst's worker threads would be missing in the forked copies, which then wait for them forever
+    if workers <= 1 or not processes.can_fork() or _typst_pid == os.getpid():
         done = map(_render_to_folder, batches)
         for _ in (progress(done, "PDF 工资条") if progress else done):
             pass
         return len(slips)
     import multiprocessing
 
-    import weasyprint  # noqa: F401  imported (fonts loaded) once, before the workers fork
-
-    with processes.frozen_heap(), multiprocessing.get_context("fork").Pool(workers) as pool:
+    with processes.frozen_heap(), multiprocessing.get_context("fork").Pool(workers, _one_typst_thread) as pool:
         done = pool.imap_unordered(_render_to_folder, batches)
         for _ in (progress(done, "PDF 工资条") if progress else done):
             pass

@@ -17,7 +17,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import engine, history, outputs, payslips, processes, report, results
+from . import engine, fonts, history, outputs, payslips, processes, report, results
 from .exitcodes import EXIT_DATA, EXIT_OK, EXIT_USAGE  # noqa: F401  (re-exported)
 from .runlock import RunRefused, history_lock, ticket
 from .calendar import parse_month
@@ -57,16 +57,17 @@ def print_issues(issues: list[Issue], stream=None, limit: int = 200) -> None:
 
 
 def run_payroll(workbook: str | Path, month: str, out_dir: str | Path = "out", pdf: bool = True,
-                templates: str | None = None, show_progress: bool | None = None) -> RunOutcome:
+                templates: str | None = None, show_progress: bool | None = None, font: str | None = None
+                ) -> RunOutcome:
     timings: dict[str, float] = {}
     year, mon = parse_month(month)
     workbook, out_dir = Path(workbook), Path(out_dir)
     with ticket(out_dir, f"{year:04d}-{mon:02d}"):  # in the month queue before the workbook is read
-        return _run_payroll(workbook, year, mon, out_dir, pdf, templates, show_progress, timings)
+        return _run_payroll(workbook, year, mon, out_dir, pdf, templates, show_progress, timings, font)
 
 
 def _run_payroll(workbook: Path, year: int, mon: int, out_dir: Path, pdf: bool, templates: str | None,
-                 show_progress: bool | None, timings: dict) -> RunOutcome:
+                 show_progress: bool | None, timings: dict, font: str | None) -> RunOutcome:
     show = sys.stderr.isatty() if show_progress is None else show_progress
     progress = progress_bar(show)
     tick = time.perf_counter()
@@ -76,7 +77,7 @@ def _run_payroll(workbook: Path, year: int, mon: int, out_dir: Path, pdf: bool, 
         return RunOutcome(EXIT_DATA, issues=[Issue("（文件）", None, None, str(exc))], message=str(exc))
     timings["read"] = time.perf_counter() - tick
     if not book.rules.kpi:
-        return run_book(book, year, mon, out_dir, pdf, templates, progress, timings, workbook)
+        return run_book(book, year, mon, out_dir, pdf, templates, progress, timings, workbook, font=font)
     # KPI targets set: the bonus needs the order sheets. They are the largest part of the file, so
     # another process reads them and computes the KPIs while this one does attendance and payroll.
     import multiprocessing
@@ -110,7 +111,7 @@ def _run_payroll(workbook: Path, year: int, mon: int, out_dir: Path, pdf: bool, 
             if stage is not None:
                 stage.refund_flow = flow
             return stage
-        return run_book(book, year, mon, out_dir, pdf, templates, progress, timings, workbook, provider)
+        return run_book(book, year, mon, out_dir, pdf, templates, progress, timings, workbook, provider, font)
 
 
 def _order_stage_from_file(workbook: Path, rules, year: int, mon: int):
@@ -131,8 +132,11 @@ def _order_stage_from_file(workbook: Path, rules, year: int, mon: int):
 
 def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templates: str | None = None,
              progress=None, timings: dict | None = None, workbook: Path | None = None,
-             stage_provider=None) -> RunOutcome:
-    """Compute a loaded workbook's month and write OUT/YYYY-MM/ atomically (CLI and Excel buttons)."""
+             stage_provider=None, font: str | None = None) -> RunOutcome:
+    """Compute a loaded workbook's month and write OUT/YYYY-MM/ atomically (CLI and Excel buttons).
+
+    Without a Chinese font that has every character of the payslips no PDF is written: everything
+    else is, and the outcome is EXIT_DATA with the font message (``font``: a font file to use)."""
     timings = timings if timings is not None else {}
     label = f"{year:04d}-{mon:02d}"
     out_dir = Path(out_dir)
@@ -143,11 +147,11 @@ def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templat
         timings.update(result.timings)
         if has_blocking(book.issues):
             return _blocked(book.issues, out_dir, label, timings)
-        return _write_month(result, book, label, out_dir, pdf, templates, progress, timings, workbook)
+        return _write_month(result, book, label, out_dir, pdf, templates, progress, timings, workbook, font)
 
 
 def _write_month(result, book, label: str, out_dir: Path, pdf: bool, templates, progress, timings: dict,
-                 workbook: Path | None) -> RunOutcome:
+                 workbook: Path | None, font: str | None) -> RunOutcome:
     with processes.frozen_heap():  # the writers below are forked
         for stale in out_dir.glob(f".{label}.tmp-*"):  # left by a run that was killed; we hold the lock
             shutil.rmtree(stale, ignore_errors=True)
@@ -156,7 +160,14 @@ def _write_month(result, book, label: str, out_dir: Path, pdf: bool, templates, 
         tmp.chmod(0o700)
         tick = time.perf_counter()
         rows = outputs.payroll_rows(result)
-        files = {"payslips_html": len(result.pays), "payslips_pdf": len(result.pays) if pdf else 0}
+        slips = payslips.contexts(result)
+        fontset, pdf_refused = None, ""
+        if pdf:  # before the writers fork: they record how many PDFs there are
+            try:
+                fontset = payslips.pdf_fonts(slips, templates, font)
+            except fonts.FontMissing as exc:
+                pdf_refused = str(exc)
+        files = {"payslips_html": len(result.pays), "payslips_pdf": len(result.pays) if fontset else 0}
         info = outputs.run_info(result, workbook or book.path, book.sha256, files)
         outputs.write_payroll_csv(result, tmp / "payroll.csv")
         stale = history.stale_later_runs(out_dir, label, sha256_file(tmp / "payroll.csv"), book.rules.iit_period)
@@ -168,13 +179,18 @@ def _write_month(result, book, label: str, out_dir: Path, pdf: bool, templates, 
         extras = _start(_write_extras, result, tmp, info, templates)
         timings["csv"] = time.perf_counter() - tick
         tick = time.perf_counter()
-        slips = payslips.contexts(result)
         payslips.write_html(slips, tmp / "payslips", templates, progress)
         timings["html"] = time.perf_counter() - tick
-        if pdf:
+        if fontset:
             tick = time.perf_counter()
-            payslips.write_pdf(slips, tmp / "payslips", templates, progress=progress,
-                               password_rule=book.rules.pdf_password)
+            try:
+                payslips.write_pdf(slips, tmp / "payslips", templates, progress=progress,
+                                   password_rule=book.rules.pdf_password, fontset=fontset)
+            except fonts.FontMissing as exc:  # found after rendering: no PDF is kept
+                for path in (tmp / "payslips").glob("*.pdf"):
+                    path.unlink()
+                pdf_refused = str(exc)
+                info["counts"]["files"]["payslips_pdf"] = 0
             timings["pdf"] = time.perf_counter() - tick
         tick = time.perf_counter()
         _finish(writer)
@@ -191,6 +207,9 @@ def _write_month(result, book, label: str, out_dir: Path, pdf: bool, templates, 
             stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
             final.rename(out_dir / f"{label}.bak-{stamp}")
         tmp.rename(final)
+    if pdf_refused:
+        return RunOutcome(EXIT_DATA, final, book.issues, result, info, timings,
+                          message=f"{pdf_refused}\n其余结果（工资表、HTML 工资条、报告）已写入 {final}", stale=stale)
     return RunOutcome(EXIT_OK, final, book.issues, result, info, timings, stale=stale)
 
 

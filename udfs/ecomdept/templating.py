@@ -2,6 +2,12 @@
 
 Templates live in the top-level ``templates/`` folder so users can restyle payslips and the report
 without touching code; ``ECOMDEPT_TEMPLATES`` or ``--templates`` points at another folder.
+
+Typst templates (``*.typ``, the PDF payslips) are rendered by the same environment with one
+difference: a ``{{ value }}`` never becomes Typst source. Its text goes into a list of values that the
+document receives as JSON (``sys.inputs``), and the source gets only ``#_v.at(N);`` — a reference
+that Typst shows as plain text. A name like ``#read("/etc/passwd")`` or ``*粗体*`` is therefore printed
+as written; only ``Markup`` (``| safe``) is written into the source as it is.
 """
 
 from __future__ import annotations
@@ -56,3 +62,30 @@ def environment(folder: str | None = None) -> jinja2.Environment:
 
 def render(name: str, folder: str | None = None, **context) -> str:
     return environment(folder).get_template(name).render(**context)
+
+
+TYPST_VALUES = "values"  # the sys.inputs key of the JSON list of values
+TYPST_PREAMBLE = f'#let _v = json(bytes(sys.inputs.{TYPST_VALUES}))\n'
+
+
+@jinja2.pass_context
+def _typst_reference(context, value) -> str:
+    if isinstance(value, Markup):
+        return str(value)
+    text = str(value)
+    if not text:
+        return ""
+    values = context["_typst_values"]
+    return f"#_v.at({values.setdefault(text, len(values))});"  # ';' ends the expression: nothing after it joins
+
+
+@cache
+def _typst_environment(folder: str | None) -> jinja2.Environment:
+    return environment(folder).overlay(finalize=_typst_reference)
+
+
+def render_typst(name: str, folder: str | None = None, **context) -> tuple[str, list[str]]:
+    """Typst source and the values it refers to (pass them as ``sys.inputs[TYPST_VALUES]``, JSON)."""
+    values: dict[str, int] = {}
+    source = _typst_environment(folder).get_template(name).render(_typst_values=values, **context)
+    return TYPST_PREAMBLE + source, list(values)
