@@ -1,5 +1,6 @@
 """The sample month end to end: files, identities, input untouched, PDFs with real glyphs."""
 
+import datetime as dt
 import csv
 import hashlib
 import json
@@ -42,12 +43,25 @@ def test_payroll_csv_identities_to_the_fen(demo_run):
     assert list(rows[0])[:len(CONTRACT_COLUMNS)] == list(CONTRACT_COLUMNS)
     for row in rows:
         f = {k: yuan_to_fen(row[k]) for k in CONTRACT_COLUMNS[2:]}
-        assert f["gross_pay"] == (f["base_pay"] + f["allowance"] + f["overtime_pay"] + f["bonus"]
-                                  - f["unpaid_leave_deduction"] - f["penalties"])
-        assert f["net_pay"] == f["gross_pay"] - f["social_insurance"] - f["housing_fund"] - f["iit"]
-        assert f["ytd_taxable_income"] == max(0, f["ytd_income"] - f["ytd_basic_deduction"]
-                                              - f["ytd_special_deduction"] - f["ytd_additional_deduction"])
-        assert f["iit"] >= 0
+        check_identities(row)
+
+
+def check_identities(row):
+    """DESIGN's payroll.csv identities, to the fen, on one row."""
+    from ecomdept import tax
+
+    f = {k: yuan_to_fen(row[k]) for k in CONTRACT_COLUMNS[2:]}
+    assert f["gross_pay"] == (f["base_pay"] + f["allowance"] + f["overtime_pay"] + f["bonus"] + f["annual_bonus"]
+                              - f["unpaid_leave_deduction"] - f["penalties"])
+    assert f["net_pay"] == (f["gross_pay"] - f["social_insurance"] - f["housing_fund"] - f["iit"]
+                            - f["annual_bonus_iit"])
+    assert f["ytd_taxable_income"] == max(0, f["ytd_income"] - f["ytd_basic_deduction"]
+                                          - f["ytd_special_deduction"] - f["ytd_additional_deduction"])
+    on = dt.date(int(row["tax_period"][:4]), int(row["tax_period"][5:7]), 1)
+    assert f["iit"] == max(0, tax.tax_on(f["ytd_taxable_income"], on) - f["ytd_iit_before_this_month"])
+    if row["annual_bonus_method"] == "merged":
+        assert f["annual_bonus_iit"] == 0
+    assert f["iit"] >= 0 and f["annual_bonus_iit"] >= 0
 
 
 def test_totals_reconcile(demo_run):
