@@ -34,17 +34,41 @@ def test_killed_run_leaves_nothing_complete_looking_and_next_run_succeeds(sample
     assert not month.exists() or complete(month)  # either absent or the whole thing (rename is atomic)
     again = run_payroll(sample_path, "2026-10", out, pdf=False, show_progress=False)
     assert again.code == 0 and complete(again.month_dir)
-    assert not list(out.glob(".2026-10.tmp-*")) and not (out / ".ecomdept.lock").exists()
+    assert not list(out.glob(".2026-10.tmp-*")) and (out / ".ecomdept.lock").read_text() == ""
     assert not list((out / ".queue").iterdir())
+
+
+HOLD_LOCK = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.write(fd, f"{os.getpid()} {sys.argv[2]} here 2026-12-02T10:00:00".encode())
+print("held", flush=True)
+time.sleep(60)
+"""
 
 
 def test_second_concurrent_run_is_refused(sample_path, tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
-    (out / ".ecomdept.lock").write_text(f"{os.getppid()} 2026-10")  # a live process holds the month
-    code = main(["payroll", "--month", "2026-10", "--workbook", str(sample_path), "--out", str(out), "--no-pdf"])
-    assert code == 1 and "正在由另一个进程" in capsys.readouterr().err
-    assert not (out / "2026-10").exists()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(out / ".ecomdept.lock"), "2026-10"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"   # a live process computes October
+        code = main(["payroll", "--month", "2026-10", "--workbook", str(sample_path), "--out", str(out), "--no-pdf"])
+        assert code == 1 and "正在由另一个进程" in capsys.readouterr().err
+        assert not (out / "2026-10").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert run_payroll(sample_path, "2026-10", out, pdf=False, show_progress=False).code == 0  # its lock went with it
+
+
+def test_an_empty_or_leftover_lock_file_is_not_a_lock(sample_path, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".ecomdept.lock").write_text("")                # a run killed right after creating it
+    assert run_payroll(sample_path, "2026-10", out, pdf=False, show_progress=False).code == 0
 
 
 def test_stale_lock_of_a_dead_run_is_taken_over(sample_path, tmp_path):
@@ -121,7 +145,8 @@ def test_formula_injection_is_neutralised(tmp_path):
     assert names[0].startswith("'=")
     from python_calamine import CalamineWorkbook
     sheet = CalamineWorkbook.from_path(str(outcome.month_dir / "工资表_2026-10.xlsx")).get_sheet_by_name("工资表")
-    assert any(str(v).startswith("'=") for row in sheet.to_python() for v in row)
+    values = [v for row in sheet.to_python() for v in row]
+    assert data["员工"][0][1] in values and not any(str(v).startswith("'=") for v in values)  # quote-prefixed text
 
 
 def test_frozen_heap_nests_and_thaws():

@@ -1,5 +1,5 @@
 """``python -m ecomdept``: the same command line as the ``ecomdept`` script."""
 
-from .cli import main
+from .cli import console
 
-raise SystemExit(main())
+raise SystemExit(console())

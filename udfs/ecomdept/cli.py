@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import __version__
 from .exitcodes import EXIT_DATA, EXIT_OK, EXIT_USAGE
-from .runlock import RunRefused, ticket
+from .runlock import BadOutput, RunRefused, refuse_outputs_over_input, ticket
 
 
 FONT_HELP = "PDF 工资条用的中文字体文件（.ttf/.ttc/.otf；默认取环境变量 ECOMDEPT_FONT，再找本机的中文字体）"
@@ -98,10 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
 def _payroll(workbook: Path, month: str, out: str, pdf: bool, templates: str | None,
              font: str | None = None) -> int:
     try:
+        refuse_outputs_over_input(Path(workbook), Path(out), month)
         with ticket(Path(out), month):  # in the month queue before the engine is even imported
             from .pipeline import print_issues, run_payroll
 
             outcome = run_payroll(workbook, month, out, pdf=pdf, templates=templates, font=font)
+    except BadOutput as exc:
+        print(f"参数错误：{exc}", file=sys.stderr)
+        return EXIT_USAGE
     except RunRefused as exc:
         print(f"拒绝运行：{exc}", file=sys.stderr)
         return EXIT_DATA
@@ -130,10 +134,11 @@ def _refused(targets: list[Path], force: bool) -> bool:
 
 
 def _back_up(targets: list[Path]) -> None:
+    from .backups import back_up
+
     for target in targets:
-        if target.exists():
-            backup = target.with_name(target.name + ".bak")
-            target.replace(backup)
+        backup = back_up(target)
+        if backup:
             print(f"原文件已备份为 {backup}")
 
 
@@ -143,6 +148,9 @@ def _sample(args) -> int:
     target = Path(args.output)
     if args.employees < 1:
         print("参数错误：--employees 至少为 1", file=sys.stderr)
+        return EXIT_USAGE
+    if target.is_dir():
+        print(f"参数错误：-o 应为工作簿文件的路径，{target} 是文件夹", file=sys.stderr)
         return EXIT_USAGE
     if _refused([target], args.force):
         return EXIT_USAGE
@@ -279,7 +287,54 @@ def _kpi(args) -> int:
     return EXIT_OK
 
 
+EXIT_INTERRUPTED = 130
+
+
+def console() -> int:
+    """The ``ecomdept`` command: ``main``, then out with its exit code. A Ctrl-C that arrives while
+    the interpreter shuts down (or a helper thread still winds down) cannot turn 0 or 130 into a
+    death by signal: the outputs are flushed and the process ends right here."""
+    import os
+    import signal
+
+    code = main()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Every command ends in a Chinese message and an exit code, never a traceback."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("\n已中断：本次没有写出结果（临时文件已清理），可以重新运行", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        print(f"[错误] {_os_message(exc)}", file=sys.stderr)
+        return EXIT_DATA
+    except RuntimeError as exc:
+        print(f"[错误] {exc}", file=sys.stderr)
+        return EXIT_DATA
+
+
+def _os_message(exc: OSError) -> str:
+    import errno
+
+    where = f"：{exc.filename}" if getattr(exc, "filename", None) else ""
+    reasons = {errno.ENOSPC: "磁盘空间不足", errno.EACCES: "没有权限", errno.EPERM: "没有权限",
+               errno.ENOENT: "找不到文件或文件夹", errno.EROFS: "磁盘只读", errno.ENAMETOOLONG: "路径太长",
+               errno.EISDIR: "这是文件夹，不是文件", errno.ENOTDIR: "路径中有一段不是文件夹",
+               errno.EEXIST: "文件已存在"}
+    reason = reasons.get(exc.errno, f"系统错误（{exc.strerror or type(exc).__name__}）")
+    return f"读写文件失败，{reason}{where}；没有写出不完整的结果"
+
+
+def _main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "demo":
         from .sample import DEFAULT_MONTH, write
@@ -289,8 +344,9 @@ def main(argv: list[str] | None = None) -> int:
         workbook = out / "sample_master.xlsx"
         fresh = write(out / ".sample_master.new.xlsx")
         if workbook.exists() and workbook.read_bytes() != fresh.read_bytes():
-            workbook.replace(workbook.with_name(workbook.name + ".bak"))
-            print(f"原示例工作簿与新生成的不同，已备份为 {workbook.name}.bak")
+            from .backups import back_up
+
+            print(f"原示例工作簿与新生成的不同，已备份为 {back_up(workbook).name}")
         fresh.replace(workbook)
         print(f"示例主工作簿：{workbook}")
         return _payroll(workbook, DEFAULT_MONTH, args.out, not args.no_pdf, None, args.font)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .money import plain_yuan
+from .privacy import safe_frame
 
 CANCELLED = {"canceled", "cancelled", "unavailable", "交易关闭", "已取消", "取消", "已关闭"}
 
@@ -217,7 +218,7 @@ def show(metric: str, value: object) -> str:
 
 def write_csv(table: pd.DataFrame, path) -> None:
     out = table.assign(value=[show(m, v) for m, v in zip(table["metric"], table["value"])])
-    out.to_csv(path, index=False, encoding="utf-8")
+    safe_frame(out).to_csv(path, index=False, encoding="utf-8")
 
 
 def daily(orders: pd.DataFrame, year: int, month: int) -> pd.DataFrame:

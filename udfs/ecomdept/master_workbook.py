@@ -12,6 +12,7 @@ from pathlib import Path
 import xlsxwriter
 
 from .rules import PARAMS
+from .privacy import formula_like
 from .schema import INPUT_SHEETS, README_SHEET, SHEETS_BY_NAME, Sheet
 
 FORMATS = {
@@ -60,6 +61,10 @@ def write_sheet(book, sheet: Sheet, rows: list[list[object]], formats: dict) -> 
     if data:
         options["data"] = data
     ws.add_table(0, 0, last_row, len(sheet.columns) - 1, options)
+    for r, row in enumerate(data, start=1):  # text that would run as a formula stays text (quote prefix)
+        for c, value in enumerate(row):
+            if isinstance(value, str) and formula_like(value):
+                ws.write_string(r, c, value, formats["quoted"])
     ws.freeze_panes(1, 0)
     for index, col in enumerate(sheet.columns):
         ws.set_column(index, index, col.width)
@@ -125,6 +130,7 @@ def write_master(path: str | Path, data: dict[str, list[list[object]]], title: s
     formats["title"] = book.add_format({"bold": True, "font_size": 16})
     formats["bold"] = book.add_format({"bold": True})
     formats["header"] = book.add_format({"bold": True, "bg_color": "#DDEBF7"})
+    formats["quoted"] = book.add_format({"quote_prefix": True})
     if vba_project is not None:  # a vbaProject.bin file, or its bytes
         if isinstance(vba_project, bytes):
             book.add_vba_project(io.BytesIO(vba_project), is_stream=True)

@@ -8,15 +8,14 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 from functools import cache
 from pathlib import Path
 
 from . import __version__, fonts, processes
 from .payroll import DEDUCTION, EARNING, WITHHOLDING
+from .safenames import payslip_stem, unique
 from .templating import TYPST_VALUES, render, render_typst, template_dir
 
-SAFE_NAME = re.compile(r"[\\/:*?\"<>|\s]+")
 FILE_MODE = 0o600  # payslips are private (SEC-04)
 
 
@@ -69,11 +68,21 @@ def contexts(result) -> list[dict]:
         a = {k: int(v) for k, v in att.get(pay.employee_id, empty).items() if k != "employee_id"}
         out.append(slip_context(result, pay, staff[pay.employee_id], a, exceptions.get(pay.employee_id, []),
                                 alerts.get(pay.employee_id, []), fingerprint))
+    for ctx, stem in zip(out, unique([payslip_stem(c["employee_id"], c["name"]) for c in out])):
+        ctx["file_stem"] = stem
     return out
 
 
 def file_stem(ctx: dict) -> str:
-    return f"{ctx['employee_id']}_{SAFE_NAME.sub('_', ctx['name'])}"
+    """<工号>_<姓名>, safe as a file name and unique in the month (see ``safenames``)."""
+    return ctx.get("file_stem") or payslip_stem(ctx["employee_id"], ctx["name"])
+
+
+def _inside(folder: Path, stem: str, suffix: str) -> Path:
+    path = Path(folder) / f"{stem}{suffix}"
+    if path.parent.resolve() != Path(folder).resolve() or path.name in (".", ".."):
+        raise ValueError(f"工资条文件名不安全：{stem!r}")
+    return path
 
 
 def _private_write(path: Path, data: bytes) -> None:
@@ -91,7 +100,7 @@ def write_html(slips: list[dict], folder: Path, templates: str | None = None, pr
     items = progress(slips, "HTML 工资条") if progress else slips
     for ctx in items:
         html = render("payslip.html", templates, s=ctx, css=style)
-        _private_write(folder / f"{file_stem(ctx)}.html", html.encode("utf-8"))
+        _private_write(_inside(folder, file_stem(ctx), ".html"), html.encode("utf-8"))
     return len(slips)
 
 
@@ -230,7 +239,7 @@ def render_pdf_batch(slips: list[dict], templates: str | None = None, password_r
 def _render_to_folder(args) -> int:
     chunk, templates, password_rule, folder, fontset = args
     for stem, data in render_pdf_batch(chunk, templates, password_rule, fontset):
-        _private_write(Path(folder) / f"{stem}.pdf", data)
+        _private_write(_inside(folder, stem, ".pdf"), data)
     return len(chunk)
 
 
@@ -243,8 +252,9 @@ def batch_size(count: int, workers: int, target: int = 40) -> int:
 
 def _one_typst_thread() -> None:
     """In a forked worker: the workers already use every core, Typst's own threads would compete
-    with them (about 6 % more CPU per payslip)."""
+    with them (about 6 % more CPU per payslip). It ends when the run that started it is killed."""
     os.environ.setdefault("RAYON_NUM_THREADS", "1")
+    processes.die_with_parent()
 
 
 def write_pdf(slips: list[dict], folder: Path, templates: str | None = None, batch: int | None = None,

@@ -8,7 +8,6 @@ and after).
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import sys
@@ -17,9 +16,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import engine, fonts, history, outputs, payslips, processes, report, results
+from . import backups, engine, fonts, history, outputs, payslips, processes, report, results
 from .exitcodes import EXIT_DATA, EXIT_OK, EXIT_USAGE  # noqa: F401  (re-exported)
-from .runlock import RunRefused, history_lock, ticket
+from .runlock import RunRefused, history_lock, refuse_outputs_over_input, ticket
 from .calendar import parse_month
 from .issues import Issue, has_blocking
 from .workbook_io import PAYROLL_SHEETS, WorkbookReadError, load_path, sha256_file
@@ -62,6 +61,7 @@ def run_payroll(workbook: str | Path, month: str, out_dir: str | Path = "out", p
     timings: dict[str, float] = {}
     year, mon = parse_month(month)
     workbook, out_dir = Path(workbook), Path(out_dir)
+    refuse_outputs_over_input(workbook, out_dir, f"{year:04d}-{mon:02d}")
     with ticket(out_dir, f"{year:04d}-{mon:02d}"):  # in the month queue before the workbook is read
         return _run_payroll(workbook, year, mon, out_dir, pdf, templates, show_progress, timings, font)
 
@@ -86,7 +86,8 @@ def _run_payroll(workbook: Path, year: int, mon: int, out_dir: Path, pdf: bool, 
     with ExitStack() as stack:
         if processes.can_fork():
             stack.enter_context(processes.frozen_heap())
-            pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")))
+            pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
+                                                           initializer=processes.die_with_parent))
             orders = pool.submit(_order_stage_from_file, workbook, book.rules, year, mon).result
         else:  # no fork (Windows): the order sheets are read here, after 退款
             def orders():
@@ -158,55 +159,55 @@ def _write_month(result, book, label: str, out_dir: Path, pdf: bool, templates, 
         tmp = out_dir / f".{label}.tmp-{os.getpid()}"
         (tmp / "payslips").mkdir(parents=True, mode=0o700)
         tmp.chmod(0o700)
-        tick = time.perf_counter()
-        rows = outputs.payroll_rows(result)
-        slips = payslips.contexts(result)
-        fontset, pdf_refused = None, ""
-        if pdf:  # before the writers fork: they record how many PDFs there are
-            try:
-                fontset = payslips.pdf_fonts(slips, templates, font)
-            except fonts.FontMissing as exc:
-                pdf_refused = str(exc)
-        files = {"payslips_html": len(result.pays), "payslips_pdf": len(result.pays) if fontset else 0}
-        info = outputs.run_info(result, workbook or book.path, book.sha256, files)
-        outputs.write_payroll_csv(result, tmp / "payroll.csv")
-        stale = history.stale_later_runs(out_dir, label, sha256_file(tmp / "payroll.csv"), book.rules.iit_period)
-        if stale:
-            note_stale(result, info, label, stale)
-        # the results workbook (the longest output), the CSVs, lines.json and the report are written
-        # by forked processes while this one writes the payslips
-        writer = _start(_write_workbook, result, tmp, label, rows, book.issues, info)
-        extras = _start(_write_extras, result, tmp, info, templates)
-        timings["csv"] = time.perf_counter() - tick
-        tick = time.perf_counter()
-        payslips.write_html(slips, tmp / "payslips", templates, progress)
-        timings["html"] = time.perf_counter() - tick
-        if fontset:
+        with _scratch(tmp):  # Ctrl-C, a full disk, any failure: nothing half-written stays
             tick = time.perf_counter()
-            try:
-                payslips.write_pdf(slips, tmp / "payslips", templates, progress=progress,
-                                   password_rule=book.rules.pdf_password, fontset=fontset)
-            except fonts.FontMissing as exc:  # found after rendering: no PDF is kept
-                for path in (tmp / "payslips").glob("*.pdf"):
-                    path.unlink()
-                pdf_refused = str(exc)
-                info["counts"]["files"]["payslips_pdf"] = 0
-            timings["pdf"] = time.perf_counter() - tick
-        tick = time.perf_counter()
-        _finish(writer)
-        _finish(extras)
-        timings["results_wait"] = time.perf_counter() - tick
-        if workbook is not None and sha256_file(workbook) != book.sha256:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise RuntimeError("输入工作簿在计算期间被修改：结果作废，请关闭其他程序后重新运行")
-        info["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
-        outputs.write_run_json(info, tmp / "run.json")
-        _private(tmp)
-        final = out_dir / label
-        if final.exists():
-            stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
-            final.rename(out_dir / f"{label}.bak-{stamp}")
-        tmp.rename(final)
+            rows = outputs.payroll_rows(result)
+            slips = payslips.contexts(result)
+            fontset, pdf_refused = None, ""
+            if pdf:  # before the writers fork: they record how many PDFs there are
+                try:
+                    fontset = payslips.pdf_fonts(slips, templates, font)
+                except fonts.FontMissing as exc:
+                    pdf_refused = str(exc)
+            files = {"payslips_html": len(result.pays), "payslips_pdf": len(result.pays) if fontset else 0}
+            info = outputs.run_info(result, workbook or book.path, book.sha256, files)
+            outputs.write_payroll_csv(result, tmp / "payroll.csv")
+            stale = history.stale_later_runs(out_dir, label, sha256_file(tmp / "payroll.csv"), book.rules.iit_period)
+            if stale:
+                note_stale(result, info, label, stale)
+            # the results workbook (the longest output), the CSVs, lines.json and the report are written
+            # by forked processes while this one writes the payslips
+            writer = _start(_write_workbook, result, tmp, label, rows, book.issues, info)
+            extras = _start(_write_extras, result, tmp, info, templates)
+            timings["csv"] = time.perf_counter() - tick
+            tick = time.perf_counter()
+            payslips.write_html(slips, tmp / "payslips", templates, progress)
+            timings["html"] = time.perf_counter() - tick
+            if fontset:
+                tick = time.perf_counter()
+                try:
+                    payslips.write_pdf(slips, tmp / "payslips", templates, progress=progress,
+                                       password_rule=book.rules.pdf_password, fontset=fontset)
+                except fonts.FontMissing as exc:  # found after rendering: no PDF is kept
+                    for path in (tmp / "payslips").glob("*.pdf"):
+                        path.unlink()
+                    pdf_refused = str(exc)
+                    info["counts"]["files"]["payslips_pdf"] = 0
+                timings["pdf"] = time.perf_counter() - tick
+            tick = time.perf_counter()
+            _finish(writer)
+            _finish(extras)
+            timings["results_wait"] = time.perf_counter() - tick
+            if workbook is not None and sha256_file(workbook) != book.sha256:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise RuntimeError("输入工作簿在计算期间被修改：结果作废，请关闭其他程序后重新运行")
+            info["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+            outputs.write_run_json(info, tmp / "run.json")
+            _private(tmp)
+            final = out_dir / label
+            if final.exists():
+                final.rename(backups.stamped(final))
+            tmp.rename(final)
     if pdf_refused:
         return RunOutcome(EXIT_DATA, final, book.issues, result, info, timings,
                           message=f"{pdf_refused}\n其余结果（工资表、HTML 工资条、报告）已写入 {final}", stale=stale)
@@ -221,6 +222,20 @@ def note_stale(result, info: dict, label: str, stale: list[str]) -> None:
             f"请按月份顺序重新计算 {'、'.join(stale)}")
     result.alerts.append(Alert(NOBODY, "结果过期", "STA-2018-61", text))
     info["stale_later_runs"] = stale
+
+
+@contextmanager
+def _scratch(tmp: Path):
+    try:
+        yield
+    except BaseException:
+        import multiprocessing
+
+        for child in multiprocessing.active_children():  # writers still at work in the folder
+            child.terminate()
+            child.join(5)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def _write_workbook(result, tmp: Path, label: str, rows, issues, info) -> None:
@@ -244,7 +259,8 @@ def _start(target, *args):
     if not processes.can_fork():
         target(*args)
         return None
-    process = multiprocessing.get_context("fork").Process(target=target, args=args, daemon=True)
+    process = multiprocessing.get_context("fork").Process(target=processes.in_child, args=(target, *args),
+                                                           daemon=True)
     process.start()
     return process
 

@@ -26,3 +26,40 @@ def frozen_heap():
     finally:
         if outermost:
             gc.unfreeze()
+
+
+def die_with_parent() -> None:
+    """A forked helper ends when the run that started it is killed (even with SIGKILL): on Linux the
+    kernel sends it SIGTERM (prctl PR_SET_PDEATHSIG); elsewhere a thread watches the parent."""
+    import os
+    import signal
+    import sys
+    import threading
+
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(1, signal.SIGTERM, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
+                if os.getppid() != parent:  # the parent died before the call
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch():
+        import time
+
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def in_child(target, *args) -> None:
+    """Run ``target`` in a forked helper that dies with its parent."""
+    die_with_parent()
+    target(*args)

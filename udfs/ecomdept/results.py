@@ -13,7 +13,7 @@ from .attendance import hours_text
 from .calendar import KIND_LABEL
 from .issues import Issue
 from .money import fen_to_float, fmt_yuan
-from .privacy import safe_text
+from .privacy import formula_like, safe_frame
 from .schema import LEAVE_TYPES
 
 PAY_GROUPS = (
@@ -41,7 +41,7 @@ def write_refunds_csv(result, path: Path) -> None:
                                "registered_by": "受理客服", "decision_hours": "审批用时(小时)", "check_hours": "验货用时(小时)",
                                "pay_hours": "退款用时(小时)", "total_hours": "总用时(小时)", "out_of_order": "顺序错误步骤",
                                "problems": "问题"})
-    out.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.2f")
+    safe_frame(out).to_csv(path, index=False, encoding="utf-8-sig", float_format="%.2f")
 
 
 def write_attendance_csv(result, path: Path) -> None:
@@ -53,7 +53,7 @@ def write_attendance_csv(result, path: Path) -> None:
         "日历": d["kind"].map(KIND_LABEL), "首次打卡": d["first_in"].map(_hms), "末次打卡": d["last_out"].map(_hms),
         "打卡次数": d["punches"], "应出勤分钟": d["scheduled_min"], "迟到分钟": d["late_min"],
         "早退分钟": d["early_min"], "状态": d["status"], "原因与条款": d["reason"]})
-    out.to_csv(path, index=False, encoding="utf-8-sig")
+    safe_frame(out).to_csv(path, index=False, encoding="utf-8-sig")
 
 
 class _Writer:
@@ -74,7 +74,15 @@ class _Writer:
             "group": b.add_format({"bold": True, "bg_color": "#BDD7EE", "border": 1, "align": "center"}),
             "bold": b.add_format({"bold": True}),
             "title": b.add_format({"bold": True, "font_size": 14}),
+            "quoted": b.add_format({"quote_prefix": True}),  # text that would otherwise run as a formula
         }
+
+    def write_row(self, ws, r: int, values: list) -> None:
+        """One row; text a spreadsheet would evaluate is kept text by Excel's quote prefix."""
+        ws.write_row(r, 0, values)
+        for c, value in enumerate(values):
+            if isinstance(value, str) and formula_like(value):
+                ws.write_string(r, c, value, self.fmt["quoted"])
 
     def converter(self, kind: str):
         """Cell value as written; the column's format (set once) gives ¥, dates and integers."""
@@ -84,7 +92,7 @@ class _Writer:
             return lambda v: None if v == "" else v
         if kind == "pct":
             return lambda v: None if v is None or v != v else float(v)
-        return lambda v: None if v is None or v == "" else str(safe_text(v))
+        return lambda v: None if v is None or v == "" else str(v)
 
     def table(self, name: str, columns: list[tuple[str, str, int]], rows, title: str | None = None):
         """columns: (header, kind, width); rows: iterables of values. Formats live on the columns
@@ -100,7 +108,7 @@ class _Writer:
         convert = [self.converter(kind) for _, kind, _ in columns]
         r = top
         for r, row in enumerate(rows, start=top + 1):
-            ws.write_row(r, 0, [c(v) for c, v in zip(convert, row)])
+            self.write_row(ws, r, [c(v) for c, v in zip(convert, row)])
         ws.freeze_panes(top + 1, 0)
         ws.autofilter(top, 0, max(r, top), len(columns) - 1)
         return ws
@@ -124,7 +132,7 @@ def write_payroll_sheet(w: _Writer, result, rows: list[dict]) -> None:
     first = 4
     convert = [w.converter(kind) for _, kind in flat]
     for r, row in enumerate(rows, start=first):
-        ws.write_row(r, 0, [c(row.get(key)) for c, (key, _) in zip(convert, flat)])
+        w.write_row(ws, r, [c(row.get(key)) for c, (key, _) in zip(convert, flat)])
     last = first + len(rows) - 1
     total_row = last + 1
     ws.write(total_row, 0, "合计", w.fmt["bold"])
@@ -148,7 +156,7 @@ def write_strips(w: _Writer, result, rows: list[dict]) -> None:
     r = 0
     for row in rows:
         ws.write_row(r, 0, headers, w.fmt["header"])
-        ws.write_row(r + 1, 0, [c(row.get(key)) for c, (key, _, _) in zip(convert, flat)])
+        w.write_row(ws, r + 1, [c(row.get(key)) for c, (key, _, _) in zip(convert, flat)])
         r += 3
     ws.fit_to_pages(1, 0)
     ws.set_landscape()
