@@ -128,3 +128,39 @@ def test_backups_never_overwrite(tmp_path):
     first = stamped(run, now)
     first.mkdir()
     assert stamped(run, now) == free_name(first) != first   # two backups in the same second
+
+
+def test_problem_list_is_private_and_goes_when_fixed(tmp_path):
+    import copy
+
+    from ecomdept import sample
+    from ecomdept.master_workbook import write_master
+    from ecomdept.pipeline import run_payroll
+
+    data = sample.build(employees=4, orders_per_employee=1)
+    bad = copy.deepcopy(data)
+    bad["员工"][0][8] = -100                       # a negative base salary blocks the run
+    out = tmp_path / "out"
+    blocked = run_payroll(write_master(tmp_path / "bad.xlsx", bad), "2026-10", out, pdf=False, show_progress=False)
+    problems = out / "数据问题_2026-10.xlsx"
+    assert blocked.code == 1 and problems.exists() and problems.stat().st_mode & 0o077 == 0
+    fixed = run_payroll(write_master(tmp_path / "good.xlsx", data), "2026-10", out, pdf=False, show_progress=False)
+    assert fixed.code == 0 and not problems.exists()
+
+
+def test_buyer_addresses_reach_the_report_as_provinces_only(tmp_path):
+    from ecomdept import sample
+    from ecomdept.master_workbook import write_master
+    from ecomdept.pipeline import run_payroll
+    from ecomdept.regions import province_of
+
+    assert province_of("上海市浦东新区张江路 100 号 张三 13800138000") == "上海"
+    assert province_of("内蒙古自治区呼和浩特市") == "内蒙古" and province_of("SP") == "SP"
+    assert province_of("Rua 7 de Setembro 1234, apto 56") == "其他"
+    data = sample.build(employees=4, orders_per_employee=5)
+    for row in data["订单"]:
+        row[3] = "广东省深圳市南山区科技园 李四 13912345678"
+    outcome = run_payroll(write_master(tmp_path / "m.xlsx", data), "2026-10", tmp_path / "out", pdf=False,
+                          show_progress=False)
+    html = (outcome.month_dir / "report.html").read_text(encoding="utf-8")
+    assert "13912345678" not in html and "李四" not in html and "科技园" not in html and "广东" in html

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .money import plain_yuan
 from .privacy import safe_frame
+from .regions import province_of
 
 CANCELLED = {"canceled", "cancelled", "unavailable", "交易关闭", "已取消", "取消", "已关闭"}
 
@@ -242,6 +243,6 @@ def daily(orders: pd.DataFrame, year: int, month: int) -> pd.DataFrame:
 def breakdown(orders: pd.DataFrame, year: int, month: int) -> tuple[pd.Series, pd.Series]:
     """Orders by province (top 15) and by hour of day."""
     f = month_slice(_frame(orders), year, month)
-    province = f["province"].fillna("未知").replace("", "未知").value_counts().head(15)
+    province = f["province"].map(province_of).value_counts().head(15)
     hour = f["created_at"].dt.hour.value_counts().reindex(range(24), fill_value=0)
     return province, hour

@@ -208,6 +208,7 @@ def _write_month(result, book, label: str, out_dir: Path, pdf: bool, templates, 
             if final.exists():
                 final.rename(backups.stamped(final))
             tmp.rename(final)
+        (out_dir / f"数据问题_{label}.xlsx").unlink(missing_ok=True)  # fixed now: the old list would mislead
     if pdf_refused:
         return RunOutcome(EXIT_DATA, final, book.issues, result, info, timings,
                           message=f"{pdf_refused}\n其余结果（工资表、HTML 工资条、报告）已写入 {final}", stale=stale)
@@ -283,5 +284,6 @@ def _blocked(issues: list[Issue], out_dir: Path, label: str, timings: dict) -> R
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"数据问题_{label}.xlsx"
     results.write_issues_only(path, issues)
+    path.chmod(0o600)  # the problems quote pay data (SEC-04)
     return RunOutcome(EXIT_DATA, None, issues, timings=timings,
                       message=f"发现 {sum(i.blocking for i in issues)} 个阻断性数据问题，未生成工资条；问题清单：{path}")
