@@ -254,7 +254,7 @@ def _one_typst_thread() -> None:
     """In a forked worker: the workers already use every core, Typst's own threads would compete
     with them (about 6 % more CPU per payslip). It ends when the run that started it is killed."""
     os.environ.setdefault("RAYON_NUM_THREADS", "1")
-    processes.die_with_parent()
+    processes.helper_init()
 
 
 def write_pdf(slips: list[dict], folder: Path, templates: str | None = None, batch: int | None = None,

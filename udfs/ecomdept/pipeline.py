@@ -87,7 +87,7 @@ def _run_payroll(workbook: Path, year: int, mon: int, out_dir: Path, pdf: bool, 
         if processes.can_fork():
             stack.enter_context(processes.frozen_heap())
             pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
-                                                           initializer=processes.die_with_parent))
+                                                           initializer=processes.helper_init))
             orders = pool.submit(_order_stage_from_file, workbook, book.rules, year, mon).result
         else:  # no fork (Windows): the order sheets are read here, after 退款
             def orders():

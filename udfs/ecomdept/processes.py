@@ -60,6 +60,24 @@ def die_with_parent() -> None:
 
 
 def in_child(target, *args) -> None:
-    """Run ``target`` in a forked helper that dies with its parent."""
+    """Run ``target`` in a forked helper that dies with its parent. Ctrl-C is the parent's to handle
+    (it stops the helpers and cleans up): a helper leaves quietly, without a traceback."""
+    import os
+
+    try:
+        helper_init()
+        target(*args)
+    except KeyboardInterrupt:
+        os._exit(130)
+
+
+def quiet_on_interrupt() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def helper_init() -> None:
+    """What every forked helper does first: leave Ctrl-C to the parent, end when the parent ends."""
+    quiet_on_interrupt()
     die_with_parent()
-    target(*args)
