@@ -122,8 +122,9 @@ def fine_limit(wage: int, cap_ratio, mw: MinimumWage) -> tuple[int, str]:
     by_ratio = mul_round(max(wage, 0), cap_ratio)
     by_minimum = max(0, mw.counted - mw.floor)
     counted = "应发（不含" + "、".join(mw.excluded) + "）" if mw.excluded else "应发"
-    text = (f"当月工资 {fmt_yuan(wage)} × {percent(cap_ratio)} = {fmt_yuan(by_ratio)}；扣后{counted} "
-            f"{fmt_yuan(mw.counted)} 不低于{mw.explanation}，最多扣 {fmt_yuan(by_minimum)}")
+    text = (f"当月工资 {fmt_yuan(wage)} × {percent(cap_ratio)} = {fmt_yuan(by_ratio)}；扣后不低于{mw.explanation}："
+            f"{counted} {fmt_yuan(mw.counted)} − {fmt_yuan(mw.floor)} = {fmt_yuan(mw.counted - mw.floor)}"
+            + ("" if mw.counted >= mw.floor else "，不足，不能再扣"))
     return min(by_ratio, by_minimum), text
 
 

@@ -109,6 +109,14 @@ def round_to_yuan(fen: int) -> int:
     return round_half_up(Fraction(fen, 100)) * 100
 
 
+def as_shown(value: Number, places: int) -> Decimal:
+    """A computed factor rounded half-up to the decimals it is printed with: amounts are then
+    computed from the factor as printed, so a reader's calculator agrees to the fen."""
+    numerator, denominator = _ratio(value)
+    scaled = _half_up(numerator * 10**places, denominator)
+    return Decimal(scaled).scaleb(-places)
+
+
 def percent(rate: Number | float) -> str:
     """0.07 → '7%', 0.005 → '0.5%' (exact: no float noise, no trailing zeros)."""
     value = (Decimal(str(rate)) * 100).normalize()

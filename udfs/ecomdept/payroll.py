@@ -127,6 +127,27 @@ def paid_holidays(emp, calendar: WorkCalendar, year: int, month: int) -> int:
                and calendar.kind(day) == HOLIDAY)
 
 
+def iit_explanation(p, bracket, cumulative: int, carried: str) -> str:
+    """Each step written so that its numbers, as printed, give the amount printed."""
+    raw = p.ytd_income - p.ytd_basic_deduction - p.ytd_special_deduction - p.ytd_additional_deduction
+    taxable = (f"累计收入 {fmt_yuan(p.ytd_income)}{carried} − 减除费用 {fmt_yuan(p.ytd_basic_deduction)} − 专项扣除 "
+               f"{fmt_yuan(p.ytd_special_deduction)} − 专项附加扣除 {fmt_yuan(p.ytd_additional_deduction)} = "
+               f"{fmt_yuan(raw)}")
+    if raw < 0:
+        taxable += "，不足减除，累计应纳税所得额为 ¥0.00"
+    else:
+        taxable += "（累计应纳税所得额）"
+    quick = round_half_up(bracket.quick_deduction * 100)
+    steps = [f"所属期 {p.tax_period}", taxable]
+    if p.ytd_taxable_income > 0:
+        steps.append(f"{fmt_yuan(p.ytd_taxable_income)} × {percent(bracket.rate)} − 速算扣除数 {fmt_yuan(quick)} = "
+                     f"{fmt_yuan(cumulative)}（累计应纳税额）")
+    due = cumulative - p.ytd_iit_before_this_month
+    steps.append(f"{fmt_yuan(cumulative)} − 已预扣 {fmt_yuan(p.ytd_iit_before_this_month)} = {fmt_yuan(due)}"
+                 + ("" if due >= 0 else "，为负不退税，本月预扣 ¥0.00"))
+    return "；".join(steps)
+
+
 def tax_period(year: int, month: int, paid_on: dt.date, rules: Rules) -> tuple[int, int]:
     """The withholding's tax period: the payment month (default) or the work month (规则 iit_period)."""
     return (paid_on.year, paid_on.month) if rules.iit_period == "pay_month" else (year, month)
@@ -310,13 +331,8 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
         bracket = tax.bracket_for(p.ytd_taxable_income, on)
         carried = (f"（含 {ytd.carried_month} 随本月发放的工资 {fmt_yuan(ytd.carried_income)}）"
                    if ytd.carried_income else "")
-        p.lines.append(Line(WITHHOLDING, "iit", "个人所得税", p.iit,
-                            f"所属期 {p.tax_period}：累计应纳税所得额 {fmt_yuan(p.ytd_taxable_income)} = 累计收入 "
-                            f"{fmt_yuan(p.ytd_income)}{carried} − 减除费用 {fmt_yuan(p.ytd_basic_deduction)} − 专项扣除 "
-                            f"{fmt_yuan(p.ytd_special_deduction)} − 专项附加扣除 {fmt_yuan(p.ytd_additional_deduction)}；"
-                            f"{fmt_yuan(p.ytd_taxable_income)} × {percent(bracket.rate)} − 速算扣除数 "
-                            f"{fmt_yuan(round_half_up(bracket.quick_deduction * 100))} = {fmt_yuan(cumulative)}，"
-                            f"减已预扣 {fmt_yuan(p.ytd_iit_before_this_month)} = {fmt_yuan(p.iit)}", "STA-2018-61"))
+        p.lines.append(Line(WITHHOLDING, "iit", "个人所得税", p.iit, iit_explanation(p, bracket, cumulative, carried),
+                            "STA-2018-61"))
         if bonus_plan:
             p.annual_bonus_iit = annual_bonus.add_lines(p, bonus_plan, on, cumulative)
     p.carried_net = ytd.carried_net

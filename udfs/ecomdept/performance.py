@@ -16,7 +16,9 @@ from fractions import Fraction
 import pandas as pd
 
 from .kpi import BY_ID
-from .money import fmt_yuan, round_half_up
+from .money import as_shown, fmt_yuan, mul_round, round_half_up
+
+COEFFICIENT_PLACES = 4
 from .rules import Rules
 
 
@@ -25,7 +27,7 @@ class Score:
     employee_id: str
     team: str
     score: Fraction
-    coefficient: Fraction
+    coefficient: Decimal
     bonus: int
     base: int  # fen at coefficient 1
     parts: list[dict] = field(default_factory=list)
@@ -33,7 +35,7 @@ class Score:
     def explanation(self) -> str:
         items = "；".join(f"{p['label']} 实际 {p['actual']} / 目标 {p['target']} = 达成 {p['achievement'] * 100:.0f}% × 权重 "
                          f"{p['weight']:g}" for p in self.parts)
-        return (f"{items}；加权得分 {float(self.score):.1f}（及格 60，KPI-03）→ 绩效系数 {float(self.coefficient):.2f} × "
+        return (f"{items}；加权得分 {float(self.score):.2f}（及格 60，KPI-03）→ 绩效系数 {self.coefficient} × "
                 f"基数 {fmt_yuan(self.base)} = {fmt_yuan(self.bonus)}")
 
 
@@ -109,7 +111,8 @@ def score_people(employees: pd.DataFrame, kpis: pd.DataFrame, manual: pd.DataFra
             continue
         score = weighted / total_weight * 100
         coefficient = Fraction(0) if score < rules.kpi_pass_score else min(score / 100, Fraction(rules.kpi_coefficient_cap))
+        coefficient = as_shown(coefficient, COEFFICIENT_PLACES)  # the bonus is computed from the printed coefficient
         base = round_half_up(rules.kpi.get(f"bonus.{emp.team}.base", Decimal(0)) * 100)
-        bonus = round_half_up(base * coefficient)
+        bonus = mul_round(base, coefficient)
         out[emp.employee_id] = Score(emp.employee_id, emp.team, score, coefficient, bonus, base, parts)
     return out
