@@ -328,6 +328,14 @@ def test_an_unclosed_quote_spoils_only_its_own_line(tmp_path, junk):
     assert [r.line for r in result.rejects] == [4]
 
 
+def test_a_stray_quote_later_on_does_not_swallow_the_rows_between(tmp_path):
+    body = [GOOD.replace("2,", f"{n},", 1) for n in range(10, 14)]
+    path = tmall_file(tmp_path / "t.csv", [body[0], '"坏的一行', body[1], body[2], '尾巴"', body[3]])
+    result = import_orders("tmall", [path])
+    assert sorted(r[0] for r in result.rows) == ["10", "11", "12", "13"]
+    assert [r.line for r in result.rejects] == [3, 6]
+
+
 def test_a_quoted_field_over_several_lines_is_one_row(tmp_path):
     path = tmall_file(tmp_path / "t.csv", ['1,1.0,1.0,"上海\n浦东\r\n新区",2020-02-01 10:00:00,,0', GOOD])
     result = import_orders("tmall", [path])
@@ -413,11 +421,20 @@ def zip_not_xlsx(path):
         z.writestr("readme.txt", "不是工作簿")
 
 
-def utf16_binary(path):
-    path.write_bytes(b"\xff\xfe" + "".join(map(chr, range(1, 32))).encode("utf-16-le") * 64)
+def every_byte(path):
+    path.write_bytes(bytes(range(256)) * 40)
 
 
-BAD_FILES = {"png": png, "random": random_bytes, "zip": zip_not_xlsx, "utf16-controls": utf16_binary}
+def high_bytes(path):
+    path.write_bytes(bytes(range(128, 256)) * 50)
+
+
+def elf(path):
+    path.write_bytes(b"\x7fELF\x02\x01\x01" + bytes(500))
+
+
+BAD_FILES = {"png": png, "random": random_bytes, "zip": zip_not_xlsx, "every-byte": every_byte, "high-bytes": high_bytes,
+             "elf": elf}
 
 
 @pytest.mark.parametrize("kind,fmt", [("punches", "zkteco"), ("punches", "dingtalk"), ("punches", "zkteco-xls"),

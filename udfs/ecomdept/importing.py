@@ -106,7 +106,7 @@ MAGIC = [(b"PK\x03\x04", "ZIP 压缩包或 .xlsx 工作簿"), (b"\xd0\xcf\x11\xe
          (b"\x1f\x8b", "gzip 压缩文件"), (b"Rar!", "RAR 压缩包"), (b"7z\xbc\xaf\x27\x1c", "7z 压缩包"),
          (b"\x7fELF", "程序文件"), (b"SQLite format 3\x00", "SQLite 数据库")]
 SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
-_MARK = "\U0010fffd"  # stands for each undecodable byte while a file is decoded
+_MARK = "\udcff"  # each undecodable byte while a file is decoded: a lone surrogate, which no decoded text has
 
 
 def _mark_undecodable(error: UnicodeDecodeError) -> tuple[str, int]:
@@ -143,19 +143,6 @@ def is_spreadsheet(data: bytes) -> bool:
     return data.startswith(SPREADSHEET_MAGIC)
 
 
-def _utf16_without_bom(data: bytes) -> str | None:
-    sample = data[:4096]
-    if len(sample) < 8:
-        return None
-    even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    half = len(sample) // 2
-    if odd >= 0.4 * half and even <= 0.02 * half:
-        return "utf-16-le"
-    if even >= 0.4 * half and odd <= 0.02 * half:
-        return "utf-16-be"
-    return None
-
-
 def _split(text: str) -> tuple[list[str], bool]:
     lines = LINE_END.split(text)
     ends = len(lines) > 1 and lines[-1] == ""
@@ -165,15 +152,12 @@ def _split(text: str) -> tuple[list[str], bool]:
 
 
 def _decode(data: bytes) -> tuple[str, str]:
-    """(text with undecodable bytes marked, encoding label): BOM first (UTF-8, UTF-16 LE/BE), then
-    UTF-16 without BOM, then whichever of UTF-8 and GB18030 (a superset of GBK) leaves fewer bad lines."""
+    """(text with undecodable bytes marked, encoding label): the BOM's (UTF-8, UTF-16 LE/BE), else
+    whichever of UTF-8 and GB18030 (a superset of GBK) leaves fewer lines with bad bytes."""
     for bom, codec, label in ((codecs.BOM_UTF8, "utf-8", "UTF-8"), (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16 LE"),
                               (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16 BE")):
         if data.startswith(bom):
             return data[len(bom):].decode(codec, "ecomdept-mark"), label
-    codec = _utf16_without_bom(data)
-    if codec:
-        return data.decode(codec, "ecomdept-mark"), codec.upper().replace("-LE", " LE").replace("-BE", " BE")
     try:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
@@ -185,24 +169,27 @@ def _decode(data: bytes) -> tuple[str, str]:
     return (utf8, "UTF-8") if bad_lines(utf8) <= bad_lines(gbk) else (gbk, "GBK/GB18030")
 
 
-def _binary_kind(data: bytes, text: str) -> str | None:
+def _binary_kind(data: bytes, text: str, lines: list[str]) -> str | None:
+    """What a file is when it is no text: a known signature, or bytes that no text encoding reads
+    (more than half of its lines broken, many bytes undecodable). Control characters alone do not
+    make a binary: such lines are rejected one by one."""
     for magic, kind in MAGIC:
         if data.startswith(magic):
             return kind
-    sample = text[:65536].replace("\x00", "")
-    if not sample:
+    marks = text.count(_MARK)
+    if marks < 16 or marks < 0.01 * len(text):
         return None
-    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n\f\x1a") + sample.count(_MARK)
-    return "无法识别的二进制数据" if controls > 0.1 * len(sample) else None
+    filled = [line for line in lines if line.strip()]
+    return "无法识别的二进制数据" if sum(_MARK in line for line in filled) * 2 >= len(filled) else None
 
 
 def decode_text(path: Path, data: bytes, what: str, error: type = ImportFileError) -> TextFile:
     """Lines of a text export (none for an empty one), or ``error`` for a binary file."""
     text, encoding = _decode(data)
-    kind = _binary_kind(data, text)
+    lines, ends = _split(text)
+    kind = _binary_kind(data, text, lines)
     if kind:
         raise error(f"{path.name} 不是{what}文件：内容是二进制数据（{kind}），不是文本")
-    lines, ends = _split(text)
     bad = {number for number, line in enumerate(lines, start=1) if _MARK in line}
     if bad:
         lines = [line.replace(_MARK, "\ufffd") for line in lines]
@@ -301,6 +288,36 @@ def _quote_state(line: str, inside: bool) -> bool:
     return inside
 
 
+def _closes_cleanly(line: str) -> bool:
+    """Whether the quote that closes a field on this continuation line is followed by a comma or the
+    line's end, as a CSV writer writes it."""
+    at = 0
+    while (at := line.find('"', at)) >= 0:
+        if line[at + 1:at + 2] != '"':
+            return line[at + 1:at + 2] in ("", ",")
+        at += 2
+    return True
+
+
+def _cells(line: str) -> list[str] | None:
+    try:
+        return next(csv.reader([line.replace("\x00", "")]), [])
+    except csv.Error:
+        return None
+
+
+def _swallows_a_row(lines: list[str], is_row) -> bool:
+    """Whether a quoted field over ``lines[1:]`` would take along a line that is on its own a row
+    (``is_row``) — the lines inside it, and its last line when the quote there does not close cleanly."""
+    for j in range(1, len(lines)):
+        if j == len(lines) - 1 and _closes_cleanly(lines[j]):
+            break
+        cells = _cells(lines[j])
+        if cells is not None and is_row(cells):
+            return True
+    return False
+
+
 @contextlib.contextmanager
 def _any_field_size():
     old = csv.field_size_limit()
@@ -320,10 +337,13 @@ class Record:
     last: bool = False         # the file's last line, without a line end after it
 
 
-def csv_records(source: TextFile, width: int | None = None):
-    """Every non-blank CSV record with its first line number. A quote that never closes (within
-    MAX_RECORD_LINES lines, or before more fields than ``width`` piled up) spoils only its own line."""
-    lines, n, i = source.lines, len(source.lines), 0
+def csv_records(source: TextFile, start: int = 0, is_row=None):
+    """Every non-blank CSV record from physical line ``start`` (0-based) on, with its first line
+    number. A quoted field may run over several lines — within MAX_RECORD_LINES lines, and over no
+    line that is on its own a valid row (``is_row``): else the quote spoils only its own line, and
+    the lines after it are records of their own."""
+    lines, n, i = source.lines, len(source.lines), start
+    unclosed = "引号不成对（一个以引号开头的字段没有结束引号）"
     with _any_field_size():
         while i < n:
             line = lines[i]
@@ -333,22 +353,17 @@ def csv_records(source: TextFile, width: int | None = None):
                 while inside and end < n and end - i < MAX_RECORD_LINES:
                     inside = _quote_state(lines[end], True)
                     end += 1
-                if inside:
-                    yield Record(i + 1, None, line, "引号不成对（一个以引号开头的字段没有结束引号）")
+                if inside or (is_row is not None and _swallows_a_row(lines[i:end], is_row)):
+                    yield Record(i + 1, None, line, unclosed)
                     i += 1
                     continue
             text = "\n".join(lines[i:end])
             if is_blank(text):
                 i = end
                 continue
-            try:
-                cells = next(csv.reader([text.replace("\x00", "")]), [])
-            except csv.Error as exc:
-                yield Record(i + 1, None, text, f"不是有效的 CSV 行：{exc}")
-                i += 1
-                continue
-            if end - i > 1 and width is not None and len(cells) > width:
-                yield Record(i + 1, None, line, "引号不成对（一个以引号开头的字段没有结束引号）")
+            cells = _cells(text)
+            if cells is None:
+                yield Record(i + 1, None, line, "不是有效的 CSV 行")
                 i += 1
                 continue
             bad = next((k for k in range(i + 1, end + 1) if k in source.bad), None)
@@ -358,6 +373,24 @@ def csv_records(source: TextFile, width: int | None = None):
                 record.problem = "只有 NUL 字节" if "\x00" in text else "没有内容（只有分隔符）"
             yield record
             i = end
+
+
+def csv_table(source: TextFile, is_header, row_check=None, within: int = 10):
+    """(header record or None, the records above it, the records after it): the header is the first
+    of the first ``within`` records that ``is_header`` accepts (any readable one when it is None);
+    ``row_check(header cells)`` gives the test for a valid row that no quoted field may swallow."""
+    head = []
+    for record in csv_records(source):
+        head.append(record)
+        if len(head) >= within:
+            break
+    readable = [r for r in head if r.cells is not None and r.problem is None]
+    header = next((r for r in readable if is_header is None or is_header(r.cells)), None)
+    if header is None:
+        return None, head, iter(())
+    before = [r for r in head if r.line < header.line]
+    is_row = row_check(header.cells) if row_check else None
+    return header, before, csv_records(source, header.line + header.text.count("\n"), is_row)
 
 
 STAMP = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?:\s*日\s*|\s*[T ]\s*)(\d{1,2})\s*[:：时]\s*"

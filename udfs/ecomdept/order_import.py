@@ -12,8 +12,8 @@ from decimal import InvalidOperation
 from pathlib import Path
 
 from .cells import normalize_header
-from .importing import (EXCEL_CELL_LIMIT, ImportFileError, ImportResult, Record, Source, csv_records,
-                        load_source, strict_datetime, wrong_format)
+from .importing import (EXCEL_CELL_LIMIT, ImportFileError, ImportResult, Record, Source, csv_table, load_source,
+                        strict_datetime, wrong_format)
 from .money import yuan_to_fen
 
 TMALL_COLUMNS = {  # normalized header → field
@@ -56,16 +56,30 @@ def _text_source(path: Path, fmt: str) -> Source:
     return source
 
 
-def _table(source: Source, looks_like=None) -> tuple[list[str], Record, list[Record], list[Record]]:
-    """Normalized header, its record, and the records after it (those before a header that
-    ``looks_like`` finds further down are rejected)."""
-    records = list(csv_records(source.text))
-    usable = [r for r in records[:10] if r.cells is not None and r.problem is None]
-    if not usable:
-        raise OrderImportError(f"{source.path.name} 没有可读的表头（第一行：{records[0].problem if records else '空'}）")
-    header = next((r for r in usable if looks_like and looks_like(r.cells)), usable[0])
-    at = records.index(header)
-    return [normalize_header(h) for h in header.cells], header, records[at + 1:], records[:at]
+def _table(source: Source, looks_like, row_check=None) -> tuple[list[str], Record, list[Record], list[Record]]:
+    """Normalized header, its record, the records after it, and those before it (when ``looks_like``
+    finds the header further down; else the header is the first readable record)."""
+    header, before, records = csv_table(source.text, looks_like, row_check)
+    if header is None:
+        header, before, records = csv_table(source.text, None, row_check)
+    if header is None:
+        raise OrderImportError(f"{source.path.name} 没有可读的表头（第一行：{before[0].problem if before else '空'}）")
+    return [normalize_header(h) for h in header.cells], header, list(records), before
+
+
+def _valid_rows(parse):
+    """row_check for csv_table: the header → a test whether cells make a row that ``parse`` accepts."""
+    def check(header_cells):
+        header = [normalize_header(h) for h in header_cells]
+
+        def is_row(cells):
+            try:
+                parse(cells, header)
+                return True
+            except (ValueError, KeyError, IndexError):
+                return False
+        return is_row
+    return check
 
 
 def _amount(text: str) -> int:
@@ -90,44 +104,49 @@ def _short(record: Record, width: int, used: int) -> str | None:
     return None
 
 
+def _tmall_order(row: list[str], header: list[str]) -> tuple:
+    """(order id, total, paid, province, created, paid at, refund) of a 订单报表 row, or ValueError."""
+    get = {field: row[header.index(h)].strip() if header.index(h) < len(row) else "" for h, field in TMALL_COLUMNS.items()}
+    if not get["order_id"]:
+        raise ValueError("订单编号为空")
+    if max(len(get["order_id"]), len(get["province"])) > EXCEL_CELL_LIMIT:
+        raise ValueError(f"订单编号或收货地址超过 {EXCEL_CELL_LIMIT:,} 个字符（Excel 单元格的上限）")
+    created = strict_datetime(get["created_at"])
+    paid_at = strict_datetime(get["paid_at"]) if get["paid_at"] else None
+    total = _amount(get["total_amount"])
+    paid = _amount(get["paid_amount"] or "0")
+    refund = _amount(get["refund_amount"] or "0")
+    if min(total, paid, refund) < 0:
+        raise ValueError("金额为负")
+    return get["order_id"], total, paid, get["province"], created, paid_at, refund
+
+
 def import_tmall(files: list[Path]) -> ImportResult:
     result = ImportResult("订单")
     seen: dict[str, tuple] = {}
     for path in files:
         source = _text_source(path, "tmall")
-        header, head, records, before = _table(source, lambda cells: header_format(cells) == "tmall")
+        header, head, records, before = _table(source, lambda cells: header_format(cells) == "tmall",
+                                               _valid_rows(_tmall_order))
         missing = [h for h in TMALL_COLUMNS if h not in header]
+        if len(missing) == len(TMALL_COLUMNS):
+            raise OrderImportError(f"{source.path.name} 不是天猫订单报表文件：缺少列 {'、'.join(missing)}")
         if missing:
             raise OrderImportError(f"{source.path.name} 缺少列：{'、'.join(missing)}（天猫订单报表）")
         for record in before:
             result.reject(source.path, record.line, f"表头（第 {head.line} 行）之前的行", record.text)
-        at = {field: header.index(h) for h, field in TMALL_COLUMNS.items()}
-        used = max(at.values()) + 1
+        used = max(header.index(h) for h in TMALL_COLUMNS) + 1
         mark = result.mark()
         for record in records:
             problem = record.problem or _short(record, len(header), used)
             if problem:
                 result.reject(source.path, record.line, problem, record.text)
                 continue
-            row = record.cells
             try:
-                get = {field: row[i].strip() if i < len(row) else "" for field, i in at.items()}
-                if not get["order_id"]:
-                    raise ValueError("订单编号为空")
-                if max(len(get["order_id"]), len(get["province"])) > EXCEL_CELL_LIMIT:
-                    raise ValueError(f"订单编号或收货地址超过 {EXCEL_CELL_LIMIT:,} 个字符（Excel 单元格的上限）")
-                created = strict_datetime(get["created_at"])
-                paid_at = strict_datetime(get["paid_at"]) if get["paid_at"] else None
-                total = _amount(get["total_amount"])
-                paid = _amount(get["paid_amount"] or "0")
-                refund = _amount(get["refund_amount"] or "0")
-                if min(total, paid, refund) < 0:
-                    raise ValueError("金额为负")
+                key, *values = _tmall_order(record.cells, header)
             except ValueError as exc:
                 result.reject(source.path, record.line, str(exc), record.text)
                 continue
-            key = get["order_id"]
-            values = (total, paid, get["province"], created, paid_at, refund)
             if key in seen:
                 if seen[key] != values:
                     result.reject(source.path, record.line, f"订单编号 {key} 重复且内容不同（保留先出现的一行）", record.text)
@@ -135,7 +154,8 @@ def import_tmall(files: list[Path]) -> ImportResult:
                     result.duplicates += 1
                 continue
             seen[key] = values
-            result.rows.append(_row(order_id=key, total_amount=total, paid_amount=paid, province=get["province"],
+            total, paid, province, created, paid_at, refund = values
+            result.rows.append(_row(order_id=key, total_amount=total, paid_amount=paid, province=province,
                                     created_at=created, paid_at=paid_at, refund_amount=refund,
                                     status="已付款" if paid_at else "未付款"))
         result.require_usable(source.path, mark, "订单")
@@ -187,13 +207,21 @@ class _OlistTable:
                                    f"{mine[0].line} 行，{mine[0].reason}）")
 
 
+def _olist_order(row: list[str], header: list[str]) -> None:
+    """ValueError unless the row is an order of olist_orders_dataset (the rows no quote may swallow)."""
+    if not row[header.index("order_id")].strip():
+        raise ValueError("order_id 为空")
+    strict_datetime(row[header.index("order_purchase_timestamp")])
+
+
 def import_olist(files: list[Path]) -> ImportResult:
     """Join the Olist files on order_id; files are recognised by their headers, not their names."""
     result = ImportResult("订单")
     tables: dict[str, _OlistTable] = {}
     for path in files:
         source = _text_source(path, "olist")
-        header, head, records, before = _table(source, lambda cells: header_format(cells) == "olist")
+        header, head, records, before = _table(source, lambda cells: header_format(cells) == "olist",
+                                               _valid_rows(_olist_order))
         if header_format(header) != "olist":
             raise OrderImportError(f"{source.path.name} 不是 Olist 数据集文件（表头：{'、'.join(header[:6])[:80]}）")
         kind = next((k for k, need in OLIST_KINDS.items() if need <= set(header)), None)

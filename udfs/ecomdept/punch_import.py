@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 
 from .cells import normalize_header, normalize_text, parse_date, parse_text
-from .importing import (FORMATS, ImportFileError, ImportResult, Source, csv_records, is_blank, load_source,
-                        strict_datetime, wrong_format)
+from .importing import (FORMATS, ImportFileError, ImportResult, Source, csv_records, csv_table, is_blank,
+                        load_source, strict_datetime, wrong_format)
 
 ATTLOG_LINE = re.compile(r"^\s*(\d+)\t(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?:\t(\d*))?(?:\t.*)?$", re.ASCII)
 GLUED_TIMES = re.compile(r"(\d{1,2}):(\d{2})", re.ASCII)
@@ -261,65 +261,86 @@ def _identity(value) -> str | None:
     return text.strip() or None
 
 
-def _dingtalk_records(source: Source):
-    """(line or row number, cells, text shown in rejects, problem) of the sheet or CSV that has 打卡时间."""
+def _is_dingtalk_header(cells) -> bool:
+    return "打卡时间" in {normalize_header(v) for v in cells if v is not None}
+
+
+def _dingtalk_table(source: Source):
+    """(header cells or None, [(number, text)] above it, records after it as (number, cells, text,
+    problem, last)) of the sheet or CSV that has a 打卡时间 column in its first 10 rows."""
     if source.sheets is not None:
-        for rows in source.sheets.values():
-            if any("打卡时间" in {normalize_header(v) for v in row} for row in rows[:10]):
-                break
-        else:
-            rows = next(iter(source.sheets.values()), [])
-        for index, row in enumerate(rows):
-            if any(str(v).strip() for v in row if v is not None):
-                yield index + 1, list(row), ",".join("" if v is None else str(v) for v in row), None, False
-        return
-    for record in csv_records(source.text):
-        yield record.line, record.cells, record.text, record.problem, record.last
+        sheets = list(source.sheets.values()) or [[]]
+        rows = next((rows for rows in sheets if any(_is_dingtalk_header(r) for r in rows[:10])), sheets[0])
+        filled = [(i + 1, list(row), ",".join("" if v is None else str(v) for v in row)) for i, row in enumerate(rows)
+                  if any(str(v).strip() for v in row if v is not None)]
+        at = next((k for k, (_, cells, _) in enumerate(filled[:10]) if _is_dingtalk_header(cells)), None)
+        if at is None:
+            return None, [], iter(())
+        return (filled[at][1], [(n, text) for n, _, text in filled[:at]],
+                ((n, cells, text, None, False) for n, cells, text in filled[at + 1:]))
+    header, before, records = csv_table(source.text, _is_dingtalk_header, _dingtalk_row_check)
+    return (header.cells if header else None, [(r.line, r.text) for r in before],
+            ((r.line, r.cells, r.text, r.problem, r.last) for r in records))
+
+
+def _dingtalk_columns(header) -> dict[str, int]:
+    heads = [normalize_header(v) for v in header]
+    return {name: heads.index(name) for name in ("工号", "UserId", "考勤日期", "打卡时间", "打卡结果") if name in heads}
+
+
+def _dingtalk_punch(row: list, col: dict[str, int]) -> tuple[str | None, str | None, dt.datetime]:
+    """(工号, UserId when there is no 工号, time) of a 原始记录 row, or ValueError saying why not."""
+    def get(name):
+        value = row[col[name]] if name in col and col[name] < len(row) else ""
+        return "" if value is None else value
+    who = _identity(get("工号"))
+    pin = None if who else _identity(get("UserId"))
+    if not who and not pin:
+        raise ValueError("工号与 UserId 都为空")
+    if len(row) <= col["打卡时间"]:
+        raise ValueError(f"列数不足（{len(row)} 列），没有「打卡时间」")
+    stamp = get("打卡时间")
+    if str(stamp).strip() == "" or str(get("打卡结果")).strip() in ("未打卡", "缺卡"):
+        raise ValueError("未打卡（无打卡时间）")
+    try:
+        return who, pin, _dingtalk_when(stamp, get("考勤日期"))
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValueError(f"打卡时间无法识别：{exc}") from None
+
+
+def _dingtalk_row_check(header):
+    col = _dingtalk_columns(header)
+
+    def is_row(cells):
+        try:
+            _dingtalk_punch(cells, col)
+            return True
+        except (ValueError, KeyError):
+            return False
+    return is_row
 
 
 def read_dingtalk(source: Source, c: _Collector) -> None:
     path = source.path
-    records = _dingtalk_records(source)
-    header = None
-    for seen, (number, cells, text, problem, _last) in enumerate(records):
-        if cells is not None and "打卡时间" in [normalize_header(v) for v in cells]:
-            header = cells
-            break
-        if seen >= 9:
-            break
+    header, before, records = _dingtalk_table(source)
     if header is None:
-        raise PunchImportError(f"{path.name}：找不到「打卡时间」列（钉钉「原始记录」导出）")
-    heads = [normalize_header(v) for v in header]
-    col = {name: heads.index(name) for name in ("工号", "UserId", "考勤日期", "打卡时间", "打卡结果") if name in heads}
+        raise PunchImportError(f"{path.name} 不是钉钉「原始记录」文件：前 10 行里找不到「打卡时间」列")
+    col = _dingtalk_columns(header)
     if "工号" not in col and "UserId" not in col:
-        raise PunchImportError(f"{path.name}：缺少「工号」或「UserId」列")
+        raise PunchImportError(f"{path.name} 缺少「工号」或「UserId」列（钉钉「原始记录」）")
+    for number, text in before:  # a title above the header: not a punch, but not passed over in silence
+        c.result.reject(path, number, "表头之前的行（不是打卡记录）", text)
     for number, row, text, problem, last in records:
         if problem or row is None:
             c.result.reject(path, number, problem or "无法读取", text)
             continue
-
-        def get(name):
-            value = row[col[name]] if name in col and col[name] < len(row) else ""
-            return "" if value is None else value
         if last and len(row) < len(header):
             c.result.reject(path, number, f"最后一行不完整（只有 {len(row)} 列，表头有 {len(header)} 列）：文件可能被截断", text)
             continue
-        who = _identity(get("工号"))
-        pin = None if who else _identity(get("UserId"))
-        stamp = get("打卡时间")
-        if not who and not pin:
-            c.result.reject(path, number, "工号与 UserId 都为空", text)
-            continue
-        if len(row) <= col["打卡时间"]:
-            c.result.reject(path, number, f"列数不足（{len(row)} 列），没有「打卡时间」", text)
-            continue
-        if str(stamp).strip() == "" or str(get("打卡结果")).strip() in ("未打卡", "缺卡"):
-            c.result.reject(path, number, "未打卡（无打卡时间）", text)
-            continue
         try:
-            when = _dingtalk_when(stamp, get("考勤日期"))
-        except (ValueError, TypeError, OverflowError) as exc:
-            c.result.reject(path, number, f"打卡时间无法识别：{exc}", text)
+            who, pin, when = _dingtalk_punch(row, col)
+        except ValueError as exc:
+            c.result.reject(path, number, str(exc), text)
             continue
         c.add(pin, when, employee_id=who)
 
@@ -405,6 +426,8 @@ def import_punches(fmt: str | None, files: list[Path], roster: dict[str, str] | 
         source = load_source(Path(path), WHAT, PunchImportError)
         if source.empty:
             c.result.unusable.append(source.empty_message("打卡记录"))
+            if source.text is not None and fmt in (None, "zkteco"):
+                read_attlog(source, c)  # lines of NUL bytes are still each accounted for, as rejects
             continue
         found = identify(source)
         kind = _check_format(source, fmt, found)
