@@ -560,3 +560,35 @@ def test_an_unknown_format_is_a_usage_error(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["import", "punches", "--format", "excel", str(ATTLOG), "-o", str(tmp_path / "o.xlsx")])
     assert exit_.value.code == 2 and "未知的格式" in capsys.readouterr().err
+
+
+def test_what_a_file_holds_is_shown_not_run_by_the_terminal(tmp_path, capsys):
+    path = tmp_path / "x.csv"
+    path.write_text("名\x1b[2J\u202e,金额\n1,2\n", encoding="utf-8")
+    code, _, err = run(capsys, "orders", "--format", "olist", path, "-o", tmp_path / "o.xlsx")
+    assert code == 1 and "\x1b" not in err and "\u202e" not in err and "\\x1b" in err
+
+
+@pytest.mark.parametrize("text", ["GIF8 不是图片\n1\t2\n", "\x01\x02\x03\x04\x05\x06\x07\x08" * 20 + "\n"])
+def test_text_with_a_signature_or_control_characters_is_read_line_by_line(tmp_path, capsys, text):
+    path = tmp_path / "x.dat"
+    path.write_text(text, encoding="utf-8")
+    result = import_punches("zkteco", [path])
+    assert result.rows == [] and len(result.rejects) == len([line for line in text.splitlines() if line.strip()])
+    code, _, err = run(capsys, "punches", "--format", "zkteco", path, "-o", tmp_path / "o.xlsx")
+    assert code == 1 and "不是" in err and "文件" in err
+
+
+def test_an_unknown_file_without_format_says_so(tmp_path, capsys):
+    path = tmp_path / "notes.txt"
+    path.write_text("会议纪要\n第二行\n", encoding="utf-8")
+    for kind in ("punches", "orders"):
+        code, _, err = run(capsys, kind, path, "-o", tmp_path / "o.xlsx")
+        assert code == 1 and "无法识别" in err and "不是支持的" in err
+
+
+@pytest.mark.parametrize("days", [["10日", "11日", "12日"], ["10", "11", "12"], [10.0, 11.0, 12.0]])
+def test_report_day_numbers_as_text_or_numbers(tmp_path, days):
+    report(tmp_path / "r.xlsx", dt.date(2017, 7, 10), dt.date(2017, 7, 12), days=days)
+    result = import_punches("zkteco-xls", [tmp_path / "r.xlsx"])
+    assert sorted({r[2].date() for r in result.rows if r[1] == "7"}) == [dt.date(2017, 7, d) for d in (10, 11, 12)]

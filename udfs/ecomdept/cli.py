@@ -278,7 +278,10 @@ def _import(args) -> int:
             message = f"无法写入 {exc.filename or out}：{'没有写入权限' if code == EXIT_USAGE else exc.strerror or exc}"
         else:
             code, message = EXIT_DATA, f"{what}导入失败（{type(exc).__name__}：{exc}），未写出任何文件"
-        print(f"[错误] {message}", file=sys.stderr)
+        import unicodedata  # what came from a file is shown, never run by the terminal (escapes, bidi marks)
+
+        shown = "".join(ch if ch == "\n" or unicodedata.category(ch)[0] != "C" else ascii(ch)[1:-1] for ch in message)
+        print(f"[错误] {shown}", file=sys.stderr)
         return code
     for backup in backups:
         print(f"原文件已备份为 {backup}")

@@ -106,7 +106,7 @@ MAGIC = [(b"PK\x03\x04", "ZIP 压缩包或 .xlsx 工作簿"), (b"\xd0\xcf\x11\xe
          (b"\x1f\x8b", "gzip 压缩文件"), (b"Rar!", "RAR 压缩包"), (b"7z\xbc\xaf\x27\x1c", "7z 压缩包"),
          (b"\x7fELF", "程序文件"), (b"SQLite format 3\x00", "SQLite 数据库")]
 SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
-_MARK = "\udcff"  # each undecodable byte while a file is decoded: a lone surrogate, which no decoded text has
+_MARK = "\udcff"  # stands for undecodable bytes while a file is decoded: a lone surrogate, in no decoded text
 
 
 def _mark_undecodable(error: UnicodeDecodeError) -> tuple[str, int]:
@@ -173,10 +173,10 @@ def _binary_kind(data: bytes, text: str, lines: list[str]) -> str | None:
     """What a file is when it is no text: a known signature, or bytes that no text encoding reads
     (more than half of its lines broken, many bytes undecodable). Control characters alone do not
     make a binary: such lines are rejected one by one."""
-    for magic, kind in MAGIC:
-        if data.startswith(magic):
-            return kind
     marks = text.count(_MARK)
+    for magic, kind in MAGIC:
+        if data.startswith(magic) and (marks or b"\x00" in data[:4096]):
+            return kind
     if marks < 16 or marks < 0.01 * len(text):
         return None
     filled = [line for line in lines if line.strip()]
@@ -214,9 +214,11 @@ FORMATS = {  # --format value → (import kind, what it is)
 def wrong_format(path: Path, found: str, wanted: str | None, kind: str,
                  error: type = ImportFileError) -> ImportFileError:
     """One message for a file given as the wrong export: what it looks like and what to type instead."""
+    def spaced(text):  # 是 Olist…, 是钉钉…
+        return (" " if text[0].isascii() else "") + text
     found_kind, label = FORMATS[found]
-    wanted_label = FORMATS[wanted][1] if wanted else f"{'打卡' if kind == 'punches' else '订单'}导出"
-    wanted_text = "不是" + (" " if wanted_label[0].isascii() else "") + wanted_label
+    label = spaced(label)
+    wanted_text = "不是" + spaced(FORMATS[wanted][1] if wanted else f"{'打卡' if kind == 'punches' else '订单'}导出")
     if found == "dingtalk-daily":
         hint = "请在钉钉考勤后台导出「原始记录」后再导入"
     elif found_kind == kind:
@@ -503,6 +505,10 @@ def write(result: ImportResult, out: Path, force: bool = False) -> tuple[Path, l
             temps.append(Path(name))
         write_master(temps[0], {result.sheet: result.rows}, only_given=True)
         _write_rejects(result, temps[1])
+        mask = os.umask(0)
+        os.umask(mask)
+        for temp in temps:  # a temporary file is private; the result is as any new file
+            os.chmod(temp, 0o666 & ~mask)
         for temp, target in zip(temps, targets):
             if target.exists():
                 backups.append(_keep_backup(target))

@@ -336,7 +336,8 @@ def detect_format(files: list[Path]) -> str:
             return found
         if found:
             raise wrong_format(source.path, found, None, "orders", OrderImportError)
-    raise OrderImportError("无法识别的订单文件（应为天猫订单报表或 Olist 数据集的 CSV）")
+    names = "、".join(Path(f).name for f in files)
+    raise OrderImportError(f"{names}：无法识别，不是支持的订单导出文件（应为天猫订单报表或 Olist 数据集的 CSV）")
 
 
 def import_orders(fmt: str | None, files: list[Path]) -> ImportResult:

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from .cells import normalize_header, normalize_text, parse_date, parse_text
-from .importing import (FORMATS, ImportFileError, ImportResult, Source, csv_records, csv_table, is_blank,
+from .importing import (EXCEL_CELL_LIMIT, FORMATS, ImportFileError, ImportResult, Source, csv_records, csv_table, is_blank,
                         load_source, strict_datetime, wrong_format)
 
 ATTLOG_LINE = re.compile(r"^\s*(\d+)\t(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?:\t(\d*))?(?:\t.*)?$", re.ASCII)
@@ -87,6 +87,9 @@ def read_attlog(source: Source, c: _Collector) -> None:
         if not _plausible(when):
             c.result.reject(path, number, f"时间不合理：{when}", line)
             continue
+        if len(match.group(1)) > 64:
+            c.result.reject(path, number, f"考勤号过长（{len(match.group(1)):,} 位）", line)
+            continue
         c.add(match.group(1), when)
 
 
@@ -102,9 +105,8 @@ def _day_number(value) -> int | None:
         return None
     if isinstance(value, (int, float)) and float(value).is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 2:
-        return int(value.strip())
-    return None
+    match = re.fullmatch(r"\s*(\d{1,2})\s*[日号]?\s*", value, re.ASCII) if isinstance(value, str) else None
+    return int(match.group(1)) if match else None
 
 
 def _is_day_row(row) -> bool:
@@ -297,6 +299,8 @@ def _dingtalk_punch(row: list, col: dict[str, int]) -> tuple[str | None, str | N
     pin = None if who else _identity(get("UserId"))
     if not who and not pin:
         raise ValueError("工号与 UserId 都为空")
+    if len(who or pin) > EXCEL_CELL_LIMIT:
+        raise ValueError(f"工号或 UserId 超过 {EXCEL_CELL_LIMIT:,} 个字符（Excel 单元格的上限）")
     if len(row) <= col["打卡时间"]:
         raise ValueError(f"列数不足（{len(row)} 列），没有「打卡时间」")
     stamp = get("打卡时间")
@@ -348,7 +352,6 @@ def read_dingtalk(source: Source, c: _Collector) -> None:
 # --- which export a file is ------------------------------------------------------------------------
 
 READERS = {"zkteco": read_attlog, "zkteco-xls": read_report_xls, "dingtalk": read_dingtalk}
-SPREADSHEET_SUFFIXES = (".xls", ".xlsx", ".xlsm")
 
 
 def _header_rows(source: Source, limit: int = 10) -> list[list[str]]:
@@ -367,16 +370,12 @@ def identify(source: Source) -> str | None:
     """Which export a file is, from its content — a punch or an order export (see FORMATS)."""
     from .order_import import header_format
 
-    if source.text is not None:
-        lines = [line for line in source.text.lines[:5000] if not is_blank(line)][:1000]
-        if any(ATTLOG_LINE.match(line.replace("\x00", "")) for line in lines):
-            return "zkteco"
     rows = _header_rows(source)
     if source.sheets is not None:
         cells = [cell for row in rows for cell in row if cell]
         if any(PERIOD.search(cell) for cell in cells) or any("考勤记录表" in cell.replace(" ", "") for cell in cells):
             return "zkteco-xls"
-    for row in rows:
+    for row in rows:  # a header names the export, whatever lines follow it
         heads = {normalize_header(v) for v in row}
         if "打卡时间" in heads:
             return "dingtalk"
@@ -385,6 +384,10 @@ def identify(source: Source) -> str | None:
         found = header_format(row)
         if found:
             return found
+    if source.text is not None:
+        lines = [line for line in source.text.lines[:5000] if not is_blank(line)][:1000]
+        if any(ATTLOG_LINE.match(line.replace("\x00", "")) for line in lines):
+            return "zkteco"
     return None
 
 
@@ -396,7 +399,7 @@ def _check_format(source: Source, fmt: str | None, found: str | None) -> str:
             return found
         if found:
             raise wrong_format(source.path, found, None, "punches", PunchImportError)
-        raise PunchImportError(f"{source.path.name}：无法识别的打卡文件（应为中控 attlog、中控考勤记录表或钉钉原始记录）")
+        raise PunchImportError(f"{source.path.name}：无法识别，不是支持的打卡导出文件（应为中控 attlog、中控考勤记录表或钉钉原始记录）")
     if found == fmt:
         return fmt
     if found:
