@@ -1,6 +1,7 @@
 """Hypothesis fuzzing of every reader: any input gives a value or a clear rejection, never a crash."""
 
 import datetime as dt
+import re
 import string
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -48,7 +49,8 @@ def test_attlog_reader_accounts_for_every_line(tmp_path, lines):
     path = tmp_path / "attlog.dat"
     path.write_bytes("\r\n".join(lines).encode("utf-8"))
     result = import_punches("zkteco", [path])
-    non_empty = sum(1 for l in "\r\n".join(lines).split("\n") if l.rstrip("\r").strip("\x00 \t"))
+    # LF, CRLF and a lone CR each end a line; a line of NUL bytes is content (rejected), not blank
+    non_empty = sum(1 for l in re.split("\r\n|\r|\n", "\r\n".join(lines)) if l.strip())
     assert len(result.rows) + result.duplicates + len(result.rejects) == non_empty
 
 

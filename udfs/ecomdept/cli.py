@@ -64,15 +64,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="把考勤机或店铺导出转换为可粘贴进主工作簿的行")
     kinds = p.add_subparsers(dest="kind", required=True, parser_class=_Parser)
+
+    def import_format(*names):
+        def check(text):
+            if text not in names:
+                raise argparse.ArgumentTypeError(f"未知的格式 {text!r}，可选：{'、'.join(names)}")
+            return text
+        return check
+    force_help = "OUT.xlsx 或 OUT.rejects.csv 已存在时覆盖；原文件先备份为 .bak（已有时依次 .bak.1、.bak.2……，不覆盖任何备份）"
     q = kinds.add_parser("punches", help="打卡：ZKTeco attlog / ZKTeco 考勤记录表 .xls / 钉钉原始记录")
-    q.add_argument("--format", required=True, choices=("zkteco", "zkteco-xls", "dingtalk"))
+    q.add_argument("--format", type=import_format("zkteco", "zkteco-xls", "dingtalk"), metavar="zkteco|zkteco-xls|dingtalk",
+                   help="导出的种类（省略时按文件内容识别；与文件内容不符时拒绝并说明它像哪一种）")
     q.add_argument("files", nargs="+", help="导出文件")
-    q.add_argument("-o", "--output", required=True, help="输出 .xlsx（只含 打卡 表）")
+    q.add_argument("-o", "--output", required=True, help="输出 .xlsx（只含 打卡 表），旁边写 OUT.rejects.csv")
     q.add_argument("--workbook", help="主工作簿：按花名册的 考勤号 填入 工号")
+    q.add_argument("--force", action="store_true", help=force_help)
     q = kinds.add_parser("orders", help="订单：天猫订单报表 / Olist 多文件")
-    q.add_argument("--format", required=True, choices=("tmall", "olist"))
+    q.add_argument("--format", type=import_format("tmall", "olist"), metavar="tmall|olist",
+                   help="导出的种类（省略时按文件内容识别）")
     q.add_argument("files", nargs="+", help="导出文件（Olist：订单、明细、支付、评价、客户等 CSV）")
-    q.add_argument("-o", "--output", required=True, help="输出 .xlsx（只含 订单 表）")
+    q.add_argument("-o", "--output", required=True, help="输出 .xlsx（只含 订单 表），旁边写 OUT.rejects.csv")
+    q.add_argument("--force", action="store_true", help=force_help)
 
     p = sub.add_parser("diff", help="比较两个月的工资结果：每人哪些项目变了、为什么")
     p.add_argument("--out", default="out", help="payroll 的输出目录")
@@ -236,27 +248,52 @@ def _roster_clock_ids(workbook: str) -> dict[str, str]:
 
 
 def _import(args) -> int:
-    from .importing import rejects_path_for, write
-    from .order_import import OrderImportError, import_orders
-    from .punch_import import PunchImportError, import_punches
-    from .workbook_io import WorkbookReadError
+    """import punches|orders: the output is checked first (exit 2: an input, or an existing file
+    without --force), then the files are read (exit 1: a file that is missing, unreadable, binary,
+    empty, another export or holds nothing usable), then OUT.xlsx and OUT.rejects.csv are written."""
+    from .importing import ImportFileError, OutputRefused, plan_output, write
 
     out = Path(args.output)
     files = [Path(f) for f in args.files]
+    what = "打卡" if args.kind == "punches" else "订单"
+    workbook = Path(args.workbook) if getattr(args, "workbook", None) else None
     try:
+        plan_output(out, files + ([workbook] if workbook else []), args.force)  # before anything is read
         if args.kind == "punches":
-            roster = _roster_clock_ids(args.workbook) if args.workbook else None
+            from .punch_import import import_punches
+
+            roster = None
+            if workbook:
+                try:
+                    roster = _roster_clock_ids(str(workbook))
+                except Exception as exc:  # noqa: BLE001 — any unreadable workbook: one message
+                    raise ImportFileError(f"无法从主工作簿 {workbook} 读取花名册：{exc}") from None
             result = import_punches(args.format, files, roster)
         else:
+            from .order_import import import_orders
+
             result = import_orders(args.format, files)
-    except (PunchImportError, OrderImportError, WorkbookReadError, ValueError) as exc:
-        print(f"[错误] {exc}", file=sys.stderr)
-        return EXIT_DATA
-    if out.exists():
-        out.replace(out.with_name(out.name + ".bak"))
-        print(f"原输出文件已备份为 {out.name}.bak")
-    write(result, out)
-    print(result.summary("打卡" if args.kind == "punches" else "订单", rejects_path_for(out)))
+        if result.unusable:
+            raise ImportFileError("\n".join(result.unusable) + f"\n{what}导入未写出任何文件：上面的文件里没有可用的{what}记录")
+        rejects, backups = write(result, out, force=args.force)
+    except Exception as exc:  # noqa: BLE001 — every failure ends in one Chinese message, never a traceback
+        if isinstance(exc, OutputRefused):
+            code, message = EXIT_USAGE, str(exc)
+        elif isinstance(exc, ImportFileError):
+            code, message = EXIT_DATA, str(exc)
+        elif isinstance(exc, OSError):
+            code = EXIT_USAGE if isinstance(exc, PermissionError) else EXIT_DATA
+            message = f"无法写入 {exc.filename or out}：{'没有写入权限' if code == EXIT_USAGE else exc.strerror or exc}"
+        else:
+            code, message = EXIT_DATA, f"{what}导入失败（{type(exc).__name__}：{exc}），未写出任何文件"
+        import unicodedata  # what came from a file is shown, never run by the terminal (escapes, bidi marks)
+
+        shown = "".join(ch if ch == "\n" or unicodedata.category(ch)[0] != "C" else ascii(ch)[1:-1] for ch in message)
+        print(f"[错误] {shown}", file=sys.stderr)
+        return code
+    for backup in backups:
+        print(f"原文件已备份为 {backup}")
+    print(result.summary(what, rejects))
     return EXIT_OK
 
 
