@@ -110,7 +110,7 @@ def test_sample_force_keeps_every_earlier_copy(tmp_path, capsys):
     first = target.read_bytes()
     assert main(args[:-2] + ["--seed", "2", "-o", str(target), "--force"]) == 0
     assert main(args[:-2] + ["--seed", "3", "-o", str(target), "--force"]) == 0
-    assert (tmp_path / "s.xlsx.bak").read_bytes() == first and (tmp_path / "s.xlsx.bak-2").exists()
+    assert (tmp_path / "s.xlsx.bak").read_bytes() == first and (tmp_path / "s.xlsx.bak.1").exists()
     assert main(["sample", "--employees", "3", "-o", str(tmp_path), "--force"]) == 2   # a folder is not a workbook
     assert "是文件夹" in capsys.readouterr().err
 
@@ -120,7 +120,7 @@ def test_backups_never_overwrite(tmp_path):
     for text in ("1", "2", "3"):
         path.write_text(text)
         back_up(path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt.bak", "a.txt.bak-2", "a.txt.bak-3"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt.bak", "a.txt.bak.1", "a.txt.bak.2"]
     import datetime as dt
     now = dt.datetime(2026, 12, 2, 10, 0, 0)
     run = tmp_path / "2026-10"

@@ -1,6 +1,6 @@
 """Nothing is overwritten without a backup, and no backup is ever overwritten: every earlier copy
-is kept under the next free number (``x.xlsx.bak``, ``x.xlsx.bak-2`` …; a run folder
-``2026-10.bak-20261202T101500``, ``…-2`` when two land in the same second)."""
+is kept under the next free number (``x.xlsx.bak``, ``x.xlsx.bak.1``, ``x.xlsx.bak.2`` …; a run folder
+``2026-10.bak-20261202T101500``, ``….1`` when two land in the same second)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from pathlib import Path
 
 
 def free_name(path: Path) -> Path:
-    """``path`` itself if nothing is there, else ``path-2``, ``path-3`` …"""
+    """``path`` itself if nothing is there, else ``path.1``, ``path.2`` …"""
     if not path.exists():
         return path
-    n = 2
+    n = 1
     while True:
-        candidate = path.with_name(f"{path.name}-{n}")
+        candidate = path.with_name(f"{path.name}.{n}")
         if not candidate.exists():
             return candidate
         n += 1
