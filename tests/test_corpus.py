@@ -241,3 +241,239 @@ def test_corpus_is_at_least_a_hundred_cases():
         marks = [m for m in getattr(fn, "pytestmark", []) if m.name == "parametrize"]
         total += len(marks[0].args[1]) if marks else 1
     assert total >= 100, total
+
+
+# ---------------------------------------------------------------------------------------------------
+# Hostile workbooks: each case names the kind of problem (Issue.code), its sheet, row and column, whether
+# it blocks, and that the valid rows are all still there.
+
+def issues_of(book, code: str) -> list:
+    return [i for i in book.issues if i.code == code]
+
+
+def only(book, code: str):
+    found = issues_of(book, code)
+    assert len(found) == 1, [str(i) for i in book.issues]
+    return found[0]
+
+
+def patched(tmp_path: Path, edit) -> Path:
+    """The base workbook with ``edit(openpyxl_book)`` applied."""
+    path = write(tmp_path, BASE)
+    book = openpyxl.load_workbook(path)
+    edit(book)
+    book.save(path)
+    return path
+
+
+def header_col(sheet, field: str) -> int:
+    return [c.id for c in sheet.columns].index(field) + 1
+
+
+def expected_counts(lost: dict[str, int] | None = None) -> dict[str, int]:
+    lost = lost or {}
+    return {s.name: len(BASE.get(s.name, [])) - lost.get(s.name, 0) for s in INPUT_SHEETS}
+
+
+CODE_COLUMNS = [(s, i) for s in SHEETS_WITH_ROWS for i, c in enumerate(s.columns) if c.parse == "code"]
+DIGIT_COLUMNS = [(s, i) for s in SHEETS_WITH_ROWS for i, c in enumerate(s.columns) if c.parse == "digits"]
+
+
+def code_cases():
+    for sheet, index in CODE_COLUMNS:
+        col = sheet.columns[index]
+        for value, label in ((1002.5, "fraction"), (6.2226613186091e18, "e18"), (1e15, "e15"), ("6.22266E+18", "sci")):
+            yield pytest.param(sheet.name, index, value, id=f"{sheet.id}.{col.id}-{label}")
+
+
+@pytest.mark.parametrize("sheet_name, index, value", list(code_cases()))
+def test_identity_code_stored_as_a_number_is_blocking(tmp_path, sheet_name, index, value):
+    sheet = SHEETS_BY_NAME[sheet_name]
+    col = sheet.columns[index]
+    data = copy.deepcopy(BASE)
+    data[sheet_name][0][index] = value
+    book = load_path(write(tmp_path, data))
+    issue = next(i for i in book.issues if i.code == "number_as_text")
+    assert (issue.sheet, issue.row, issue.field, issue.blocking) == (sheet_name, 2, col.id, True)
+    assert col.header in issue.column and "文本" in issue.message
+    assert len([i for i in book.issues if i.code == "number_as_text"]) == 1
+    if sheet_name != "员工" or not col.required:  # a roster row gone takes its rows elsewhere with it
+        unusable = col.required or sheet_name == "打卡"  # a punch no 工号/考勤号 reaches counts for nobody
+        assert book.counts[sheet_name] == len(BASE[sheet_name]) - unusable
+    if (sheet_name, col.id) != ("员工", "employee_id"):  # nothing else names the broken 工号
+        assert not issues_of(book, "unknown_employee")
+
+
+@pytest.mark.parametrize("field, value", [
+    ("id_number", 3.1010119760227546e17), ("id_number", 310101197602275480), ("id_number", "3.10101E+17"),
+    ("bank_account", 6.2226613186091e18), ("bank_account", 6222661318609139), ("bank_account", 12345),
+    ("bank_account", "6.2226613186091E+18"), ("bank_account", "６．２２２６６１３１８６０９１Ｅ＋１８"),
+])
+def test_personal_number_stored_as_a_number_is_blocking(tmp_path, capsys, field, value):
+    path = with_first_employee(tmp_path, field, value)
+    book = load_path(path)
+    issue = only(book, "number_as_text")
+    assert (issue.sheet, issue.row, issue.field, issue.blocking) == ("员工", 2, field, True)
+    assert "文本" in issue.message and "6222661318609139" not in issue.message
+    assert book.counts == expected_counts()  # the row stays: only that number is unusable
+    assert book.frames["employees"][field].iloc[0] is None
+    code, text = run_check(path, capsys)
+    assert code == 1 and "6222661318609139" not in text
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("clock_id", 1001.0, "1001"), ("clock_id", 1001, "1001"), ("clock_id", " 1001 ", "1001"),
+    ("clock_id", "１００１", "1001"), ("clock_id", "10\u200b01", "1001"), ("clock_id", "\ufeff1001", "1001"),
+    ("bank_account", "6222 6613 1860 9139 099", "6222661318609139099"),
+    ("bank_account", "６２２２６６１３１８６０９１３９０９９", "6222661318609139099"),
+    ("id_number", "31010119760227548x", "31010119760227548X"), ("id_number", " 31010119760227548X\u200b", "31010119760227548X"),
+])
+def test_identity_written_loosely_is_read_as_typed(tmp_path, field, value, expected):
+    book = load_path(with_first_employee(tmp_path, field, value))
+    assert [i for i in book.issues if i.blocking] == []
+    assert book.frames["employees"][field].iloc[0] == expected
+    assert book.counts == expected_counts()
+
+
+def test_roster_id_whole_number_matches_text_elsewhere(tmp_path):
+    data = copy.deepcopy(BASE)
+    data["员工"][0][0] = 1001.0
+    for name in ("请假", "加班", "绩效", "考核评分", "年终奖", "工资台账"):
+        for row in data.get(name, []):
+            col = [c.id for c in SHEETS_BY_NAME[name].columns].index("employee_id")
+            if row[col] == "E0001":
+                row[col] = "1001"
+    book = load_path(write(tmp_path, data))
+    assert [i for i in book.issues if i.blocking] == []
+    assert "1001" in set(book.frames["employees"]["employee_id"])
+
+
+ERRORS = ["#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!"]
+
+
+def required_cases():
+    n = 0
+    for sheet in SHEETS_WITH_ROWS:
+        for index, col in enumerate(sheet.columns):
+            if col.required:
+                yield pytest.param(sheet.name, index, ERRORS[n % len(ERRORS)], id=f"{sheet.id}.{col.id}")
+                n += 1
+
+
+def _set_cell(book, sheet_name: str, row: int, column: int, value, error: bool = False) -> None:
+    cell = book[sheet_name].cell(row=row, column=column)
+    cell.value = value
+    if error:
+        cell.data_type = "e"
+
+
+@pytest.mark.parametrize("sheet_name, index, literal", list(required_cases()))
+def test_formula_error_in_a_required_cell(tmp_path, sheet_name, index, literal):
+    sheet = SHEETS_BY_NAME[sheet_name]
+    path = patched(tmp_path, lambda b: _set_cell(b, sheet_name, 2, index + 1, literal, error=True))
+    book = load_path(path)
+    issue = only(book, "formula_error")
+    assert (issue.sheet, issue.row, issue.field, issue.blocking) == (sheet_name, 2, sheet.columns[index].id, True)
+    assert literal in issue.message and "公式" in issue.message
+    assert not [i for i in book.issues if i.code == "required_blank" and i.sheet == sheet_name]
+    if sheet_name != "员工":
+        assert book.counts == expected_counts({sheet_name: 1})
+    if (sheet_name, sheet.columns[index].id) != ("员工", "employee_id"):  # a roster row lost does not cascade
+        assert not issues_of(book, "unknown_employee")
+
+
+@pytest.mark.parametrize("sheet_name", [s.name for s in SHEETS_WITH_ROWS])
+def test_formula_without_saved_value(tmp_path, sheet_name):
+    sheet = SHEETS_BY_NAME[sheet_name]
+    index = next(i for i, c in enumerate(sheet.columns) if c.required)
+    row = 3 if len(BASE[sheet_name]) > 1 else 2
+    path = patched(tmp_path, lambda b: _set_cell(b, sheet_name, row, index + 1, "=1+1"))
+    book = load_path(path)
+    issue = only(book, "formula_no_value")
+    assert (issue.sheet, issue.row, issue.blocking) == (sheet_name, row, True)
+    assert "保存" in issue.message and "必填项为空" not in issue.message
+    if sheet_name != "员工":
+        assert book.counts == expected_counts({sheet_name: 1})
+
+
+@pytest.mark.parametrize("field, literal", [("allowance", "#DIV/0!"), ("si_base", "#N/A"), ("hf_rate", "#VALUE!"),
+                                            ("special_deduction", "#REF!"), ("clock_id", "#N/A")])
+def test_formula_error_in_an_optional_roster_cell_blocks_but_keeps_the_row(tmp_path, field, literal):
+    column = header_col(SHEETS_BY_NAME["员工"], field)
+    book = load_path(patched(tmp_path, lambda b: _set_cell(b, "员工", 2, column, literal, error=True)))
+    issue = only(book, "formula_error")
+    assert (issue.sheet, issue.row, issue.field, issue.blocking) == ("员工", 2, field, True)
+    assert book.counts["员工"] == 6
+
+
+@pytest.mark.parametrize("literal", ERRORS)
+def test_error_text_pasted_as_a_value(tmp_path, literal):
+    data = copy.deepcopy(BASE)
+    data["请假"][0][1] = literal  # 工号 of the first request: the text Excel shows for an error
+    book = load_path(write(tmp_path, data))
+    issue = only(book, "formula_error")
+    assert (issue.sheet, issue.row, issue.field, issue.blocking) == ("请假", 2, "employee_id", True)
+    assert book.counts == expected_counts({"请假": 1})
+
+
+@pytest.mark.parametrize("sheet_name", [s.name for s in INPUT_SHEETS])
+def test_two_sheets_with_one_name(tmp_path, sheet_name):
+    def edit(book):
+        copy_ = book.copy_worksheet(book[sheet_name])
+        copy_.title = sheet_name + " "
+        copy_.sheet_state = "hidden"
+        for row in copy_.iter_rows(min_row=2):
+            for cell in row:
+                cell.value = None  # a stale copy: were it read, the sheet would be empty
+    book = load_path(patched(tmp_path, edit))
+    issue = only(book, "duplicate_sheet")
+    assert (issue.sheet, issue.blocking) == (sheet_name, True)
+    assert f"「{sheet_name}」" in issue.message and f"「{sheet_name} 」（隐藏）" in issue.message
+    assert book.counts == expected_counts()  # the exactly named sheet was read
+
+
+@pytest.mark.parametrize("variant", ["员工 ", " 员工", "员　工", "员工\u200b"])
+def test_sheet_name_with_stray_spaces_alone_is_read(tmp_path, variant):
+    def edit(book):
+        book["员工"].title = variant
+    book = load_path(patched(tmp_path, edit))
+    assert [i for i in book.issues if i.blocking] == [] and book.counts == expected_counts()
+
+
+@pytest.mark.parametrize("sheet_name, titles", [(s.name, n) for s in SHEETS_WITH_ROWS for n in (5, 20)])
+def test_header_below_title_rows(tmp_path, sheet_name, titles):
+    def edit(book):
+        ws = book[sheet_name]
+        ws.insert_rows(1, titles)
+        ws["A1"] = f"{sheet_name}（电商部）"
+    book = load_path(patched(tmp_path, edit))
+    assert [i for i in book.issues if i.blocking and i.sheet == sheet_name] == []
+    assert book.counts[sheet_name] == len(BASE[sheet_name])
+
+
+@pytest.mark.parametrize("sheet_name", [s.name for s in SHEETS_WITH_ROWS])
+def test_header_too_far_down_says_where_it_was_looked_for(tmp_path, sheet_name):
+    def edit(book):
+        ws = book[sheet_name]
+        ws.insert_rows(1, 60)
+        ws["A1"] = "说明文字"
+    book = load_path(patched(tmp_path, edit))
+    issue = only(book, "header_not_found")
+    assert (issue.sheet, issue.row, issue.blocking) == (sheet_name, None, True)
+    assert "第 1–50 行" in issue.message and "缺少必填列" in issue.message
+    assert not issues_of(book, "missing_column")
+
+
+@pytest.mark.parametrize("field", ["hire_date", "base_salary", "position", "name"])
+def test_bad_roster_row_is_reported_once_not_in_every_sheet(tmp_path, field):
+    data = copy.deepcopy(BASE)
+    index = [c.id for c in SHEETS_BY_NAME["员工"].columns].index(field)
+    data["员工"][2][index] = {"hire_date": "2026-02-30", "base_salary": "八千", "position": "经理", "name": None}[field]
+    book = load_path(write(tmp_path, data))  # E0003 has punches, requests, scores …
+    assert not issues_of(book, "unknown_employee") and not issues_of(book, "unknown_clock_id")
+    note = only(book, "skipped_rows")
+    assert (note.sheet, note.row) == ("员工", 4) and "E0003" in note.message and "打卡" in note.message
+    row_issue = [i for i in book.issues if i.sheet == "员工" and i.row == 4 and i.blocking]
+    assert len(row_issue) == 1 and row_issue[0].field == field
+    assert "out of range" not in row_issue[0].message
+    assert book.counts["员工"] == 5
