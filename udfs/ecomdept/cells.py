@@ -6,6 +6,7 @@ turns that into an Issue naming sheet, row and column.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 import unicodedata
@@ -50,7 +51,7 @@ def normalize_text(value: str) -> str:
 
 def excel_error(value: object) -> str | None:
     """'#DIV/0!' (an Excel error value handed over as text) → '#DIV/0!'; anything else → None."""
-    if isinstance(value, str) and value[:1] in "#＃" and value:
+    if isinstance(value, str) and ("#" in value[:3] or "＃" in value[:3]):
         text = normalize_text(value).upper()
         return text if text in EXCEL_ERRORS else None
     return None
@@ -120,18 +121,24 @@ def parse_text(value: object) -> str:
 
 
 def parse_int(value: object) -> int:
-    if isinstance(value, bool):
+    if isinstance(value, (bool, dt.date, dt.time, dt.timedelta)) or value is None:
         raise ValueError("应为整数")
-    number = to_decimal(normalize_text(value) if isinstance(value, str) else value)
+    try:
+        number = to_decimal(normalize_text(value) if isinstance(value, str) else value)
+    except ValueError:
+        raise ValueError("应为整数") from None
     if number != number.to_integral_value():
         raise ValueError("应为整数")
     return int(number)
 
 
 def parse_number(value: object) -> Decimal:
-    if isinstance(value, (bool, dt.date, dt.time, dt.timedelta)):
+    if isinstance(value, (bool, dt.date, dt.time, dt.timedelta)) or value is None:
         raise ValueError("应为数字")
-    return to_decimal(normalize_text(value) if isinstance(value, str) else value)
+    try:
+        return to_decimal(normalize_text(value) if isinstance(value, str) else value)
+    except ValueError:
+        raise ValueError("应为数字") from None
 
 
 def parse_money(value: object) -> int:
@@ -162,11 +169,22 @@ def parse_date(value: object) -> dt.date:
     text = normalize_text(str(value))
     match = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)
     if match:
+        year, month, day = (int(part) for part in match.groups())
         try:
-            return dt.date(*(int(part) for part in match.groups()))
+            return dt.date(year, month, day)
         except ValueError:
-            pass
+            raise ValueError(no_such_day(year, month, day)) from None
     raise ValueError("应为日期，如 2026-10-08")
+
+
+def no_such_day(year: int, month: int, day: int) -> str:
+    """The message for a date that does not exist (2026-02-30), in place of Python's English."""
+    if not 1 <= month <= 12:
+        return f"日期不存在：没有 {month} 月（应为日期，如 2026-10-08）"
+    if not 1 <= year <= 9999:
+        return f"日期不存在：年份 {year} 不对（应为日期，如 2026-10-08）"
+    last = calendar.monthrange(year, month)[1]
+    return f"日期不存在：{year} 年 {month} 月只有 {last} 天，没有 {day} 日（应为日期，如 2026-10-08）"
 
 
 def whole_second(stamp: dt.datetime) -> dt.datetime:
@@ -188,12 +206,18 @@ def parse_datetime(value: object) -> dt.datetime:
     if match:
         parts = [int(p) if p else 0 for p in match.groups()]
         try:
+            dt.date(*parts[:3])
+        except ValueError:
+            raise ValueError(no_such_day(*parts[:3])) from None
+        try:
             return dt.datetime(*parts)
         except ValueError:
-            pass
+            raise ValueError(f"时间不存在：{parts[3]:02d}:{parts[4]:02d}:{parts[5]:02d}（时 0–23，分、秒 0–59）") from None
     try:
         return dt.datetime.combine(parse_date(text), dt.time())
-    except ValueError:
+    except ValueError as exc:
+        if str(exc).startswith("日期不存在"):
+            raise
         raise ValueError("应为日期时间，如 2026-10-08 08:29:00") from None
 
 

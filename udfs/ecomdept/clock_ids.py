@@ -72,6 +72,16 @@ def _within_one_edit(a: str, b: str) -> bool:
     return short[i:] == long_[i + 1:]
 
 
+def clash_keys(employees: pd.DataFrame, leading_zeros: str) -> set[str]:
+    """Clock keys that two different roster people share."""
+    owners: dict[str, set] = {}
+    for emp, clock in zip(employees["employee_id"], employees["clock_id"]):
+        key = clock_key(clock, leading_zeros)
+        if key is not None:
+            owners.setdefault(key, set()).add(emp)
+    return {key for key, people in owners.items() if len(people) > 1}
+
+
 def roster_map(employees: pd.DataFrame, leading_zeros: str, sheet: str = "员工") -> tuple[dict[str, str], list[Issue]]:
     """clock key → 工号; two roster rows with one key are blocking (the key maps to nobody then)."""
     first: dict[str, tuple[str, object, int]] = {}
@@ -121,9 +131,13 @@ def resolve(punches: pd.DataFrame, employees: pd.DataFrame, leading_zeros: str =
     unmatched = punches[~matched]
     rest = unmatched
     if len(unmatched):
+        ident = unmatched["employee_id"].where(unmatched["employee_id"].notna(), keys[~matched])
         if skipped is not None:
-            ident = unmatched["employee_id"].where(unmatched["employee_id"].notna(), keys[~matched])
-            rest = unmatched[~skipped(ident).values]
+            keep = ~skipped(ident).values
+            rest, ident = unmatched[keep], ident[keep]
+        clashing = clash_keys(employees, leading_zeros)
+        if clashing:  # two roster people share the id: that roster issue says it, not "unknown"
+            rest = rest[~ident.isin(clashing).values]
         groups = rest.groupby(rest["clock_id"].fillna(rest["employee_id"]).fillna("（空）"), sort=True)
         for n, (key, group) in enumerate(groups):
             rows = group["xl_row"].tolist()
@@ -173,8 +187,9 @@ def punch_gaps(punches: pd.DataFrame, unmatched: pd.DataFrame, staff: pd.DataFra
     stray_keys = _stray_groups(strays)
     on_leave = _leave_days(leave, first, last)
     issues = []
+    clashing = clash_keys(staff, leading_zeros)
     for rec in staff.itertuples(index=False):
-        if rec.employee_id in present:
+        if rec.employee_id in present or clock_key(rec.clock_id, leading_zeros) in clashing:
             continue
         start = max(first, rec.hire_date or first)
         end = min(last, rec.leave_date or last)
@@ -192,8 +207,8 @@ def punch_gaps(punches: pd.DataFrame, unmatched: pd.DataFrame, staff: pd.DataFra
             for key, rows in near[:NEAR_MISS_LIMIT]:
                 zeros = (leading_zeros == EXACT and rec.clock_id
                          and clean_code(key).lstrip("0") == clean_code(str(rec.clock_id)).lstrip("0"))
-                shown = "、".join(str(r) for r in rows[:3]) + (" 等" if len(rows) > 3 else "")
-                parts.append(f"「{key}」{len(rows)} 条（第 {shown} 行）" + ("，只差前导零" if zeros else ""))
+                shown = "、".join(str(r) for r in rows[:3]) + (" 行等" if len(rows) > 3 else " 行")
+                parts.append(f"「{key}」{len(rows)} 条（第 {shown}）" + ("，只差前导零" if zeros else ""))
             text += (f"。打卡表中有相近的未匹配考勤号：{'；'.join(parts)}——很可能是同一人，请核对花名册的考勤号"
                      + ("（或把规则 clock_id_leading_zeros 改为 ignore）" if leading_zeros == EXACT else ""))
         elif stray_keys:
