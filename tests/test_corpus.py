@@ -284,6 +284,13 @@ def expected_counts(lost: dict[str, int] | None = None) -> dict[str, int]:
     return {s.name: len(BASE.get(s.name, [])) - lost.get(s.name, 0) for s in INPUT_SHEETS}
 
 
+def first_row_changed(tmp_path: Path, sheet_name: str, index: int, value):
+    """The base workbook, read, with one cell of a sheet's first row replaced."""
+    data = copy.deepcopy(BASE)
+    data[sheet_name][0][index] = value
+    return load_path(write(tmp_path, data))
+
+
 CODE_COLUMNS = [(s, i) for s in SHEETS_WITH_ROWS for i, c in enumerate(s.columns) if c.parse == "code"]
 DIGIT_COLUMNS = [(s, i) for s in SHEETS_WITH_ROWS for i, c in enumerate(s.columns) if c.parse == "digits"]
 
@@ -298,11 +305,8 @@ def code_cases():
 
 @pytest.mark.parametrize("sheet_name, index, value", list(code_cases()))
 def test_identity_code_stored_as_a_number_is_blocking(tmp_path, sheet_name, index, value):
-    sheet = SHEETS_BY_NAME[sheet_name]
-    col = sheet.columns[index]
-    data = copy.deepcopy(BASE)
-    data[sheet_name][0][index] = value
-    book = load_path(write(tmp_path, data))
+    col = SHEETS_BY_NAME[sheet_name].columns[index]
+    book = first_row_changed(tmp_path, sheet_name, index, value)
     issue = next(i for i in book.issues if i.code == "number_as_text")
     assert (issue.sheet, issue.row, issue.field, issue.blocking) == (sheet_name, 2, col.id, True)
     assert col.header in issue.column and "文本" in issue.message
@@ -794,3 +798,23 @@ def test_unknown_employee_elsewhere_names_the_close_roster_id(tmp_path):
     book = load_path(write(tmp_path, data))
     issue = only(book, "unknown_employee")
     assert issue.blocking and issue.row == 2 and "E0003" in issue.message
+
+
+LIMITED = [(s, i, c) for s in SHEETS_WITH_ROWS for i, c in enumerate(s.columns) if c.limits]
+
+
+def limit_cases():
+    for sheet, index, col in LIMITED:
+        low, high = col.limits
+        for value in ([low - 1] if low is not None else []) + ([high + 1] if high is not None else []):
+            yield pytest.param(sheet.name, index, value, id=f"{sheet.id}.{col.id}={value}")
+
+
+@pytest.mark.parametrize("sheet_name, index, value", list(limit_cases()))
+def test_value_outside_its_range(tmp_path, sheet_name, index, value):
+    col = SHEETS_BY_NAME[sheet_name].columns[index]
+    book = first_row_changed(tmp_path, sheet_name, index, value * 100 if col.kind == "money" else value)  # fen
+    issue = only(book, "out_of_range")
+    assert (issue.sheet, issue.row, issue.field, issue.blocking) == (sheet_name, 2, col.id, True)
+    assert col.header in issue.message
+    assert book.counts == expected_counts({sheet_name: 1 if col.required else 0})

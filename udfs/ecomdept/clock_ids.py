@@ -123,7 +123,8 @@ def resolve(punches: pd.DataFrame, employees: pd.DataFrame, leading_zeros: str =
     if punches.empty:
         return punches, punches.iloc[0:0], issues
     known = set(employees["employee_id"])
-    keys = punches["clock_id"].map(lambda c: clock_key(c, leading_zeros))
+    unique = {c: clock_key(c, leading_zeros) for c in punches["clock_id"].dropna().unique()}
+    keys = punches["clock_id"].map(unique)
     from_clock = keys.map(by_clock)
     emp = punches["employee_id"].where(punches["employee_id"].notna(), from_clock)
     punches = punches.assign(employee_id=emp)

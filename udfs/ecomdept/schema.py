@@ -156,7 +156,7 @@ ORDERS = Sheet(
         Column("status", "订单状态", TEXT, doc="平台状态原文，如 已完成 / canceled"),
         Column("delivered_at", "妥投时间", DATETIME, width=18),
         Column("estimated_at", "预计送达时间", DATETIME, width=18),
-        Column("review_score", "评价星级", INT, doc="1–5"),
+        Column("review_score", "评价星级", INT, doc="1–5", limits=(1, 5)),
     ),
     key=("order_id",), table="tbl_orders",
 )
@@ -166,9 +166,9 @@ ADS = Sheet(
     (
         Column("date", "日期", DATE, True),
         Column("channel", "渠道", TEXT, True, doc="直通车、钻展、淘宝客……"),
-        Column("spend", "花费", MONEY, True),
+        Column("spend", "花费", MONEY, True, limits=(0, None)),
         Column("attributed_sales", "归因销售额", MONEY, doc="平台归因到该渠道的成交金额"),
-        Column("visitors", "访客数", INT, doc="UV"),
+        Column("visitors", "访客数", INT, doc="UV", limits=(0, None)),
     ),
     key=("date", "channel"), table="tbl_ads",
 )
@@ -179,7 +179,7 @@ SCORES = Sheet(
         Column("month", "月份", MONTH, True),
         Column("employee_id", "工号", TEXT, True, parse="code"),
         Column("metric", "指标", TEXT, True, doc="与规则表 kpi.<小组>.<指标>.weight 中的指标同名"),
-        Column("score", "得分", INT, True, doc="0–100"),
+        Column("score", "得分", INT, True, doc="0–100", limits=(0, 100)),
         Column("scored_by", "评分人", TEXT),
         Column("note", "备注", TEXT, width=24),
     ),
@@ -212,8 +212,8 @@ BONUS = Sheet(
     (
         Column("month", "月份", MONTH, True, doc="YYYY-MM"),
         Column("employee_id", "工号", TEXT, True, parse="code"),
-        Column("score", "考核分", INT),
-        Column("bonus", "绩效奖金", MONEY, True),
+        Column("score", "考核分", INT, limits=(0, 100)),
+        Column("bonus", "绩效奖金", MONEY, True, limits=(0, None)),
         Column("note", "备注", TEXT, width=24),
     ),
     key=("month", "employee_id"), table="tbl_bonus",
@@ -225,7 +225,7 @@ ANNUAL_BONUS = Sheet(
     (
         Column("month", "月份", MONTH, True, doc="随哪个月的工资发放"),
         Column("employee_id", "工号", TEXT, True, parse="code"),
-        Column("amount", "金额", MONEY, True),
+        Column("amount", "金额", MONEY, True, limits=(0, None)),
         Column("method", "计税方式", ENUM, False, ANNUAL_BONUS_METHODS,
                doc="空 = 单独计税（政策有效期至 2027-12-31，之后并入综合所得）"),
         Column("note", "备注", TEXT, width=24),
@@ -238,10 +238,10 @@ LEDGER = Sheet(
     (
         Column("month", "月份", MONTH, True),
         Column("employee_id", "工号", TEXT, True, parse="code"),
-        Column("income", "应发工资", MONEY, True),
+        Column("income", "应发工资", MONEY, True, limits=(0, None)),
         Column("special", "专项扣除", MONEY, True, doc="个人社保 + 公积金"),
         Column("additional", "专项附加扣除", MONEY, True),
-        Column("iit", "已预扣个税", MONEY, True),
+        Column("iit", "已预扣个税", MONEY, True, limits=(0, None)),
     ),
     key=("month", "employee_id"), table="tbl_ledger",
 )

@@ -99,6 +99,10 @@ def _sheet_part(archive: zipfile.ZipFile, name: str) -> str:
     raise KeyError(name)
 
 
+def _formula_bytes(data: bytes) -> bool:
+    return b"<f>" in data or b"<f " in data or b"<f/" in data or b't="e"' in data or b"t='e'" in data
+
+
 def _xlsx_formula_cells(path: Path, name: str) -> dict[tuple[int, int], str]:
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return {}
@@ -107,11 +111,10 @@ def _xlsx_formula_cells(path: Path, name: str) -> dict[tuple[int, int], str]:
         with archive.open(part) as handle:  # most sheets hold no formula: a byte search says so quickly
             tail, found = b"", False
             while chunk := handle.read(1 << 22):
-                text = tail + chunk
-                if b"<f>" in text or b"<f " in text or b't="e"' in text or b"t='e'" in text:
+                if _formula_bytes(chunk) or _formula_bytes(tail + chunk[:16]):  # <f> and not <formula1>
                     found = True
                     break
-                tail = text[-8:]
+                tail = chunk[-8:]
         if not found:
             return {}
         cells: dict[tuple[int, int], str] = {}
@@ -182,7 +185,7 @@ def _header_issues(sheet: Sheet, rows: list[list[object]], header_index: int, po
                    missing: list) -> list[Issue]:
     if not missing:
         return []
-    if positions:
+    if len(positions) >= min(2, len(sheet.columns)):  # one matching cell may be data, not a header
         return [Issue(sheet.name, header_index + 1, col.header,
                       f"缺少必填列「{col.header}」（{col.id}）：表头（第 {header_index + 1} 行）中没有这一列，请检查列名",
                       ERROR, col.id, "missing_column") for col in missing]
