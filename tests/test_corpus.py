@@ -340,7 +340,8 @@ def test_personal_number_stored_as_a_number_is_blocking(tmp_path, capsys, field,
     ("clock_id", "１００１", "1001"), ("clock_id", "10\u200b01", "1001"), ("clock_id", "\ufeff1001", "1001"),
     ("bank_account", "6222 6613 1860 9139 099", "6222661318609139099"),
     ("bank_account", "６２２２６６１３１８６０９１３９０９９", "6222661318609139099"),
-    ("id_number", "31010119760227548x", "31010119760227548X"), ("id_number", " 31010119760227548X\u200b", "31010119760227548X"),
+    ("id_number", "31010119760227548x", "31010119760227548X"),
+    ("id_number", " 31010119760227548X\u200b", "31010119760227548X"),
 ])
 def test_identity_written_loosely_is_read_as_typed(tmp_path, field, value, expected):
     book = load_path(with_first_employee(tmp_path, field, value))
@@ -509,7 +510,8 @@ def with_rule(tmp_path: Path, rule_id: str, value, edit=None) -> tuple[Path, int
 
 
 RULE_OK = [
-    ("pension_rate", "8%", Decimal("0.08")), ("pension_rate", 0.08, Decimal("0.08")), ("pension_rate", "0.08", Decimal("0.08")),
+    ("pension_rate", "8%", Decimal("0.08")), ("pension_rate", 0.08, Decimal("0.08")),
+    ("pension_rate", "0.08", Decimal("0.08")),
     ("pension_rate", "８％", Decimal("0.08")), ("unemployment_rate", "0.5%", Decimal("0.005")),
     ("penalty_cap_ratio", "20%", Decimal("0.2")), ("default_hf_rate", 0.12, Decimal("0.12")),
     ("pay_day", "月末", 31), ("pay_day", 28, 28), ("pay_day", "10", 10), ("pay_day", 1, 1),
@@ -818,3 +820,12 @@ def test_value_outside_its_range(tmp_path, sheet_name, index, value):
     assert (issue.sheet, issue.row, issue.field, issue.blocking) == (sheet_name, 2, col.id, True)
     assert col.header in issue.message
     assert book.counts == expected_counts({sheet_name: 1 if col.required else 0})
+
+
+def test_broken_roster_id_still_accounts_for_its_punches(tmp_path):
+    data = copy.deepcopy(BASE)
+    data["员工"][1][0] = 1002.5  # E0002's 工号 cell broken; its 考勤号 1002 is fine
+    book = load_path(write(tmp_path, data))
+    assert not issues_of(book, "unknown_clock_id") and not issues_of(book, "no_punches")
+    note = only(book, "skipped_rows")
+    assert note.row == 3 and f"打卡 {PUNCHES_1002} 行" in note.message and "1002" in note.message

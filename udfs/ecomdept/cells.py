@@ -253,7 +253,8 @@ def rate_hint(number: Decimal) -> str:
     text = "比例应在 0 到 1 之间（或写作百分数）"
     if 1 < number <= 100:
         shown = format(number.normalize(), "f")
-        return f"{text}：{shown} 即 {format((number * 100).normalize(), 'f')}%；如指 {shown}%，请写 {format((number / 100).normalize(), 'f')} 或 {shown}%"
+        times100, div100 = format((number * 100).normalize(), "f"), format((number / 100).normalize(), "f")
+        return f"{text}：{shown} 即 {times100}%；如指 {shown}%，请写 {div100} 或 {shown}%"
     return text + "，如 0.07 或 7%"
 
 

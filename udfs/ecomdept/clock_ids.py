@@ -142,10 +142,10 @@ def resolve(punches: pd.DataFrame, employees: pd.DataFrame, leading_zeros: str =
         groups = rest.groupby(rest["clock_id"].fillna(rest["employee_id"]).fillna("（空）"), sort=True)
         for n, (key, group) in enumerate(groups):
             rows = group["xl_row"].tolist()
-            shown = "、".join(str(r) for r in rows[:5]) + (" 等" if len(rows) > 5 else "")
+            shown = "、".join(str(r) for r in rows[:5]) + (" 行等" if len(rows) > 5 else " 行")
             hint = near_roster(str(key), employees) if n < 200 else ""  # the first 200 unknown ids get a hint
             issues.append(Issue(sheet, rows[0], "工号/考勤号",
-                                f"考勤号/工号「{key}」不在花名册中：{len(rows)} 条打卡未计入（第 {shown} 行）{hint}", WARNING,
+                                f"考勤号/工号「{key}」不在花名册中：{len(rows)} 条打卡未计入（第 {shown}）{hint}", WARNING,
                                 None, "unknown_clock_id"))
     return punches[matched], rest, issues
 

@@ -493,11 +493,13 @@ class _Skipped:
         self.rows: dict[str, int] = {}
         for row, values in rejected.items():
             emp = values.get("employee_id")
-            if emp and emp not in known:
+            if emp in known:
+                continue  # the same 工号 on a usable row: reported as a duplicate
+            if emp:
                 self.rows.setdefault(emp, row)
-                key = clock_key(values.get("clock_id"), leading_zeros)
-                if key and key not in self.rows:
-                    self.rows[key] = row
+            key = clock_key(values.get("clock_id"), leading_zeros)  # known even when the 工号 cell is broken
+            if key and key not in self.rows:
+                self.rows[key] = row
         self.counts: dict[int, dict[str, int]] = {}
 
     def take(self, sheet: str, idents: pd.Series) -> pd.Series:
@@ -511,10 +513,11 @@ class _Skipped:
     def issues(self, rejected: dict[int, dict[str, object]]) -> list[Issue]:
         out = []
         for row, per in sorted(self.counts.items()):
-            emp = rejected[row].get("employee_id")
+            emp, name = rejected[row].get("employee_id"), rejected[row].get("name")
+            who = f"工号「{emp}」" if emp else f"{name or '这一行'}（考勤号「{rejected[row].get('clock_id')}」）"
             detail = "、".join(f"{sheet} {n} 行" for sheet, n in per.items())
             out.append(Issue(EMPLOYEES.name, row, "工号",
-                             f"工号「{emp}」这一行有错误（见本行其他问题），未计入花名册：其他表中该工号的 {detail}"
+                             f"{who}这一行有错误（见本行其他问题），未计入花名册：其他表中该员工的 {detail}"
                              "因此已跳过，改正本行后才会计入", WARNING, "employee_id", "skipped_rows"))
         return out
 
@@ -529,9 +532,9 @@ def _check_known_employee(sheet: Sheet, frame: pd.DataFrame, known: set[str], is
     quiet = skipped.take(sheet.name, frame.loc[bad, "employee_id"]) if skipped else pd.Series(False, frame.index[bad])
     hints: dict[str, str] = {}
     for rec in frame[bad][~quiet.values].itertuples(index=False):
-        if rec.employee_id not in hints:
-            hints[rec.employee_id] = near_roster(str(rec.employee_id), roster) if roster is not None and len(hints) < 200 \
-                else ""
+        if rec.employee_id not in hints:  # the first 200 unknown 工号 get a hint
+            near = roster is not None and len(hints) < 200
+            hints[rec.employee_id] = near_roster(str(rec.employee_id), roster) if near else ""
         issues.append(Issue(sheet.name, rec.xl_row, "工号", f"工号「{rec.employee_id}」不在花名册中{hints[rec.employee_id]}",
                             ERROR, "employee_id", "unknown_employee"))
     return frame[~bad]
