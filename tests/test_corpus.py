@@ -3,6 +3,7 @@ with exit 1 (or a reported warning and exit 0) — never a traceback, never a lo
 
 import copy
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -40,7 +41,15 @@ def run_check(path: Path, capsys) -> tuple[int, str]:
     return code, captured.out + captured.err
 
 
+_BASE_FILE: list[bytes] = []
+
+
 def write(tmp_path: Path, data: dict, name: str = "case.xlsx") -> Path:
+    if data is BASE:  # the unchanged base workbook is written once per session
+        if not _BASE_FILE:
+            _BASE_FILE.append(write_master(tmp_path / name, data).read_bytes())
+        (tmp_path / name).write_bytes(_BASE_FILE[0])
+        return tmp_path / name
     return write_master(tmp_path / name, data)
 
 
@@ -230,14 +239,593 @@ def test_private_numbers_are_masked_in_messages(tmp_path, capsys):
     assert "31010119900101123" not in text
 
 
-def test_corpus_is_at_least_a_hundred_cases():
+def test_corpus_is_at_least_three_hundred_cases():
     import inspect
     import sys
     module = sys.modules[__name__]
     total = 0
     for name, fn in inspect.getmembers(module, inspect.isfunction):
-        if not name.startswith("test_") or name == "test_corpus_is_at_least_a_hundred_cases":
+        if not name.startswith("test_") or name == "test_corpus_is_at_least_three_hundred_cases":
             continue
         marks = [m for m in getattr(fn, "pytestmark", []) if m.name == "parametrize"]
         total += len(marks[0].args[1]) if marks else 1
-    assert total >= 100, total
+    assert total >= 300, total
+
+
+# ---------------------------------------------------------------------------------------------------
+# Hostile workbooks: each case names the kind of problem (Issue.code), its sheet, row and column, whether
+# it blocks, and that the valid rows are all still there.
+
+def issues_of(book, code: str) -> list:
+    return [i for i in book.issues if i.code == code]
+
+
+def only(book, code: str):
+    found = issues_of(book, code)
+    assert len(found) == 1, [str(i) for i in book.issues]
+    return found[0]
+
+
+def patched(tmp_path: Path, edit) -> Path:
+    """The base workbook with ``edit(openpyxl_book)`` applied."""
+    path = write(tmp_path, BASE)
+    book = openpyxl.load_workbook(path)
+    edit(book)
+    book.save(path)
+    return path
+
+
+def header_col(sheet, field: str) -> int:
+    return [c.id for c in sheet.columns].index(field) + 1
+
+
+def expected_counts(lost: dict[str, int] | None = None) -> dict[str, int]:
+    lost = lost or {}
+    return {s.name: len(BASE.get(s.name, [])) - lost.get(s.name, 0) for s in INPUT_SHEETS}
+
+
+def first_row_changed(tmp_path: Path, sheet_name: str, index: int, value):
+    """The base workbook, read, with one cell of a sheet's first row replaced."""
+    data = copy.deepcopy(BASE)
+    data[sheet_name][0][index] = value
+    return load_path(write(tmp_path, data))
+
+
+CODE_COLUMNS = [(s, i) for s in SHEETS_WITH_ROWS for i, c in enumerate(s.columns) if c.parse == "code"]
+DIGIT_COLUMNS = [(s, i) for s in SHEETS_WITH_ROWS for i, c in enumerate(s.columns) if c.parse == "digits"]
+
+
+def code_cases():
+    variants = ((1002.5, "fraction"), (6.2226613186091e18, "e18"), (1e15, "e15"), ("6.22266E+18", "sci"))
+    for n, (sheet, index) in enumerate(CODE_COLUMNS):  # every column, two of the four ways each
+        col = sheet.columns[index]
+        for value, label in (variants[n % 4], variants[(n + 1) % 4]):
+            yield pytest.param(sheet.name, index, value, id=f"{sheet.id}.{col.id}-{label}")
+
+
+@pytest.mark.parametrize("sheet_name, index, value", list(code_cases()))
+def test_identity_code_stored_as_a_number_is_blocking(tmp_path, sheet_name, index, value):
+    col = SHEETS_BY_NAME[sheet_name].columns[index]
+    book = first_row_changed(tmp_path, sheet_name, index, value)
+    issue = next(i for i in book.issues if i.code == "number_as_text")
+    assert (issue.sheet, issue.row, issue.field, issue.blocking) == (sheet_name, 2, col.id, True)
+    assert col.header in issue.column and "文本" in issue.message
+    assert len([i for i in book.issues if i.code == "number_as_text"]) == 1
+    if sheet_name != "员工" or not col.required:  # a roster row gone takes its rows elsewhere with it
+        unusable = col.required or (sheet_name, col.id) == ("打卡", "clock_id")  # a punch reaching nobody
+        assert book.counts[sheet_name] == len(BASE[sheet_name]) - unusable
+    if (sheet_name, col.id) != ("员工", "employee_id"):  # nothing else names the broken 工号
+        assert not issues_of(book, "unknown_employee")
+
+
+@pytest.mark.parametrize("field, value", [
+    ("id_number", 3.1010119760227546e17), ("id_number", 310101197602275480), ("id_number", "3.10101E+17"),
+    ("bank_account", 6.2226613186091e18), ("bank_account", 6222661318609139), ("bank_account", 12345),
+    ("bank_account", "6.2226613186091E+18"), ("bank_account", "６．２２２６６１３１８６０９１Ｅ＋１８"),
+])
+def test_personal_number_stored_as_a_number_is_blocking(tmp_path, capsys, field, value):
+    path = with_first_employee(tmp_path, field, value)
+    book = load_path(path)
+    issue = only(book, "number_as_text")
+    assert (issue.sheet, issue.row, issue.field, issue.blocking) == ("员工", 2, field, True)
+    assert "文本" in issue.message and "6222661318609139" not in issue.message
+    assert book.counts == expected_counts()  # the row stays: only that number is unusable
+    assert book.frames["employees"][field].iloc[0] is None
+    code, text = run_check(path, capsys)
+    assert code == 1 and "6222661318609139" not in text
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("clock_id", 1001.0, "1001"), ("clock_id", 1001, "1001"), ("clock_id", " 1001 ", "1001"),
+    ("clock_id", "１００１", "1001"), ("clock_id", "10\u200b01", "1001"), ("clock_id", "\ufeff1001", "1001"),
+    ("bank_account", "6222 6613 1860 9139 099", "6222661318609139099"),
+    ("bank_account", "６２２２６６１３１８６０９１３９０９９", "6222661318609139099"),
+    ("id_number", "31010119760227548x", "31010119760227548X"),
+    ("id_number", " 31010119760227548X\u200b", "31010119760227548X"),
+])
+def test_identity_written_loosely_is_read_as_typed(tmp_path, field, value, expected):
+    book = load_path(with_first_employee(tmp_path, field, value))
+    assert [i for i in book.issues if i.blocking] == []
+    assert book.frames["employees"][field].iloc[0] == expected
+    assert book.counts == expected_counts()
+
+
+def test_roster_id_whole_number_matches_text_elsewhere(tmp_path):
+    data = copy.deepcopy(BASE)
+    data["员工"][0][0] = 1001.0
+    for name in ("请假", "加班", "绩效", "考核评分", "年终奖", "工资台账"):
+        for row in data.get(name, []):
+            col = [c.id for c in SHEETS_BY_NAME[name].columns].index("employee_id")
+            if row[col] == "E0001":
+                row[col] = "1001"
+    book = load_path(write(tmp_path, data))
+    assert [i for i in book.issues if i.blocking] == []
+    assert "1001" in set(book.frames["employees"]["employee_id"])
+
+
+ERRORS = ["#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!"]
+
+
+def required_cases():
+    n = 0
+    for sheet in SHEETS_WITH_ROWS:
+        for index, col in enumerate(sheet.columns):
+            if col.required:
+                yield pytest.param(sheet.name, index, ERRORS[n % len(ERRORS)], id=f"{sheet.id}.{col.id}")
+                n += 1
+
+
+def _set_cell(book, sheet_name: str, row: int, column: int, value, error: bool = False) -> None:
+    cell = book[sheet_name].cell(row=row, column=column)
+    cell.value = value
+    if error:
+        cell.data_type = "e"
+
+
+@pytest.mark.parametrize("sheet_name, index, literal", list(required_cases()))
+def test_formula_error_in_a_required_cell(tmp_path, sheet_name, index, literal):
+    sheet = SHEETS_BY_NAME[sheet_name]
+    path = patched(tmp_path, lambda b: _set_cell(b, sheet_name, 2, index + 1, literal, error=True))
+    book = load_path(path)
+    issue = only(book, "formula_error")
+    assert (issue.sheet, issue.row, issue.field, issue.blocking) == (sheet_name, 2, sheet.columns[index].id, True)
+    assert literal in issue.message and "公式" in issue.message
+    assert not [i for i in book.issues if i.code == "required_blank" and i.sheet == sheet_name]
+    if sheet_name != "员工":
+        assert book.counts == expected_counts({sheet_name: 1})
+    if (sheet_name, sheet.columns[index].id) != ("员工", "employee_id"):  # a roster row lost does not cascade
+        assert not issues_of(book, "unknown_employee")
+
+
+@pytest.mark.parametrize("sheet_name", [s.name for s in SHEETS_WITH_ROWS])
+def test_formula_without_saved_value(tmp_path, sheet_name):
+    sheet = SHEETS_BY_NAME[sheet_name]
+    index = next(i for i, c in enumerate(sheet.columns) if c.required)
+    row = 3 if len(BASE[sheet_name]) > 1 else 2
+    path = patched(tmp_path, lambda b: _set_cell(b, sheet_name, row, index + 1, "=1+1"))
+    book = load_path(path)
+    issue = only(book, "formula_no_value")
+    assert (issue.sheet, issue.row, issue.blocking) == (sheet_name, row, True)
+    assert "保存" in issue.message and "必填项为空" not in issue.message
+    if sheet_name != "员工":
+        assert book.counts == expected_counts({sheet_name: 1})
+
+
+@pytest.mark.parametrize("field, literal", [("allowance", "#DIV/0!"), ("si_base", "#N/A"), ("hf_rate", "#VALUE!"),
+                                            ("special_deduction", "#REF!"), ("clock_id", "#N/A")])
+def test_formula_error_in_an_optional_roster_cell_blocks_but_keeps_the_row(tmp_path, field, literal):
+    column = header_col(SHEETS_BY_NAME["员工"], field)
+    book = load_path(patched(tmp_path, lambda b: _set_cell(b, "员工", 2, column, literal, error=True)))
+    issue = only(book, "formula_error")
+    assert (issue.sheet, issue.row, issue.field, issue.blocking) == ("员工", 2, field, True)
+    assert book.counts["员工"] == 6
+
+
+@pytest.mark.parametrize("literal", ERRORS)
+def test_error_text_pasted_as_a_value(tmp_path, literal):
+    data = copy.deepcopy(BASE)
+    data["请假"][0][1] = literal  # 工号 of the first request: the text Excel shows for an error
+    book = load_path(write(tmp_path, data))
+    issue = only(book, "formula_error")
+    assert (issue.sheet, issue.row, issue.field, issue.blocking) == ("请假", 2, "employee_id", True)
+    assert book.counts == expected_counts({"请假": 1})
+
+
+@pytest.mark.parametrize("sheet_name", [s.name for s in INPUT_SHEETS])
+def test_two_sheets_with_one_name(tmp_path, sheet_name):
+    def edit(book):
+        copy_ = book.copy_worksheet(book[sheet_name])
+        copy_.title = sheet_name + " "
+        copy_.sheet_state = "hidden"
+        for row in copy_.iter_rows(min_row=2):
+            for cell in row:
+                cell.value = None  # a stale copy: were it read, the sheet would be empty
+    book = load_path(patched(tmp_path, edit))
+    issue = only(book, "duplicate_sheet")
+    assert (issue.sheet, issue.blocking) == (sheet_name, True)
+    assert f"「{sheet_name}」" in issue.message and f"「{sheet_name} 」（隐藏）" in issue.message
+    assert book.counts == expected_counts()  # the exactly named sheet was read
+
+
+@pytest.mark.parametrize("variant", ["员工 ", " 员工", "员　工", "员工\u200b"])
+def test_sheet_name_with_stray_spaces_alone_is_read(tmp_path, variant):
+    def edit(book):
+        book["员工"].title = variant
+    book = load_path(patched(tmp_path, edit))
+    assert [i for i in book.issues if i.blocking] == [] and book.counts == expected_counts()
+
+
+@pytest.mark.parametrize("sheet_name, titles", [(s.name, (5, 20, 45)[n % 3]) for n, s in enumerate(SHEETS_WITH_ROWS)])
+def test_header_below_title_rows(tmp_path, sheet_name, titles):
+    def edit(book):
+        ws = book[sheet_name]
+        ws.insert_rows(1, titles)
+        ws["A1"] = f"{sheet_name}（电商部）"
+    book = load_path(patched(tmp_path, edit))
+    assert [i for i in book.issues if i.blocking and i.sheet == sheet_name] == []
+    assert book.counts[sheet_name] == len(BASE[sheet_name])
+
+
+@pytest.mark.parametrize("sheet_name", [s.name for s in SHEETS_WITH_ROWS])
+def test_header_too_far_down_says_where_it_was_looked_for(tmp_path, sheet_name):
+    def edit(book):
+        ws = book[sheet_name]
+        ws.insert_rows(1, 60)
+        ws["A1"] = "说明文字"
+    book = load_path(patched(tmp_path, edit))
+    issue = only(book, "header_not_found")
+    assert (issue.sheet, issue.row, issue.blocking) == (sheet_name, None, True)
+    assert "第 1–50 行" in issue.message and "缺少必填列" in issue.message
+    assert not issues_of(book, "missing_column")
+
+
+@pytest.mark.parametrize("field", ["hire_date", "base_salary", "position", "name"])
+def test_bad_roster_row_is_reported_once_not_in_every_sheet(tmp_path, field):
+    data = copy.deepcopy(BASE)
+    index = [c.id for c in SHEETS_BY_NAME["员工"].columns].index(field)
+    data["员工"][2][index] = {"hire_date": "2026-02-30", "base_salary": "八千", "position": "经理", "name": None}[field]
+    book = load_path(write(tmp_path, data))  # E0003 has punches, requests, scores …
+    assert not issues_of(book, "unknown_employee") and not issues_of(book, "unknown_clock_id")
+    note = only(book, "skipped_rows")
+    assert (note.sheet, note.row) == ("员工", 4) and "E0003" in note.message and "打卡" in note.message
+    row_issue = [i for i in book.issues if i.sheet == "员工" and i.row == 4 and i.blocking]
+    assert len(row_issue) == 1 and row_issue[0].field == field
+    assert "out of range" not in row_issue[0].message
+    assert book.counts["员工"] == 5
+
+
+def with_rule(tmp_path: Path, rule_id: str, value, edit=None) -> tuple[Path, int]:
+    """The base workbook with one 规则 value replaced (or a row added); returns its Excel row too."""
+    data = copy.deepcopy(BASE)
+    rows = data["规则"]
+    index = next((n for n, r in enumerate(rows) if r[0] == rule_id), None)
+    if index is None:
+        rows.append([rule_id, "", value, "", "", ""])
+        index = len(rows) - 1
+    else:
+        rows[index][2] = value
+    if edit:
+        edit(rows)
+    return write(tmp_path, data), index + 2
+
+
+RULE_OK = [
+    ("pension_rate", "8%", Decimal("0.08")), ("pension_rate", 0.08, Decimal("0.08")),
+    ("pension_rate", "0.08", Decimal("0.08")),
+    ("pension_rate", "８％", Decimal("0.08")), ("unemployment_rate", "0.5%", Decimal("0.005")),
+    ("penalty_cap_ratio", "20%", Decimal("0.2")), ("default_hf_rate", 0.12, Decimal("0.12")),
+    ("pay_day", "月末", 31), ("pay_day", 28, 28), ("pay_day", "10", 10), ("pay_day", 1, 1),
+    ("work_am_start", 0.3541666666666667, dt.time(8, 30)), ("work_am_start", "0.375", dt.time(9, 0)),
+    ("work_am_start", "8:30", dt.time(8, 30)), ("work_am_start", "０８：３０", dt.time(8, 30)),
+    ("work_pm_end", 0.75, dt.time(18, 0)), ("grace_minutes", 5, 5), ("grace_minutes", "10", 10),
+    ("ot_rate_workday", "150%", Decimal("1.5")), ("ot_rate_workday", 2, Decimal("2")),
+    ("ot_rate_holiday", "300%", Decimal("3")), ("late_fine", 50, 5000), ("late_fine", "¥20", 2000),
+    ("pdf_password", "ID_LAST6", "id_last6"), ("early_leave_mode", " Threshold ", "threshold"),
+    ("day_divisor", 21.75, "21.75"), ("city", "上海", "shanghai"), ("city", "Shanghai", "shanghai"),
+    ("clock_id_leading_zeros", "exact", "exact"), ("kpi_pass_score", 70, 70), ("ship_sla_hours", 72, 72),
+]
+
+
+@pytest.mark.parametrize("rule_id, value, expected", RULE_OK, ids=[f"{r}={v!r}" for r, v, _ in RULE_OK])
+def test_rule_value_accepted(tmp_path, rule_id, value, expected):
+    if rule_id == "pdf_password":  # every sample employee has a valid ID number
+        pass
+    path, _ = with_rule(tmp_path, rule_id, value)
+    book = load_path(path)
+    assert [str(i) for i in book.issues if i.blocking] == []
+    assert getattr(book.rules, rule_id) == expected
+
+
+RULE_BAD = [
+    ("pension_rate", 8, ["0.08", "8%"]), ("pension_rate", "8", ["0.08", "8%"]), ("medical_rate", 2, ["0.02", "2%"]),
+    ("default_hf_rate", 7, ["0.07"]), ("penalty_cap_ratio", 20, ["0.2", "20%"]), ("pension_rate", "-1%", ["负"]),
+    ("pension_rate", "八个点", ["数字"]), ("sick_pay_floor_ratio", 80, ["0.8"]),
+    ("pay_day", 30, ["1–28", "月末"]), ("pay_day", 29, ["1–28"]), ("pay_day", 0, ["1–28"]), ("pay_day", 15.5, ["整数"]),
+    ("pay_day", "下旬", ["数字"]), ("grace_minutes", -5, ["非负"]), ("grace_minutes", 500, ["0–120"]),
+    ("absence_threshold_minutes", 0, ["1–480"]), ("offpost_threshold_minutes", 100000, ["1–480"]),
+    ("dismissal_consecutive_days", 0, ["1–31"]), ("dismissal_year_days", 400, ["1–366"]),
+    ("makeup_punch_monthly_limit", 99, ["0–31"]), ("ot_daily_limit_hours", 30, ["0–24"]),
+    ("ship_sla_hours", 0, ["1–720"]), ("kpi_pass_score", 160, ["0–100"]), ("late_fine", -50, ["负"]),
+    ("absence_fine_first", "一百", ["数字"]), ("absence_fine_second", 10**7, ["100,000"]),
+    ("ot_rate_workday", 1.2, ["150%", "劳动法"]), ("ot_rate_workday", 150, ["1.5", "150%"]),
+    ("ot_rate_restday", 1.5, ["200%"]), ("ot_rate_holiday", 2, ["300%"]), ("kpi_coefficient_cap", 150, ["1.5"]),
+    ("work_am_start", "25:00", ["时间"]), ("work_am_start", 1.5, ["0 到 1"]), ("work_am_start", "早上", ["时间"]),
+    ("pdf_password", "yes", ["none", "id_last6"]), ("early_leave_mode", "sometimes", ["threshold", "always"]),
+    ("absence_fine_mode", "cumulativ", ["cumulative"]), ("clock_id_leading_zeros", "maybe", ["ignore", "exact"]),
+    ("allow_negative_net", "是", ["no", "yes"]), ("city", "beijing", ["shanghai"]), ("city", "../iit", ["shanghai"]),
+    ("day_divisor", 22, ["workdays", "21.75"]), ("iit_period", "", ["必填项为空"]),
+]
+
+
+@pytest.mark.parametrize("rule_id, value, words", RULE_BAD, ids=[f"{r}={v!r}" for r, v, _ in RULE_BAD])
+def test_rule_value_out_of_range_is_blocking(tmp_path, rule_id, value, words):
+    path, row = with_rule(tmp_path, rule_id, value)
+    book = load_path(path)
+    found = [i for i in book.issues if i.sheet == "规则" and i.blocking]
+    assert len(found) == 1, [str(i) for i in book.issues]
+    issue = found[0]
+    assert issue.row == row and issue.field == "value"
+    assert issue.code in ("rule_value", "required_blank")
+    assert all(w in issue.message for w in words), issue.message
+    assert book.counts == expected_counts({"规则": 1 if value == "" else 0})
+
+
+def test_pay_day_month_end_pays_on_the_last_workday(tmp_path):
+    from ecomdept.payroll import pay_date
+    path, _ = with_rule(tmp_path, "pay_day", "月末")
+    book = load_path(path)
+    day, note = pay_date(2026, 10, dt.date(2020, 1, 1), book.calendar, book.rules)
+    assert day == dt.date(2026, 11, 30) and "月末" in note  # 30 Nov 2026 is a Monday
+    day, _ = pay_date(2027, 1, dt.date(2020, 1, 1), book.calendar, book.rules)
+    assert day == dt.date(2027, 2, 26)  # 28 Feb 2027 is a Sunday: the Friday before
+    assert book.rules.as_dict()["pay_day"] == "月末"
+
+
+@pytest.mark.parametrize("value", [dt.time(8, 30), dt.datetime(1899, 12, 30, 8, 30)])
+def test_rule_time_typed_into_an_excel_time_cell(tmp_path, value):
+    path, row = with_rule(tmp_path, "work_am_start", "08:30")
+    book = openpyxl.load_workbook(path)
+    cell = book["规则"].cell(row=row, column=3)
+    cell.value = value
+    cell.number_format = "hh:mm"
+    book.save(path)
+    loaded = load_path(path)
+    assert [str(i) for i in loaded.issues if i.blocking] == [] and loaded.rules.work_am_start == dt.time(8, 30)
+
+
+@pytest.mark.parametrize("rule_id, close", [("grace_minute", "grace_minutes"), ("Pension_Rate ", None),
+                                           ("pay_days", "pay_day"), ("pdf_pasword", "pdf_password")])
+def test_misspelt_rule_id_is_blocking_with_the_closest(tmp_path, rule_id, close):
+    def edit(rows):
+        wanted = rule_id.strip().lower()
+        for row in rows:
+            if row[0] == (close or wanted):
+                row[0] = rule_id
+    path, _ = with_rule(tmp_path, "grace_minutes", 0, edit)
+    book = load_path(path)
+    if close is None:  # case and spaces only: the id is read as meant
+        assert [str(i) for i in book.issues if i.blocking] == []
+        return
+    issue = only(book, "rule_unknown")
+    assert issue.blocking and close in issue.message and issue.sheet == "规则"
+
+
+def test_unrelated_unknown_rule_is_only_a_warning(tmp_path):
+    path, row = with_rule(tmp_path, "备注说明", "随便写")
+    issue = only(load_path(path), "rule_unknown")
+    assert not issue.blocking and issue.row == row
+
+
+def test_duplicate_rule_is_blocking(tmp_path):
+    path, row = with_rule(tmp_path, "extra", 0, lambda rows: rows.append(["grace_minutes", "", 5, "", "", ""]))
+    issue = only(load_path(path), "rule_duplicate")
+    assert issue.blocking and issue.row == row + 1 and "grace_minutes" in issue.message
+
+
+KPI_BAD = [
+    ("kpi.客服.refund_rat.weight", "0.2", "kpi_metric", ["refund_rate"]),
+    ("kpi.客服.满意读.weight", "0.1", "kpi_metric", ["满意度"]),
+    ("kpi.客户.paid_amount.weight", "0.5", "kpi_team", ["客服"]),
+    ("kpi.客服.refund_rate.weigth", "0.2", "rule_unknown", ["weight"]),
+    ("kpi.客服.refund_rate", "0.2", "rule_unknown", ["target"]),
+    ("bonus.客服.basis", "800", "rule_unknown", ["base"]),
+    ("kpi.客服.paid_amount.weight", "50", "rule_value", ["0.5", "50%"]),
+    ("kpi.客服.refund_rate.target", "15", "rule_value", ["0.15", "15%"]),
+    ("kpi.客服.refund_rate.target", "-0.1", "rule_value", ["非负"]),
+    ("bonus.客服.base", "八百", "rule_value", ["数字"]),
+]
+
+
+@pytest.mark.parametrize("rule_id, value, code, words", KPI_BAD, ids=[k for k, *_ in KPI_BAD])
+def test_kpi_rows_that_would_silently_cancel_a_bonus(tmp_path, rule_id, value, code, words):
+    def edit(rows):
+        # the misspelt row replaces the sample's correct one, where there is one
+        base = {"kpi.客服.refund_rat.weight": "kpi.客服.refund_rate.weight",
+                "kpi.客服.refund_rate.weigth": "kpi.客服.refund_rate.weight",
+                "kpi.客户.paid_amount.weight": "kpi.客服.paid_amount.weight",
+                "kpi.客服.满意读.weight": "kpi.客服.满意度.weight"}.get(rule_id)
+        if base:
+            rows[:] = [r for r in rows if r[0] != base]
+    path, row = with_rule(tmp_path, rule_id, value, edit)
+    book = load_path(path)
+    found = [i for i in book.issues if i.code == code and i.blocking]
+    assert len(found) == 1, [str(i) for i in book.issues]
+    assert found[0].sheet == "规则" and all(w in found[0].message for w in words), found[0].message
+
+
+def test_kpi_weight_without_target_is_blocking(tmp_path):
+    path, _ = with_rule(tmp_path, "x", 0, lambda rows: rows.__setitem__(
+        slice(None), [r for r in rows if r[0] not in ("kpi.客服.refund_rate.target", "x")]))
+    issue = only(load_path(path), "kpi_incomplete")
+    assert issue.blocking and "kpi.客服.refund_rate.target" in issue.message
+
+
+def test_scores_for_a_metric_no_rule_uses_are_warned(tmp_path):
+    data = copy.deepcopy(BASE)
+    data["考核评分"][0][2] = "计划完成率"
+    book = load_path(write(tmp_path, data))
+    issue = next(i for i in book.issues if i.code == "kpi_metric" and i.sheet == "考核评分")
+    assert not issue.blocking and issue.row == 2 and "计划完成" in issue.message
+
+
+@pytest.mark.parametrize("value", [None, "", "   "])
+def test_pdf_password_without_id_number_is_blocking(tmp_path, value):
+    data = copy.deepcopy(BASE)
+    next(r for r in data["规则"] if r[0] == "pdf_password")[2] = "id_last6"
+    data["员工"][1][14] = value
+    book = load_path(write(tmp_path, data))
+    issue = only(book, "pdf_password")
+    assert (issue.sheet, issue.row, issue.field, issue.blocking) == ("员工", 3, "id_number", True)
+    assert "E0002" in issue.message and "none" in issue.message
+
+
+def test_pdf_password_with_a_wrong_id_number_is_blocking(tmp_path):
+    data = copy.deepcopy(BASE)
+    next(r for r in data["规则"] if r[0] == "pdf_password")[2] = "id_last6"
+    data["员工"][1][14] = data["员工"][1][14][:-1] + ("0" if data["员工"][1][14][-1] != "0" else "1")
+    book = load_path(write(tmp_path, data))
+    issue = only(book, "pdf_password")
+    assert issue.blocking and issue.row == 3 and "身份证号" in issue.message
+
+
+def test_pdf_password_number_id_reported_once(tmp_path):
+    data = copy.deepcopy(BASE)
+    next(r for r in data["规则"] if r[0] == "pdf_password")[2] = "id_last6"
+    data["员工"][1][14] = 3.1010119760227546e17
+    book = load_path(write(tmp_path, data))
+    assert len([i for i in book.issues if i.row == 3 and i.sheet == "员工" and i.blocking]) == 1
+    assert only(book, "number_as_text").field == "id_number"
+
+
+def with_clock(tmp_path: Path, roster: dict[str, object] | None = None, punches: dict[str, object] | None = None,
+               zeros: str | None = None, drop: str | None = None, extra=None) -> Path:
+    """Roster 考勤号 and the 考勤号 in 打卡 changed per clock id ('1002' → '01002'), punches of one id dropped."""
+    data = copy.deepcopy(BASE)
+    for row in data["员工"]:
+        if roster and row[10] in roster:
+            row[10] = roster[row[10]]
+    data["打卡"] = [([r[0], punches.get(r[1], r[1])] + r[2:]) if punches else r for r in data["打卡"] if r[1] != drop]
+    if zeros:
+        next(r for r in data["规则"] if r[0] == "clock_id_leading_zeros")[2] = zeros
+    if extra:
+        extra(data)
+    return write(tmp_path, data)
+
+
+N_PUNCHES = len(BASE["打卡"])
+PUNCHES_1002 = sum(1 for r in BASE["打卡"] if r[1] == "1002")
+
+
+@pytest.mark.parametrize("roster_value, punch_value", [
+    ("1002", "01002"), ("01002", "1002"), ("1002", "001002"), ("1002", " 1002"), ("1002", "1002\u200b"),
+    ("1002", "\ufeff1002"), ("1002", "１００２"), ("１００２", "1002"), ("1002", "10 02"), (" 1002 ", "1002"),
+    ("1002", "1002\u00a0"), (1002.0, "1002"), ("1002", 1002.0), ("1002", "1002\u200d"),
+])
+def test_clock_ids_written_differently_still_match(tmp_path, roster_value, punch_value):
+    book = load_path(with_clock(tmp_path, {"1002": roster_value}, {"1002": punch_value}))
+    assert [str(i) for i in book.issues if i.blocking or i.sheet == "打卡"] == []
+    assert len(book.frames["punches"]) == N_PUNCHES
+    assert (book.frames["punches"]["employee_id"] == "E0002").sum() == PUNCHES_1002
+
+
+@pytest.mark.parametrize("roster_value, punch_value", [("1002", "01002"), ("01002", "1002")])
+def test_leading_zeros_exact_names_the_near_miss(tmp_path, roster_value, punch_value):
+    book = load_path(with_clock(tmp_path, {"1002": roster_value}, {"1002": punch_value}, zeros="exact"))
+    issue = only(book, "no_punches")
+    assert (issue.sheet, issue.row, issue.field, issue.blocking) == ("员工", 3, "clock_id", True)
+    assert f"「{punch_value}」" in issue.message and "前导零" in issue.message and "E0002" in issue.message
+    warn = only(book, "unknown_clock_id")
+    assert not warn.blocking and punch_value in warn.message and "E0002" in warn.message
+    assert len(book.frames["punches"]) == N_PUNCHES - PUNCHES_1002
+
+
+@pytest.mark.parametrize("punch_value", ["10002", "1020", "1O02", "102", "1012", "A1002"])
+def test_punches_under_a_mistyped_clock_id_are_named(tmp_path, punch_value):
+    book = load_path(with_clock(tmp_path, punches={"1002": punch_value}))
+    issue = only(book, "no_punches")
+    assert (issue.row, issue.blocking) == (3, True) and f"「{punch_value}」{PUNCHES_1002} 条" in issue.message
+
+
+def test_absent_all_month_with_nothing_unmatched_is_a_warning(tmp_path):
+    book = load_path(with_clock(tmp_path, drop="1002"))
+    issue = only(book, "no_punches")
+    assert (issue.row, issue.blocking) == (3, False) and "缺勤" in issue.message
+    assert [str(i) for i in book.issues if i.blocking] == []
+
+
+def test_absent_with_an_unrelated_stray_is_blocking_and_lists_it(tmp_path):
+    stray = lambda d: d["打卡"].append([None, "8888", dt.datetime(2026, 10, 12, 8, 0), "考勤机", None])  # noqa: E731
+    book = load_path(with_clock(tmp_path, drop="1002", extra=stray))
+    issue = only(book, "no_punches")
+    assert issue.blocking and "「8888」" in issue.message
+
+
+def test_absent_on_approved_leave_all_month_is_fine(tmp_path):
+    def leave(data):
+        data["请假"].append(["QJ-LONG", "E0002", "病假", dt.datetime(2026, 10, 1, 8, 30), dt.datetime(2026, 10, 31, 18),
+                            dt.datetime(2026, 9, 28, 9), "已批准", "E0001", True, None, None, "住院"])
+        data["打卡"].append([None, "8888", dt.datetime(2026, 10, 12, 8, 0), "考勤机", None])
+    book = load_path(with_clock(tmp_path, drop="1002", extra=leave))
+    assert not issues_of(book, "no_punches")
+
+
+@pytest.mark.parametrize("first, second, zeros", [("1002", "01002", None), ("1002", "1002", None),
+                                                   ("1002", "1002", "exact"), ("1002", " 1002", "exact")])
+def test_two_roster_rows_with_one_clock_id_are_blocking(tmp_path, first, second, zeros):
+    book = load_path(with_clock(tmp_path, {"1002": first, "1003": second}, zeros=zeros))
+    issue = only(book, "clock_id_clash")
+    assert (issue.sheet, issue.row, issue.field, issue.blocking) == ("员工", 4, "clock_id", True)
+    assert "第 3 行" in issue.message and "E0002" in issue.message
+
+
+def test_leading_zeros_exact_keeps_both_when_they_differ(tmp_path):
+    book = load_path(with_clock(tmp_path, {"1003": "01002"}, {"1003": "01002"}, zeros="exact"))
+    assert [str(i) for i in book.issues if i.blocking] == []
+    assert len(book.frames["punches"]) == N_PUNCHES
+
+
+def test_month_checks_for_the_engine(tmp_path):
+    from ecomdept.workbook_io import month_checks
+    book = load_path(with_clock(tmp_path, punches={"1002": "01002"}, zeros="exact"))
+    assert month_checks(book, dt.date(2026, 10, 1), dt.date(2026, 10, 31)) == []  # load reported October already
+    book.issues[:] = [i for i in book.issues if i.code != "no_punches"]
+    found = month_checks(book, dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+    assert [i.code for i in found] == ["no_punches"] and found[0].row == 3
+    assert month_checks(book, dt.date(2026, 11, 1), dt.date(2026, 11, 30)) == []  # nobody punched in November
+
+
+def test_unknown_employee_elsewhere_names_the_close_roster_id(tmp_path):
+    data = copy.deepcopy(BASE)
+    data["请假"][0][1] = "e0003"
+    book = load_path(write(tmp_path, data))
+    issue = only(book, "unknown_employee")
+    assert issue.blocking and issue.row == 2 and "E0003" in issue.message
+
+
+LIMITED = [(s, i, c) for s in SHEETS_WITH_ROWS for i, c in enumerate(s.columns) if c.limits]
+
+
+def limit_cases():
+    for sheet, index, col in LIMITED:
+        low, high = col.limits
+        for value in ([low - 1] if low is not None else []) + ([high + 1] if high is not None else []):
+            yield pytest.param(sheet.name, index, value, id=f"{sheet.id}.{col.id}={value}")
+
+
+@pytest.mark.parametrize("sheet_name, index, value", list(limit_cases()))
+def test_value_outside_its_range(tmp_path, sheet_name, index, value):
+    col = SHEETS_BY_NAME[sheet_name].columns[index]
+    book = first_row_changed(tmp_path, sheet_name, index, value * 100 if col.kind == "money" else value)  # fen
+    issue = only(book, "out_of_range")
+    assert (issue.sheet, issue.row, issue.field, issue.blocking) == (sheet_name, 2, col.id, True)
+    assert col.header in issue.message
+    assert book.counts == expected_counts({sheet_name: 1 if col.required else 0})
+
+
+def test_broken_roster_id_still_accounts_for_its_punches(tmp_path):
+    data = copy.deepcopy(BASE)
+    data["员工"][1][0] = 1002.5  # E0002's 工号 cell broken; its 考勤号 1002 is fine
+    book = load_path(write(tmp_path, data))
+    assert not issues_of(book, "unknown_clock_id") and not issues_of(book, "no_punches")
+    note = only(book, "skipped_rows")
+    assert note.row == 3 and f"打卡 {PUNCHES_1002} 行" in note.message and "1002" in note.message

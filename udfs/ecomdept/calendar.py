@@ -7,6 +7,8 @@ Monday–Friday plus the 节假日 sheet and records a warning, never a crash.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from functools import lru_cache
 
 import chinese_calendar
@@ -28,13 +30,21 @@ def month_dates(year: int, month: int) -> list[dt.date]:
     return days
 
 
+_MONTH_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+
+
 def parse_month(text: str) -> tuple[int, int]:
-    """'2026-10' → (2026, 10); raises ValueError with a Chinese message."""
-    try:
-        year, month = (int(part) for part in str(text).strip().split("-"))
-        dt.date(year, month, 1)
-    except (ValueError, TypeError):
-        raise ValueError(f"月份应写作 YYYY-MM，如 2026-10：{text!r}") from None
+    """'2026-10' (or 2026/10, 2026年10月, full-width digits) → (2026, 10); raises ValueError with a
+    Chinese message saying what was wrong."""
+    shown = str(text).strip()
+    match = _MONTH_TEXT.match(unicodedata.normalize("NFKC", shown))
+    if not match:
+        raise ValueError(f"月份应写作 YYYY-MM，如 2026-10（收到「{shown}」）")
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12:
+        raise ValueError(f"月份应写作 YYYY-MM，如 2026-10（收到「{shown}」：没有 {month} 月）")
+    if not 1900 <= year <= 2200:
+        raise ValueError(f"月份应写作 YYYY-MM，如 2026-10（收到「{shown}」：年份 {year} 不合理）")
     return year, month
 
 

@@ -89,12 +89,14 @@ def pay_date(year: int, month: int, hire_date: dt.date, calendar: WorkCalendar, 
     deferred = is_deferred(year, month, hire_date, rules)
     months_ahead = 2 if deferred else 1
     y, m = divmod((month - 1) + months_ahead, 12)
-    nominal = dt.date(year + y, m + 1, rules.pay_day)
+    days = month_dates(year + y, m + 1)
+    nominal = days[min(int(rules.pay_day), len(days)) - 1]  # pay_day = 月末 is kept as 31
     moved = (calendar.previous_workday(nominal) if rules.pay_day_shift == "earlier"
              else calendar.next_workday(nominal))
-    note = f"每月{rules.pay_day}日发放上月工资（PAY-03）"
+    day = "月末" if int(rules.pay_day) >= 29 else f"{int(rules.pay_day)}日"
+    note = f"每月{day}发放上月工资（PAY-03）"
     if deferred:
-        note = f"{rules.pay_day}日以后入职，本月工资与次月工资一起发放（PAY-05）"
+        note = f"{day}以后入职，本月工资与次月工资一起发放（PAY-05）"
     if moved != nominal:
         note += f"；{nominal} 为休息日，{'提前' if moved < nominal else '推后'}至 {moved}（PAY-04）"
     return moved, note

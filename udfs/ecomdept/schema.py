@@ -42,6 +42,8 @@ class Column:
     choices: tuple[str, ...] = ()
     doc: str = ""
     width: int = 12
+    parse: str = ""  # a parser other than the kind's: code (工号 …), digits (身份证号, 银行账号), raw
+    limits: tuple[object, object] | None = None  # (low, high), None for no bound; checked after parsing
 
 
 @dataclass(frozen=True)
@@ -65,22 +67,23 @@ class Sheet:
 EMPLOYEES = Sheet(
     "employees", "员工", "花名册：一人一行。工号唯一；金额单位为元。",
     (
-        Column("employee_id", "工号", TEXT, True, doc="唯一编号，如 E0001"),
+        Column("employee_id", "工号", TEXT, True, doc="唯一编号，如 E0001", parse="code"),
         Column("name", "姓名", TEXT, True),
         Column("team", "小组", ENUM, False, TEAMS, doc="管理/运营推广/客服/技术/仓储发货"),
         Column("position", "岗位", ENUM, True, POSITIONS),
-        Column("manager_id", "直属上级", TEXT, doc="上级的工号（部门主管 L1）"),
-        Column("leader_id", "主管领导", TEXT, doc="主管领导的工号（L2：超过主管审批权限的请假由其批准）"),
+        Column("manager_id", "直属上级", TEXT, doc="上级的工号（部门主管 L1）", parse="code"),
+        Column("leader_id", "主管领导", TEXT, doc="主管领导的工号（L2：超过主管审批权限的请假由其批准）",
+               parse="code"),
         Column("hire_date", "入职日期", DATE, True),
         Column("leave_date", "离职日期", DATE, doc="最后工作日；空 = 在职"),
         Column("base_salary", "月基本工资", MONEY, True),
         Column("allowance", "岗位津贴", MONEY, doc="每月固定津贴，随出勤折算"),
-        Column("clock_id", "考勤号", TEXT, doc="考勤机上的编号（PIN）"),
+        Column("clock_id", "考勤号", TEXT, doc="考勤机上的编号（PIN）", parse="code"),
         Column("si_base", "社保基数", MONEY, doc="空 = 月基本工资；按城市上下限截取"),
         Column("hf_rate", "公积金比例", RATE, doc="个人缴存比例，5%–12%"),
         Column("special_deduction", "专项附加扣除", MONEY, doc="每月合计（子女教育、房租等）"),
-        Column("id_number", "身份证号", TEXT, width=20),
-        Column("bank_account", "银行账号", TEXT, width=22),
+        Column("id_number", "身份证号", TEXT, width=20, parse="digits"),
+        Column("bank_account", "银行账号", TEXT, width=22, parse="digits"),
         Column("first_job_this_year", "本年首次就业", BOOL, doc="是 = 国家税务总局公告2020年第13号"),
         Column("prior_year_under_60k", "上年收入不超过6万", BOOL, doc="是 = 国家税务总局公告2020年第19号"),
         Column("resign_notice_date", "辞职申请日期", DATE, doc="提出辞职的日期（HR-03）"),
@@ -94,8 +97,8 @@ EMPLOYEES = Sheet(
 PUNCHES = Sheet(
     "punches", "打卡", "考勤机原始打卡：一次打卡一行。工号为空时按 考勤号 对应花名册。",
     (
-        Column("employee_id", "工号", TEXT),
-        Column("clock_id", "考勤号", TEXT),
+        Column("employee_id", "工号", TEXT, parse="code"),
+        Column("clock_id", "考勤号", TEXT, parse="code"),
         Column("punched_at", "打卡时间", DATETIME, True, width=20),
         Column("source", "来源", ENUM, False, PUNCH_SOURCES, doc="考勤机/补卡/钉钉；空 = 考勤机"),
         Column("approved", "补卡已批准", BOOL, doc="来源为补卡时必填"),
@@ -106,17 +109,17 @@ PUNCHES = Sheet(
 LEAVE = Sheet(
     "leave", "请假", "请假与因公外出申请：一张单一行，时间精确到分钟。",
     (
-        Column("request_id", "单号", TEXT, True),
-        Column("employee_id", "工号", TEXT, True),
+        Column("request_id", "单号", TEXT, True, parse="code"),
+        Column("employee_id", "工号", TEXT, True, parse="code"),
         Column("leave_type", "请假类型", ENUM, True, LEAVE_TYPES),
         Column("start", "开始时间", DATETIME, True, width=18),
         Column("end", "结束时间", DATETIME, True, width=18),
         Column("applied_at", "申请时间", DATETIME, width=18),
         Column("status", "审批状态", ENUM, True, APPROVAL_STATES),
-        Column("approver_id", "审批人", TEXT, doc="审批人工号"),
+        Column("approver_id", "审批人", TEXT, doc="审批人工号", parse="code"),
         Column("certificate", "病假证明", BOOL),
         Column("notified_at", "口头报告时间", DATETIME, width=18, doc="急事先通讯报告、事后补办（LV-07）"),
-        Column("extends", "续假单号", TEXT, doc="本单是哪张假单的续假（LV-07）"),
+        Column("extends", "续假单号", TEXT, doc="本单是哪张假单的续假（LV-07）", parse="code"),
         Column("note", "备注", TEXT, width=20),
     ),
     key=("request_id",), table="tbl_leave",
@@ -125,8 +128,8 @@ LEAVE = Sheet(
 OVERTIME = Sheet(
     "overtime", "加班", "加班记录：只有已批准的记录计入（OT-01）。",
     (
-        Column("request_id", "单号", TEXT, True),
-        Column("employee_id", "工号", TEXT, True),
+        Column("request_id", "单号", TEXT, True, parse="code"),
+        Column("employee_id", "工号", TEXT, True, parse="code"),
         Column("start", "开始时间", DATETIME, True, width=18),
         Column("end", "结束时间", DATETIME, True, width=18),
         Column("status", "审批状态", ENUM, True, APPROVAL_STATES),
@@ -140,20 +143,20 @@ OVERTIME = Sheet(
 ORDERS = Sheet(
     "orders", "订单", "店铺订单（列名同天猫导出）。",
     (
-        Column("order_id", "订单编号", TEXT, True, width=18),
+        Column("order_id", "订单编号", TEXT, True, width=18, parse="code"),
         Column("total_amount", "总金额", MONEY, True),
         Column("paid_amount", "买家实际支付金额", MONEY),
         Column("province", "收货地址", TEXT, doc="省份"),
         Column("created_at", "订单创建时间", DATETIME, True, width=18),
         Column("paid_at", "订单付款时间", DATETIME, width=18),
         Column("refund_amount", "退款金额", MONEY),
-        Column("cs_id", "客服工号", TEXT),
-        Column("shipper_id", "发货员工号", TEXT),
+        Column("cs_id", "客服工号", TEXT, parse="code"),
+        Column("shipper_id", "发货员工号", TEXT, parse="code"),
         Column("shipped_at", "发货时间", DATETIME, width=18, doc="交给快递的时间"),
         Column("status", "订单状态", TEXT, doc="平台状态原文，如 已完成 / canceled"),
         Column("delivered_at", "妥投时间", DATETIME, width=18),
         Column("estimated_at", "预计送达时间", DATETIME, width=18),
-        Column("review_score", "评价星级", INT, doc="1–5"),
+        Column("review_score", "评价星级", INT, doc="1–5", limits=(1, 5)),
     ),
     key=("order_id",), table="tbl_orders",
 )
@@ -163,9 +166,9 @@ ADS = Sheet(
     (
         Column("date", "日期", DATE, True),
         Column("channel", "渠道", TEXT, True, doc="直通车、钻展、淘宝客……"),
-        Column("spend", "花费", MONEY, True),
+        Column("spend", "花费", MONEY, True, limits=(0, None)),
         Column("attributed_sales", "归因销售额", MONEY, doc="平台归因到该渠道的成交金额"),
-        Column("visitors", "访客数", INT, doc="UV"),
+        Column("visitors", "访客数", INT, doc="UV", limits=(0, None)),
     ),
     key=("date", "channel"), table="tbl_ads",
 )
@@ -174,9 +177,9 @@ SCORES = Sheet(
     "scores", "考核评分", "不能从订单算出的考核项（计划完成、问题解决时效、满意度……），主管按 0–100 打分（KPI-02/ORG-07）。",
     (
         Column("month", "月份", MONTH, True),
-        Column("employee_id", "工号", TEXT, True),
+        Column("employee_id", "工号", TEXT, True, parse="code"),
         Column("metric", "指标", TEXT, True, doc="与规则表 kpi.<小组>.<指标>.weight 中的指标同名"),
-        Column("score", "得分", INT, True, doc="0–100"),
+        Column("score", "得分", INT, True, doc="0–100", limits=(0, 100)),
         Column("scored_by", "评分人", TEXT),
         Column("note", "备注", TEXT, width=24),
     ),
@@ -186,18 +189,18 @@ SCORES = Sheet(
 REFUNDS = Sheet(
     "refunds", "退款", "退款流程（ORD-01…08）：一张退款申请一行，各步骤的人与时间。",
     (
-        Column("refund_id", "退款单号", TEXT, True),
-        Column("order_id", "订单编号", TEXT, True, width=18),
+        Column("refund_id", "退款单号", TEXT, True, parse="code"),
+        Column("order_id", "订单编号", TEXT, True, width=18, parse="code"),
         Column("requested_at", "申请时间", DATETIME, True, width=18),
         Column("reason", "退款理由", TEXT, width=16),
         Column("amount", "退款金额", MONEY),
         Column("goods_received", "买家已收到货", BOOL, doc="是 = 退货退款；否 = 仅退款"),
-        Column("registered_by", "受理客服", TEXT, doc="售后客服工号（ORD-09）"),
+        Column("registered_by", "受理客服", TEXT, doc="售后客服工号（ORD-09）", parse="code"),
         Column("decision", "审批结果", ENUM, False, ("同意", "拒绝"), doc="部门主管同意或拒绝（ORD-02/04）"),
-        Column("decided_by", "审批人", TEXT),
+        Column("decided_by", "审批人", TEXT, parse="code"),
         Column("decided_at", "审批时间", DATETIME, width=18),
         Column("returned_at", "退货到仓时间", DATETIME, width=18, doc="ORD-06：发货员收到退货"),
-        Column("checked_by", "验货人", TEXT, doc="发货员工号（ORD-07）"),
+        Column("checked_by", "验货人", TEXT, doc="发货员工号（ORD-07）", parse="code"),
         Column("checked_at", "验货时间", DATETIME, width=18),
         Column("refunded_at", "退款时间", DATETIME, width=18, doc="ORD-03/08：买家收款"),
     ),
@@ -208,9 +211,9 @@ BONUS = Sheet(
     "bonus", "绩效", "每月绩效奖金（PAY-10）：一人一月一行。",
     (
         Column("month", "月份", MONTH, True, doc="YYYY-MM"),
-        Column("employee_id", "工号", TEXT, True),
-        Column("score", "考核分", INT),
-        Column("bonus", "绩效奖金", MONEY, True),
+        Column("employee_id", "工号", TEXT, True, parse="code"),
+        Column("score", "考核分", INT, limits=(0, 100)),
+        Column("bonus", "绩效奖金", MONEY, True, limits=(0, None)),
         Column("note", "备注", TEXT, width=24),
     ),
     key=("month", "employee_id"), table="tbl_bonus",
@@ -221,8 +224,8 @@ ANNUAL_BONUS = Sheet(
     "annual_bonus", "年终奖", "全年一次性奖金：随该月工资发放，一人一年一次可单独计税（财政部 税务总局公告2023年第30号）。",
     (
         Column("month", "月份", MONTH, True, doc="随哪个月的工资发放"),
-        Column("employee_id", "工号", TEXT, True),
-        Column("amount", "金额", MONEY, True),
+        Column("employee_id", "工号", TEXT, True, parse="code"),
+        Column("amount", "金额", MONEY, True, limits=(0, None)),
         Column("method", "计税方式", ENUM, False, ANNUAL_BONUS_METHODS,
                doc="空 = 单独计税（政策有效期至 2027-12-31，之后并入综合所得）"),
         Column("note", "备注", TEXT, width=24),
@@ -234,11 +237,11 @@ LEDGER = Sheet(
     "ledger", "工资台账", "往月个税台账（本年累计预扣的依据）：一人一月一行。",
     (
         Column("month", "月份", MONTH, True),
-        Column("employee_id", "工号", TEXT, True),
-        Column("income", "应发工资", MONEY, True),
+        Column("employee_id", "工号", TEXT, True, parse="code"),
+        Column("income", "应发工资", MONEY, True, limits=(0, None)),
         Column("special", "专项扣除", MONEY, True, doc="个人社保 + 公积金"),
         Column("additional", "专项附加扣除", MONEY, True),
-        Column("iit", "已预扣个税", MONEY, True),
+        Column("iit", "已预扣个税", MONEY, True, limits=(0, None)),
     ),
     key=("month", "employee_id"), table="tbl_ledger",
 )
@@ -246,7 +249,7 @@ LEDGER = Sheet(
 EVENTS = Sheet(
     "events", "考勤事件", "主管登记的考勤事件：脱岗（ABS-02）、外出未报告（OUT-02）、拒绝调岗（ABS-06）。",
     (
-        Column("employee_id", "工号", TEXT, True),
+        Column("employee_id", "工号", TEXT, True, parse="code"),
         Column("event_type", "类型", ENUM, True, EVENT_TYPES),
         Column("start", "开始时间", DATETIME, True, width=18),
         Column("end", "结束时间", DATETIME, width=18, doc="拒绝调岗可不填：按全天"),
@@ -271,7 +274,7 @@ RULES = Sheet(
     (
         Column("rule_id", "参数", TEXT, True, width=28),
         Column("label", "名称", TEXT, width=26),
-        Column("value", "值", TEXT, True, width=14),
+        Column("value", "值", TEXT, True, width=14, parse="raw"),
         Column("unit", "单位", TEXT, width=8),
         Column("clause", "条款", TEXT, width=12),
         Column("doc", "说明", TEXT, width=60),
