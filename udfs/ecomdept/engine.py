@@ -19,7 +19,7 @@ from .history import carried_penalties, comp_opening, prior_months
 from .issues import ERROR, WARNING, Issue
 from .social_insurance import table_checks
 from .statutory import StatutoryDataError, city_table
-from .workbook_io import Workbook, employees_on_payroll
+from .workbook_io import Workbook, employees_on_payroll, month_checks
 
 
 @dataclass
@@ -89,6 +89,7 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     days_list = month_dates(year, month)
     first, last = days_list[0], days_list[-1]
     staff = employees_on_payroll(book.frames["employees"], first, last).reset_index(drop=True)
+    issues.extend(month_checks(book, first, last, staff))
     if staff.empty and not book.frames["employees"].empty:
         issues.append(Issue("员工", None, None, f"{year}-{month:02d} 没有在职员工", ERROR))
     issues.extend(period.wrong_month(book.frames["punches"], staff, len(book.calendar.workdays(year, month)), year,
