@@ -17,7 +17,7 @@ class _Range:
     def __init__(self, sheet: "_Sheet", row: int = 1, column: int = 1):
         self.sheet, self.row, self.column = sheet, row, column
 
-    def options(self, ndim: int = 2) -> "_Range":
+    def options(self, ndim: int = 2, **_) -> "_Range":
         return self
 
     @property

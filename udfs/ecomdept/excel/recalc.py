@@ -57,7 +57,7 @@ def read_snapshot(book, sheet_ids: frozenset[str] = ALL_SHEETS) -> Snapshot:
     for name in names:
         if normalize_header(name) not in wanted:
             continue
-        rows = book.sheets[name].used_range.options(ndim=2).value or []
+        rows = book.sheets[name].used_range.options(ndim=2, err_to_str=True).value or []
         rows = [["" if v is None else v for v in row] for row in rows]
         values[name] = rows
         digest.update(name.encode("utf-8"))

@@ -21,7 +21,8 @@ MONTH_LABEL = "计算月份"
 
 
 class BookSource:
-    """SheetSource over an open Book: ``book.sheets[name].used_range.options(ndim=2).value``."""
+    """SheetSource over an open Book: ``used_range.options(ndim=2, err_to_str=True).value`` — Excel
+    error values arrive as their text (#DIV/0!) and are reported as formula errors."""
 
     def __init__(self, book):
         self.book = book
@@ -30,7 +31,7 @@ class BookSource:
         return [sheet.name for sheet in self.book.sheets]
 
     def rows(self, name: str) -> list[list[object]]:
-        values = self.book.sheets[name].used_range.options(ndim=2).value or []
+        values = self.book.sheets[name].used_range.options(ndim=2, err_to_str=True).value or []
         return [["" if v is None else v for v in row] for row in values]
 
 
