@@ -87,7 +87,7 @@ def test_corrupt_file(tmp_path, capsys, content):
 
 
 def test_missing_file_and_usage_errors(tmp_path, capsys):
-    assert main(["check", "--workbook", str(tmp_path / "nope.xlsx")]) == 1
+    assert main(["check", "--workbook", str(tmp_path / "nope.xlsx")]) == 2  # a path that is not a file is a usage error
     with pytest.raises(SystemExit) as exc:
         main(["payroll", "--month", "2026-13", "--workbook", "x.xlsx"])
     assert exc.value.code == 2

@@ -16,9 +16,9 @@ FONT_HELP = "PDF 工资条用的中文字体文件（.ttf/.ttc/.otf；默认取�
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors → exit 2 with a Chinese hint
+    def error(self, message: str) -> None:  # usage errors → exit 2 with one Chinese message
         self.print_usage(sys.stderr)
-        print(f"{self.prog}: 参数错误：{message}", file=sys.stderr)
+        print(f"{self.prog}：参数错误：{message}（{self.prog} -h 查看帮助）", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
 
@@ -32,8 +32,10 @@ def _month(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .cli_text import install
     from .sample import DEFAULT_EMPLOYEES, DEFAULT_MONTH, DEFAULT_SEED
 
+    install()
     parser = _Parser(prog="ecomdept", description="电商部考勤、罚款、工资与工资条")
     parser.add_argument("--version", action="version", version=f"ecomdept {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -107,8 +109,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _next_steps(workbook: Path, out: Path, month: str) -> None:
+    """After the demo: where things are and the commands to go on with (this install's own)."""
+    import os
+
+    bin_dir = Path(sys.executable).parent
+    try:
+        shown = Path(os.path.relpath(bin_dir))
+    except ValueError:  # another drive (Windows)
+        shown = bin_dir
+    command = shown / "ecomdept"
+    print("\n下一步：")
+    print(f"  工资条：{out / month / 'payslips'}    报告：{out / month / 'report.html'}    "
+          f"工资表：{out / month / f'工资表_{month}.xlsx'}")
+    print(f"  用自己的工作簿计算：{command} payroll --workbook 主工作簿.xlsx --month {month} --out {out}")
+    print(f"  写出带按钮的 Excel 工作簿：{command} excel init -o 我的工资.xlsm")
+    print(f"  （命令在 {shown} 里；也可以先激活环境：source {shown / 'activate'}，"
+          f"之后直接输入 ecomdept）")
+
+
+def _missing(workbook: str | Path | None) -> bool:
+    """A workbook path that is not a file is a usage error: one message, exit 2."""
+    if workbook is None:
+        return False
+    path = Path(workbook)
+    if path.is_file():
+        return False
+    what = "是文件夹，不是工作簿" if path.is_dir() else "不存在"
+    print(f"参数错误：工作簿 {path} {what}：请检查 --workbook 的路径", file=sys.stderr)
+    return True
+
+
 def _payroll(workbook: Path, month: str, out: str, pdf: bool, templates: str | None,
              font: str | None = None) -> int:
+    if _missing(workbook):
+        return EXIT_USAGE
     try:
         refuse_outputs_over_input(Path(workbook), Path(out), month)
         with ticket(Path(out), month):  # in the month queue before the engine is even imported
@@ -129,6 +164,8 @@ def _payroll(workbook: Path, month: str, out: str, pdf: bool, templates: str | N
     print(f"{month}：{len(outcome.result.pays)} 人，应发 {totals['gross_pay']} 元，实发 {totals['net_pay']} 元，"
           f"个税 {totals['iit']} 元")
     print(f"结果已写入 {outcome.month_dir}（工资表、payroll.csv、run.json、工资条、report.html）")
+    if outcome.previous:
+        print(f"原来的 {month} 结果已移到 {outcome.previous}")
     if outcome.stale:
         print(f"注意：{'、'.join(outcome.stale)} 的结果用了被替换前的 {month} 结果计算本年累计个税，已过期；"
               f"请按月份顺序重新计算：" + "、".join(f"ecomdept payroll --month {m} …" for m in outcome.stale),
@@ -219,6 +256,8 @@ def _workbook_month(workbook: Path) -> str:
 
 
 def _check(workbook: str) -> int:
+    if _missing(workbook):
+        return EXIT_USAGE
     from .issues import has_blocking
     from .pipeline import print_issues
     from .workbook_io import WorkbookReadError, load_path
@@ -298,6 +337,8 @@ def _import(args) -> int:
 
 
 def _kpi(args) -> int:
+    if _missing(args.workbook or args.orders):
+        return EXIT_USAGE
     from . import kpi
     from .pipeline import print_issues
     from .calendar import parse_month
@@ -386,10 +427,15 @@ def _main(argv: list[str] | None = None) -> int:
             print(f"原示例工作簿与新生成的不同，已备份为 {back_up(workbook).name}")
         fresh.replace(workbook)
         print(f"示例主工作簿：{workbook}")
-        return _payroll(workbook, DEFAULT_MONTH, args.out, not args.no_pdf, None, args.font)
+        code = _payroll(workbook, DEFAULT_MONTH, args.out, not args.no_pdf, None, args.font)
+        if code in (EXIT_OK, EXIT_DATA):
+            _next_steps(workbook, out, DEFAULT_MONTH)
+        return code
     if args.command == "sample":
         return _sample(args)
     if args.command == "payroll":
+        if _missing(args.workbook):
+            return EXIT_USAGE
         month = args.month
         if month is None:
             from .workbook_io import WorkbookReadError

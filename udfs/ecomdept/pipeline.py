@@ -35,6 +35,7 @@ class RunOutcome:
     timings: dict[str, float] = field(default_factory=dict)
     message: str = ""
     stale: list[str] = field(default_factory=list)  # later months to run again (their year-to-date changed)
+    previous: Path | None = None  # where the month's earlier result was moved
 
 
 def progress_bar(enabled: bool):
@@ -205,14 +206,17 @@ def _write_month(result, book, label: str, out_dir: Path, pdf: bool, templates, 
             outputs.write_run_json(info, tmp / "run.json")
             _private(tmp)
             final = out_dir / label
+            previous = None
             if final.exists():
-                final.rename(backups.stamped(final))
+                previous = backups.stamped(final)
+                final.rename(previous)
             tmp.rename(final)
         (out_dir / f"数据问题_{label}.xlsx").unlink(missing_ok=True)  # fixed now: the old list would mislead
     if pdf_refused:
         return RunOutcome(EXIT_DATA, final, book.issues, result, info, timings,
-                          message=f"{pdf_refused}\n其余结果（工资表、HTML 工资条、报告）已写入 {final}", stale=stale)
-    return RunOutcome(EXIT_OK, final, book.issues, result, info, timings, stale=stale)
+                          message=f"{pdf_refused}\n其余结果（工资表、HTML 工资条、报告）已写入 {final}", stale=stale,
+                          previous=previous)
+    return RunOutcome(EXIT_OK, final, book.issues, result, info, timings, stale=stale, previous=previous)
 
 
 def note_stale(result, info: dict, label: str, stale: list[str]) -> None:
