@@ -17,11 +17,12 @@ CITY = city_table("shanghai", dt.date(2026, 10, 1))
 RULES = rules_mod.defaults()
 
 
-def pay(emp_kwargs=None, summary=None, fines=(), bonus=0, ytd=None, rules=RULES, month=10, ot=(), annual=None):
+def pay(emp_kwargs=None, summary=None, fines=(), bonus=0, ytd=None, rules=RULES, month=10, ot=(), annual=None,
+        leave=None):
     emp = next(employees("E1", **(emp_kwargs or {})).itertuples(index=False))
     summ = {"workdays": 18, "unpaid_leave_min": 0, "absent_unworked_min": 0, **(summary or {})}
     return payroll.compute(emp, summ, list(ot), list(fines), bonus, ytd or YearToDate(), CAL, rules, CITY, 2026,
-                           month, 450, annual)
+                           month, 450, annual, leave)
 
 
 def identities(p):

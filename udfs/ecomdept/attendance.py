@@ -21,7 +21,7 @@ from .issues import WARNING, Issue
 from .rules import Rules
 from .schema import LEAVE_TYPES, PUNCHES
 
-PAID_LEAVE = {"年假", "婚假", "丧假", "调休", "因公外出"}
+PAID_LEAVE = {"年假", "婚假", "丧假", "调休", "因公外出", "产假", "陪产假", "育儿假", "哺乳假", "工伤"}
 UNPAID_LEAVE = {"事假", "病假"}  # LV-10
 
 

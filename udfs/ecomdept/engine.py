@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import alerts as alerts_mod
-from . import attendance, kpi, overtime, penalties, performance, period, refunds, tax_flags
+from . import attendance, entitlements, kpi, probation, overtime, penalties, performance, period, refunds, tax_flags
 from . import payroll as payroll_mod
 from .calendar import month_dates
 from .history import carried_penalties, comp_opening, prior_months
@@ -43,6 +43,7 @@ class MonthResult:
     sales: "OrderStage | None" = None
     ytd_runs: dict[str, str] = field(default_factory=dict)  # earlier runs read for year-to-date → sha256
     tax_period: str = ""  # the withholding period of this month's wages (a late-month hire's is the next)
+    annual_leave: dict = field(default_factory=dict)  # 工号 → entitlements.AnnualLeave
 
     @property
     def label(self) -> str:
@@ -126,6 +127,7 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
         return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, [], [], timings, ledger)
     issues.extend(i for i in book.calendar.issues if i not in issues)
     issues.extend(table_checks(city, staff, rules, dt.date(year, month, 1)))
+    issues.extend(probation.checks(staff, city, year, month))
     label = f"{year:04d}-{month:02d}"
     timings["payroll"] = time.perf_counter() - tick
     tick = time.perf_counter()  # the order stage is timed on its own
@@ -146,8 +148,9 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     for rec in annual_rows.itertuples(index=False):
         annual[rec.employee_id] = (rec.amount, rec.method)
     by_emp_summary = {rec["employee_id"]: rec for rec in summ.to_dict("records")}
-    fines_by, ot_by = _group(fines), _group(ot_lines)
     shift_minutes = attendance.Shift.from_rules(rules).minutes
+    leave_terms, leave_ledger = _leave_terms(book, staff, days, rules, year, month, out_dir, shift_minutes, alerts)
+    fines_by, ot_by = _group(fines), _group(ot_lines)
     pays = []
     records = list(staff.itertuples(index=False))
     iterator = progress(records, "计算工资") if progress else records
@@ -156,7 +159,7 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
             emp, by_emp_summary.get(emp.employee_id, {}), ot_by.get(emp.employee_id, []),
             fines_by.get(emp.employee_id, []), bonus.get(emp.employee_id, 0),
             ytd.get(emp.employee_id, payroll_mod.YearToDate()), book.calendar, rules, city, year, month,
-            shift_minutes, annual.get(emp.employee_id)))
+            shift_minutes, annual.get(emp.employee_id), leave_terms.get(emp.employee_id)))
     rows = {"员工": dict(zip(staff["employee_id"], staff["xl_row"])),
             "年终奖": dict(zip(annual_rows["employee_id"], annual_rows["xl_row"])) if len(annual_rows) else {}}
     for pay in pays:  # what HR must look at about a person's pay: 预警 and 数据问题, never the payslip
@@ -177,7 +180,24 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
                                  "金额照算，发放须人工处理")
     timings["payroll"] += time.perf_counter() - tick
     return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, pays, sources, timings, ledger,
-                       kpis, scores, flow, stage, history.run_hashes, f"{this_period[0]:04d}-{this_period[1]:02d}")
+                       kpis, scores, flow, stage, history.run_hashes, f"{this_period[0]:04d}-{this_period[1]:02d}",
+                       leave_ledger)
+
+
+def _leave_terms(book, staff, days, rules, year: int, month: int, out_dir, shift_minutes: int, alerts: list):
+    """Annual-leave ledger and statutory-leave allowances for the month (entitlements.py)."""
+    from .history import previous_run_rows
+
+    annual, annual_alerts = entitlements.annual_ledger(staff, days, previous_run_rows(out_dir, year, month), rules,
+                                                      year, month, shift_minutes)
+    allowance = entitlements.allowances(rules.city, dt.date(year, month, 1))
+    excess, excess_alerts = entitlements.statutory_excess(book.frames["leave"], days, staff, book.calendar, allowance,
+                                                          year, month, shift_minutes)
+    nursing = entitlements.nursing_excess(days, allowance)
+    alerts += annual_alerts + excess_alerts
+    terms = {e: payroll_mod.LeaveTerms(annual.get(e), excess.get(e), nursing.get(e, 0), rules.leave_excess)
+             for e in staff["employee_id"]}
+    return terms, annual
 
 
 def _group(items) -> dict[str, list]:

@@ -154,6 +154,15 @@ def prior_months(ledger: pd.DataFrame, out_dir: Path | None, year: int, month: i
     return History(totals, sources, hashes, last_year)
 
 
+def previous_run_rows(out_dir: Path | None, year: int, month: int) -> dict[str, dict[str, str]]:
+    """Last month's payroll.csv rows by 工号 (December's for January); {} when there is no run."""
+    prev_year, prev_month = (year, month - 1) if month > 1 else (year - 1, 12)
+    run = out_dir / f"{prev_year:04d}-{prev_month:02d}" / "payroll.csv" if out_dir else None
+    if run is None or not run.exists():
+        return {}
+    return {row["employee_id"]: row for row in read_run(run)}
+
+
 def previous_run_column(out_dir: Path | None, year: int, month: int, column: str) -> dict[str, str]:
     """One column of last month's run (``OUT/YYYY-MM/payroll.csv``; December for January)."""
     prev_year, prev_month = (year, month - 1) if month > 1 else (year - 1, 12)

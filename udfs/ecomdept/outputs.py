@@ -21,9 +21,12 @@ CONTRACT_COLUMNS = (
 EXTRA_COLUMNS = ("team", "position", "workdays", "employed_workdays", "absent_days", "comp_balance_min",
                  "penalties_carried", "pay_date", "tax_period", "deferred", "carried_net", "carried_month",
                  "annual_bonus_method", "annual_bonus_separate_tax_total", "annual_bonus_merged_tax_total",
+                 "annual_leave_year", "annual_leave_entitled_days", "annual_leave_opening_min", "annual_leave_used_min",
+                 "annual_leave_closing_min", "annual_leave_used_ytd_min", "annual_leave_carried_min", "annual_leave_pay",
                  "employer_pension", "employer_medical", "employer_unemployment", "employer_injury",
                  "employer_housing_fund")
 MONEY_COLUMNS = (set(CONTRACT_COLUMNS[2:]) | {"penalties_carried", "carried_net", "annual_bonus_separate_tax_total",
+                                              "annual_leave_pay",
                                               "annual_bonus_merged_tax_total"}
                  | {c for c in EXTRA_COLUMNS if c.startswith("employer_")})
 
@@ -43,11 +46,24 @@ def payroll_rows(result) -> list[dict[str, object]]:
                    deferred=int(pay.deferred), carried_net=pay.carried_net, carried_month=pay.carried_month,
                    annual_bonus_method=pay.annual_bonus_method,
                    annual_bonus_separate_tax_total=pay.annual_bonus_compare[0] if pay.annual_bonus_compare else 0,
-                   annual_bonus_merged_tax_total=pay.annual_bonus_compare[1] if pay.annual_bonus_compare else 0)
+                   annual_bonus_merged_tax_total=pay.annual_bonus_compare[1] if pay.annual_bonus_compare else 0,
+                   annual_leave_pay=pay.annual_leave_pay, **_leave_columns(result, pay.employee_id))
         for key, value in pay.employer_cost.items():
             row[f"employer_{key}"] = value
         rows.append(row)
     return rows
+
+
+def _leave_columns(result, employee_id: str) -> dict:
+    ledger = result.annual_leave.get(employee_id)
+    if ledger is None:
+        return {"annual_leave_year": "", "annual_leave_entitled_days": "", "annual_leave_opening_min": "",
+                "annual_leave_used_min": "", "annual_leave_closing_min": "", "annual_leave_used_ytd_min": "",
+                "annual_leave_carried_min": ""}
+    return {"annual_leave_year": result.year, "annual_leave_entitled_days": ledger.entitled_days,
+            "annual_leave_opening_min": ledger.opening_min, "annual_leave_used_min": ledger.used_min,
+            "annual_leave_closing_min": ledger.closing_min, "annual_leave_used_ytd_min": ledger.used_ytd_min,
+            "annual_leave_carried_min": ledger.carried_min}
 
 
 def write_payroll_csv(result, path: Path) -> None:

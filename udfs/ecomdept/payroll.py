@@ -75,8 +75,33 @@ class Pay:
     carried_net: int = 0                   # last month's deferred net paid with this month (bank and cash lists)
     carried_month: str = ""
     annual_bonus_compare: tuple[int, int] | None = None  # this month's tax: (separately taxed, merged)
+    annual_leave_pay: int = 0              # 未休年休假工资, included in allowance
     workdays: int = 0
     employed_workdays: int = 0
+
+
+@dataclass
+class LeaveTerms:
+    """What the leave ledgers say about one person's month (entitlements.py)."""
+    annual: object = None                  # entitlements.AnnualLeave
+    excess: object = None                  # entitlements.Excess (statutory leave above its allowance)
+    nursing_min: int = 0                   # 哺乳假 above 60 minutes a day
+    excess_rule: str = "personal"          # 规则 leave_excess
+
+    def unpaid_excess(self) -> tuple[int, str]:
+        """Minutes deducted as 事假, and why."""
+        minutes, why = 0, []
+        if self.annual is not None and self.annual.excess_min:
+            minutes += self.annual.excess_min
+            why.append(f"年假超出余额 {hours_text(self.annual.excess_min)} 小时")
+        if self.excess_rule == "personal":
+            if self.excess is not None and self.excess.minutes:
+                minutes += sum(self.excess.minutes.values())
+                why += self.excess.notes
+            if self.nursing_min:
+                minutes += self.nursing_min
+                why.append(f"哺乳假每天超过 1 小时共 {hours_text(self.nursing_min)} 小时")
+        return minutes, "；".join(why)
 
 
 def is_deferred(year: int, month: int, hire_date: dt.date, rules: Rules) -> bool:
@@ -181,7 +206,7 @@ def ytd_basic_before(emp, period: tuple[int, int], rules: Rules, ytd: YearToDate
 def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine], bonus: int | tuple[int, str],
             ytd: YearToDate,
             calendar: WorkCalendar, rules: Rules, city: CityTable, year: int, month: int,
-            shift_minutes: int, annual=None) -> Pay:
+            shift_minutes: int, annual=None, leave: LeaveTerms | None = None) -> Pay:
     p = Pay(emp.employee_id, emp.name)
     base = emp.base_salary
     workdays = len(calendar.workdays(year, month))
@@ -211,6 +236,15 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
         p.lines.append(Line(EARNING, "allowance", "岗位津贴", p.allowance,
                             f"岗位津贴 {fmt_yuan(allowance)}" + ("" if employed >= workdays else
                                                                f" × {paid_days} ÷ {divisor_text} = {fmt_yuan(p.allowance)}")))
+    if leave is not None and leave.annual is not None and leave.annual.payout_days:
+        days = leave.annual.payout_days
+        pay = round_half_up(Fraction(base * days * 2) / Fraction(2175, 100))
+        p.annual_leave_pay = pay
+        p.allowance += pay
+        p.lines.append(Line(EARNING, "annual_leave_pay", "未休年休假工资", pay,
+                            f"{leave.annual.payout_text}：{days} 天 × 月基本工资 {fmt_yuan(base)} ÷ 21.75 × 200% = "
+                            f"{fmt_yuan(pay)}（日工资的 300%，其中 100% 已含在当月工资里，实施办法第十条、第十一条）",
+                            "LV-11"))
     for line in ot_lines:
         p.overtime_pay += line.amount
         p.lines.append(Line(EARNING, "overtime_pay", "加班工资" if line.amount else "加班补休", line.amount,
@@ -249,6 +283,14 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
                             f"旷工未出勤 {hours_text(absent_min)} 小时：{basis.formula(absent_min)}"
                             + ("" if absent_amount == full_absent else f"，以基本工资余额为限")
                             + "（ABS-01/ABS-04）", "ABS-08"))
+    excess_min, excess_text = leave.unpaid_excess() if leave is not None else (0, "")
+    if excess_min:
+        excess_amount = min(basis.amount(excess_min), cap - leave_amount - absent_amount)
+        if excess_amount:
+            p.lines.append(Line(DEDUCTION, "leave_excess", "超额假期扣款", excess_amount,
+                                f"{excess_text}，超出 {hours_text(excess_min)} 小时按事假：{basis.formula(excess_min)}",
+                                "LV-11"))
+            absent_amount += excess_amount
     p.unpaid_leave_deduction = leave_amount + absent_amount
 
     # 代扣：社保、公积金（罚款的最低工资检验要用到本人缴纳部分）
@@ -267,7 +309,7 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
     p.employer_cost = c.employer
 
     # 最低工资（最低工资规定第12条）与罚款上限（工资支付暂行规定第16条，PAY-07）
-    mw = minimum_wage(city, p, personal_min + absent_min, sick_min, workdays, employed, shift_minutes)
+    mw = minimum_wage(city, p, personal_min + absent_min + excess_min, sick_min, workdays, employed, shift_minutes)
     fine_total = sum(f.amount for f in fines)
     wage = p.base_pay + p.allowance + p.overtime_pay + p.bonus - p.unpaid_leave_deduction
     if fine_total:

@@ -20,7 +20,7 @@ TEAM_OF_POSITION = {
     "发货员": "仓储发货",
 }
 TEAMS = ("管理", "运营推广", "客服", "技术", "仓储发货")
-LEAVE_TYPES = ("事假", "病假", "年假", "婚假", "丧假", "调休", "因公外出")
+LEAVE_TYPES = ("事假", "病假", "年假", "婚假", "丧假", "调休", "因公外出", "产假", "陪产假", "育儿假", "哺乳假", "工伤")
 APPROVAL_STATES = ("已批准", "待审批", "已驳回")
 YES_NO = ("是", "否")
 PUNCH_SOURCES = ("考勤机", "补卡", "钉钉")
@@ -90,6 +90,11 @@ EMPLOYEES = Sheet(
         Column("comp_opening_hours", "补休期初余额", NUMBER, doc="首次使用本工具时的补休余额（小时）；以后按上月结果结转"),
         Column("service_start", "连续工龄起算日", DATE,
                doc="病假工资按连续工龄计（上海：沪劳保发〔1995〕83号）；空 = 入职日期"),
+        Column("work_start", "参加工作日期", DATE, doc="年假按累计工作年限（职工带薪年休假条例第三条）；空 = 入职日期"),
+        Column("annual_leave_opening_days", "年假期初余额", NUMBER,
+               doc="首次使用本工具时本年剩余的年假天数；以后按上月结果结转"),
+        Column("probation_end", "试用期截止日", DATE, doc="试用期内工资不低于约定工资的 80% 与最低工资（劳动合同法第二十条）"),
+        Column("regular_salary", "转正后月工资", MONEY, doc="劳动合同约定的转正后工资（试用期检查用）"),
     ),
     key=("employee_id",), required=True, table="tbl_employees",
 )
@@ -120,6 +125,7 @@ LEAVE = Sheet(
         Column("certificate", "病假证明", BOOL),
         Column("notified_at", "口头报告时间", DATETIME, width=18, doc="急事先通讯报告、事后补办（LV-07）"),
         Column("extends", "续假单号", TEXT, doc="本单是哪张假单的续假（LV-07）", parse="code"),
+        Column("maternity_case", "产假情形", TEXT, doc="产假：难产、双胞胎、三胞胎……（延长产假天数）"),
         Column("note", "备注", TEXT, width=20),
     ),
     key=("request_id",), table="tbl_leave",

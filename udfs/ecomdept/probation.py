@@ -1,0 +1,38 @@
+"""试用期 (劳动合同法第二十条): pay during probation is at least 80% of the agreed wage (the roster's
+转正后月工资) and at least the city's minimum wage. A warning with the row when it is not."""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+
+import pandas as pd
+
+from .issues import WARNING, Issue
+from .money import fmt_yuan, mul_round
+from .statutory import CityTable
+
+SHARE = Fraction(8, 10)
+
+
+def checks(staff: pd.DataFrame, city: CityTable, year: int, month: int) -> list[Issue]:
+    first = dt.date(year, month, 1)
+    issues = []
+    for rec in staff.itertuples(index=False):
+        end = getattr(rec, "probation_end", None)
+        if end is None or end < first or rec.hire_date > end:
+            continue
+        agreed = getattr(rec, "regular_salary", None)
+        base = rec.base_salary
+        if agreed:
+            floor = mul_round(agreed, SHARE)
+            if base < floor:
+                issues.append(Issue("员工", rec.xl_row, "月基本工资",
+                                    f"{rec.employee_id} 试用期（至 {end}）月基本工资 {fmt_yuan(base)} 低于转正后月工资 "
+                                    f"{fmt_yuan(agreed)} × 80% = {fmt_yuan(floor)}（劳动合同法第二十条）", WARNING,
+                                    "base_salary"))
+        if base < city.minimum_wage_fen:
+            issues.append(Issue("员工", rec.xl_row, "月基本工资",
+                                f"{rec.employee_id} 试用期（至 {end}）月基本工资 {fmt_yuan(base)} 低于{city.name}月最低工资 "
+                                f"{fmt_yuan(city.minimum_wage_fen)}（劳动合同法第二十条）", WARNING, "base_salary"))
+    return issues
