@@ -66,6 +66,7 @@ PARAMS: tuple[Param, ...] = (
     Param("makeup_punch_monthly_limit", "每月补卡次数上限", 3, COUNT, "ATT-06", "超过部分的补卡不予采用并预警", "次"),
     Param("duty_min_people", "每日最少值班人数", 2, COUNT, "DUTY-01", "周一至周日每天至少在岗人数，不足 → 预警", "人"),
     Param("pay_day", "发薪日", 15, COUNT, "PAY-03", "次月发薪日", "日"),
+    Param("cash_smallest_unit", "现金最小面额", "1角", CHOICE, "PAY-02", "现金发放配钞的最小面额（1角 / 5角 / 1元 / 1分）；低于它的零头不发现金，在现金发放表逐人列出并合计，另行转账", choices=("1角", "5角", "1元", "1分")),
     Param("pay_day_shift", "发薪日遇节假日", "earlier", CHOICE, "PAY-04",
           "earlier = 提前到之前最后一个工作日（推荐）；later = 推后", choices=("earlier", "later")),
     Param("day_divisor", "日工资除数", "workdays", CHOICE, "PAY-08",
