@@ -107,7 +107,7 @@ def test_results_workbook_sheets(demo_run):
     book = CalamineWorkbook.from_path(str(demo_run.month_dir / "工资表_2026-10.xlsx"))
     assert {"工资表", "考勤汇总", "考勤明细", "扣款明细", "加班明细", "预警", "数据问题", "运行信息"} <= set(book.sheet_names)
     rows = book.get_sheet_by_name("工资表").to_python()
-    assert rows[3][:2] == ["工号", "姓名"] and rows[-1][0] == "合计"
+    assert rows[3][:2] == ["工号", "姓名"] and rows[-4][0] == "合计" and rows[-2][0].startswith("制表：")
     assert [g for g in rows[2] if g] == ["员工", "应发项目", "扣款项目", "应发", "代扣项目", "实发"]
 
 
