@@ -94,7 +94,7 @@ def test_stylesheet_reaches_the_browser_and_phones_get_the_real_width(demo_run):
     html = next((demo_run.month_dir / "payslips").glob("E0002_*.html")).read_text(encoding="utf-8")
     style = html.split("<style>", 1)[1].split("</style>", 1)[0]
     assert 'font-family: "WenQuanYi Micro Hei"' in style and "&#34;" not in style and "&quot;" not in style
-    assert "@media (max-width: 600px)" in style
+    assert "@media screen and (max-width: 600px)" in style
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
 
 
