@@ -31,6 +31,15 @@ def squeeze(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
+def demo(sample_path, tmp_path_factory):
+    """The sample month with its PDFs, in a folder of its own (other tests rerun demo_run's month)."""
+    outcome = run_payroll(sample_path, sample.DEFAULT_MONTH, tmp_path_factory.mktemp("demo"), pdf=True,
+                          show_progress=False)
+    assert outcome.code == 0, outcome.message
+    return outcome
+
+
+@pytest.fixture(scope="module")
 def hold_run(tmp_path_factory):
     """The sample month with 规则 short_notice_settlement = hold: a short-notice resignation held (HR-03),
     two consecutive absent workdays (开除预警, ABS-09) and an unapproved leave (LV-02)."""
@@ -85,22 +94,22 @@ def test_hr_alerts_and_holds_stay_out_of_the_employees_payslips(hold_run):
     assert "本月工资暂缓结算" not in files[next(p for p in hold_run.result.pays if not p.held).employee_id]["html"]
 
 
-def test_demo_payslips_hold_no_alerts(demo_run):
-    assert any(a.clause == "ABS-09" for a in demo_run.result.alerts)
-    check_employee_only(demo_run)
+def test_demo_payslips_hold_no_alerts(demo):
+    assert any(a.clause == "ABS-09" for a in demo.result.alerts)
+    check_employee_only(demo)
 
 
-def test_stylesheet_reaches_the_browser_and_phones_get_the_real_width(demo_run):
-    html = next((demo_run.month_dir / "payslips").glob("E0002_*.html")).read_text(encoding="utf-8")
+def test_stylesheet_reaches_the_browser_and_phones_get_the_real_width(demo):
+    html = next((demo.month_dir / "payslips").glob("E0002_*.html")).read_text(encoding="utf-8")
     style = html.split("<style>", 1)[1].split("</style>", 1)[0]
     assert 'font-family: "WenQuanYi Micro Hei"' in style and "&#34;" not in style and "&quot;" not in style
     assert "@media screen and (max-width: 600px)" in style
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
 
 
-def test_gross_and_net_in_figures_and_in_capitals(demo_run):
-    files = employee_files(demo_run)
-    for pay in demo_run.result.pays:
+def test_gross_and_net_in_figures_and_in_capitals(demo):
+    files = employee_files(demo)
+    for pay in demo.result.pays:
         for kind, text in files[pay.employee_id].items():
             body = squeeze(text)
             assert f"应发合计{fmt_yuan(pay.gross_pay)}{rmb_upper(pay.gross_pay)}" in body, (pay.employee_id, kind)
@@ -111,8 +120,8 @@ def test_capitals_of_e0002():
     assert rmb_upper(714519) == "人民币柒仟壹佰肆拾伍元壹角玖分"
 
 
-def test_every_demo_pdf_is_one_a5_page(demo_run):
-    pdfs = sorted((demo_run.month_dir / "payslips").glob("*.pdf"))
+def test_every_demo_pdf_is_one_a5_page(demo):
+    pdfs = sorted((demo.month_dir / "payslips").glob("*.pdf"))
     assert len(pdfs) == 30
     for path in pdfs:
         info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
@@ -121,8 +130,8 @@ def test_every_demo_pdf_is_one_a5_page(demo_run):
         assert (round(width, 1), round(height, 1)) == (round(A5_POINTS[0], 1), round(A5_POINTS[1], 1))
 
 
-def test_a_long_payslip_continues_under_the_repeated_header(demo_run, tmp_path):
-    slips = payslips.contexts(demo_run.result)
+def test_a_long_payslip_continues_under_the_repeated_header(demo, tmp_path):
+    slips = payslips.contexts(demo.result)
     long = dict(slips[0], exceptions=[{"date": f"2026-10-{d:02d}", "status": "迟到", "reason": f"第 {d} 条"}
                                       for d in range(1, 81)])
     rendered = payslips.render_pdf_batch([slips[1], long, slips[2]])
@@ -137,8 +146,8 @@ def test_a_long_payslip_continues_under_the_repeated_header(demo_run, tmp_path):
         assert "（续）" not in pdf_text(tmp_path / "x.pdf")
 
 
-def test_clause_ids_in_small_print(demo_run):
-    slips = payslips.contexts(demo_run.result)
+def test_clause_ids_in_small_print(demo):
+    slips = payslips.contexts(demo.result)
     from ecomdept.templating import render
 
     for ctx in slips:
