@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 
 from . import __version__, fonts, processes
+from .money import fmt_yuan
 from .payroll import DEDUCTION, EARNING, WITHHOLDING
 from .safenames import payslip_stem, unique
 from .templating import TYPST_VALUES, render, render_typst, template_dir
@@ -19,28 +20,58 @@ from .templating import TYPST_VALUES, render, render_typst, template_dir
 FILE_MODE = 0o600  # payslips are private (SEC-04)
 
 
-def slip_context(result, pay, emp, att: dict, exceptions: list[dict], alerts: list, fingerprint: str) -> dict:
+# what HR must act on is never the employee's: a note with one of these words goes to HR's copy (the
+# 工资条人事附注 of report.html) with the alerts (预警), and the payslip says only what the employee needs
+HR_WORDS = ("请人工", "人工处理", "复核", "核实", "预警", "开除", "short_notice_settlement", "暂缓结算")
+HELD_NOTE = "本月工资暂缓结算，发放时间另行通知"
+
+
+def hr_only(note: str) -> bool:
+    return any(word in note for word in HR_WORDS)
+
+
+def employee_notes(pay) -> tuple[str, list[str]]:
+    """The pay-date note (PAY-03/04/05, the first) and the other notes the employee may read."""
+    notes = list(pay.notes)
+    pay_note = notes.pop(0) if notes and not hr_only(notes[0]) else ""
+    return pay_note, [n for n in notes if not hr_only(n)]
+
+
+def hr_notes(pay) -> list[str]:
+    """The notes left off the payslip (for HR)."""
+    return [n for n in pay.notes if hr_only(n)]
+
+
+def slip_context(result, pay, emp, att: dict, exceptions: list[dict], fingerprint: str) -> dict:
+    """What one employee's payslip shows: their pay, attendance and the explanations — never HR's
+    alerts (预警) or instructions (see ``hr_only``)."""
     lines = pay.lines
     earn = [l for l in lines if l.section == EARNING]
     ded = [l for l in lines if l.section == DEDUCTION]
     wh = [l for l in lines if l.section == WITHHOLDING]
-    sections = [
-        {"title": "应发项目", "lines": earn, "total_label": "应发合计",
-         "total": pay.base_pay + pay.allowance + pay.overtime_pay + pay.bonus + pay.annual_bonus, "total_note": ""},
-    ]
+    earned = pay.base_pay + pay.allowance + pay.overtime_pay + pay.bonus + pay.annual_bonus
+    deducted = pay.unpaid_leave_deduction + pay.penalties
+    withheld = pay.social_insurance + pay.housing_fund + pay.iit + pay.annual_bonus_iit
+    gross = {"label": "应发合计", "amount": pay.gross_pay,
+             "formula": f"应发项目小计 {fmt_yuan(earned)} − 扣款小计 {fmt_yuan(deducted)}" if ded else ""}
+    net = {"label": "实发工资", "amount": pay.net_pay,
+           "formula": f"应发合计 {fmt_yuan(pay.gross_pay)} − 代扣小计 {fmt_yuan(withheld)}"}
+    sections = [{"title": "应发项目", "lines": earn, "total_label": "应发项目小计", "total": earned,
+                 "result": None if ded else gross}]
     if ded:
-        sections.append({"title": "扣款项目", "lines": ded, "total_label": "扣款合计",
-                         "total": pay.unpaid_leave_deduction + pay.penalties,
-                         "total_note": f"应发工资 = 应发合计 − 扣款合计 = {pay.gross_pay / 100:,.2f} 元"})
-    sections.append({"title": "代扣项目", "lines": wh, "total_label": "代扣合计",
-                     "total": pay.social_insurance + pay.housing_fund + pay.iit + pay.annual_bonus_iit,
-                     "total_note": "实发工资 = 应发工资 − 代扣合计"})
+        sections.append({"title": "扣款项目", "lines": ded, "total_label": "扣款小计", "total": deducted,
+                         "result": gross})
+    sections.append({"title": "代扣项目", "lines": wh, "total_label": "代扣小计", "total": withheld, "result": net})
+    pay_note, notes = employee_notes(pay)
+    if pay.carried_net:
+        notes.append(f"本次另发 {pay.carried_month} 工资 {fmt_yuan(pay.carried_net)}（PAY-05），"
+                     f"合计发放 {fmt_yuan(pay.net_pay + pay.carried_net)}")
     return {
         "company": "电商部", "year": result.year, "month": result.month, "employee_id": pay.employee_id,
         "name": pay.name, "team": emp.team or "", "position": emp.position, "id_number": emp.id_number or "",
-        "bank_account": emp.bank_account or "", "pay_date": pay.pay_date, "pay_note": pay.notes[-1] if pay.notes else "",
-        "pay_method": "现金发放（PAY-02）", "net_pay": pay.net_pay, "gross_pay": pay.gross_pay, "sections": sections,
-        "att": att, "exceptions": exceptions, "alerts": alerts, "notes": pay.notes[:-1],
+        "bank_account": emp.bank_account or "", "pay_date": pay.pay_date, "pay_note": pay_note,
+        "held_note": HELD_NOTE if pay.held else "", "pay_method": "现金发放（PAY-02）", "net_pay": pay.net_pay,
+        "gross_pay": pay.gross_pay, "sections": sections, "att": att, "exceptions": exceptions, "notes": notes,
         "ytd": {"income": pay.ytd_income, "basic": pay.ytd_basic_deduction, "special": pay.ytd_special_deduction,
                 "additional": pay.ytd_additional_deduction, "taxable": pay.ytd_taxable_income,
                 "iit_before": pay.ytd_iit_before_this_month},
@@ -57,9 +88,6 @@ def contexts(result) -> list[dict]:
     for rec in odd.itertuples(index=False):
         exceptions.setdefault(rec.employee_id, []).append(
             {"date": str(rec.date), "status": rec.status, "reason": rec.reason})
-    alerts: dict[str, list] = {}
-    for alert in result.alerts:
-        alerts.setdefault(alert.employee_id, []).append(alert)
     empty = {"workdays": 0, "attended": 0, "late_count": 0, "late_min": 0, "early_count": 0, "early_min": 0,
              "missing_punch": 0, "absent_days": 0, "leave_min": 0}
     fingerprint = result.book.rules.fingerprint()
@@ -67,7 +95,7 @@ def contexts(result) -> list[dict]:
     for pay in result.pays:
         a = {k: int(v) for k, v in att.get(pay.employee_id, empty).items() if k != "employee_id"}
         out.append(slip_context(result, pay, staff[pay.employee_id], a, exceptions.get(pay.employee_id, []),
-                                alerts.get(pay.employee_id, []), fingerprint))
+                                fingerprint))
     for ctx, stem in zip(out, unique([payslip_stem(c["employee_id"], c["name"]) for c in out])):
         ctx["file_stem"] = stem
     return out

@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from .attendance import hours_text
 from .money import fmt_yuan
+from .money_words import rmb_upper
 from .privacy import mask_account, mask_id
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -55,8 +56,8 @@ def environment(folder: str | None = None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True,
     )
-    env.filters.update(yuan=fmt_yuan, mask_id=mask_id, mask_account=mask_account, hours=_hours, date_cn=_date_cn,
-                       spaceless=_spaceless)
+    env.filters.update(yuan=fmt_yuan, rmb_upper=rmb_upper, mask_id=mask_id, mask_account=mask_account, hours=_hours,
+                       date_cn=_date_cn, spaceless=_spaceless)
     return env
 
 
