@@ -90,6 +90,9 @@ EMPLOYEES = Sheet(
         Column("comp_opening_hours", "补休期初余额", NUMBER, doc="首次使用本工具时的补休余额（小时）；以后按上月结果结转"),
         Column("service_start", "连续工龄起算日", DATE,
                doc="病假工资按连续工龄计（上海：沪劳保发〔1995〕83号）；空 = 入职日期"),
+        Column("si_city", "参保城市", TEXT, width=10,
+               doc="上海/北京/杭州/广州/深圳（或 shanghai/beijing/hangzhou/guangzhou/shenzhen）：本人社保、公积金"
+                   "与最低工资按此城市；空 = 规则 city"),
     ),
     key=("employee_id",), required=True, table="tbl_employees",
 )
