@@ -200,7 +200,7 @@ def roster_cities(staff, default: CityTable, on: dt.date) -> tuple[dict[str, Cit
     issues: list[Issue] = []
     for rec in staff.itertuples(index=False):
         text = getattr(rec, "si_city", None)
-        if text is None or not str(text).strip():
+        if text is None or text != text or not str(text).strip():  # blank (None, or NaN in a built frame)
             by_emp[rec.employee_id] = default
             continue
         try:
