@@ -552,7 +552,7 @@ RULE_BAD = [
     ("work_am_start", "25:00", ["时间"]), ("work_am_start", 1.5, ["0 到 1"]), ("work_am_start", "早上", ["时间"]),
     ("pdf_password", "yes", ["none", "id_last6"]), ("early_leave_mode", "sometimes", ["threshold", "always"]),
     ("absence_fine_mode", "cumulativ", ["cumulative"]), ("clock_id_leading_zeros", "maybe", ["ignore", "exact"]),
-    ("allow_negative_net", "是", ["no", "yes"]), ("city", "beijing", ["shanghai"]), ("city", "../iit", ["shanghai"]),
+    ("allow_negative_net", "是", ["no", "yes"]), ("city", "成都", ["shanghai"]), ("city", "../iit", ["shanghai"]),
     ("day_divisor", 22, ["workdays", "21.75"]), ("iit_period", "", ["必填项为空"]),
 ]
 

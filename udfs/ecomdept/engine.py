@@ -17,7 +17,7 @@ from . import payroll as payroll_mod
 from .calendar import month_dates
 from .history import carried_penalties, comp_opening, prior_months
 from .issues import ERROR, WARNING, Issue
-from .social_insurance import table_checks
+from .social_insurance import city_checks, roster_cities
 from .statutory import StatutoryDataError, city_table
 from .workbook_io import Workbook, employees_on_payroll, month_checks
 
@@ -126,8 +126,10 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
         issues.append(Issue("规则", None, "值", f"社保城市「{rules.city}」：{exc}", ERROR, "city"))
         return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, [], [], timings, ledger)
     issues.extend(i for i in book.calendar.issues if i not in issues)
-    issues.extend(table_checks(city, staff, rules, dt.date(year, month, 1)))
-    issues.extend(probation.checks(staff, city, year, month))
+    city_of, city_issues = roster_cities(staff, city, dt.date(year, month, 1))  # 参保城市 over 规则 city
+    issues.extend(city_issues)
+    issues.extend(city_checks(city, city_of, staff, rules, dt.date(year, month, 1)))
+    issues.extend(probation.checks(staff, city, year, month, city_of))
     label = f"{year:04d}-{month:02d}"
     timings["payroll"] = time.perf_counter() - tick
     tick = time.perf_counter()  # the order stage is timed on its own
@@ -158,7 +160,8 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
         pays.append(payroll_mod.compute(
             emp, by_emp_summary.get(emp.employee_id, {}), ot_by.get(emp.employee_id, []),
             fines_by.get(emp.employee_id, []), bonus.get(emp.employee_id, 0),
-            ytd.get(emp.employee_id, payroll_mod.YearToDate()), book.calendar, rules, city, year, month,
+            ytd.get(emp.employee_id, payroll_mod.YearToDate()), book.calendar, rules,
+            city_of.get(emp.employee_id, city), year, month,
             shift_minutes, annual.get(emp.employee_id), leave_terms.get(emp.employee_id)))
     rows = {"员工": dict(zip(staff["employee_id"], staff["xl_row"])),
             "年终奖": dict(zip(annual_rows["employee_id"], annual_rows["xl_row"])) if len(annual_rows) else {}}

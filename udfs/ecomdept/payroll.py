@@ -136,6 +136,10 @@ def hf_explanation(c, city: CityTable) -> str:
     text += f" × {percent(c.hf_rate)} = {_exact_yuan(exact)} 元"
     if city.hf_rounding == "yuan":
         text += f"，四舍五入到元 = {fmt_yuan(c.housing_fund)}（{city.name}公积金缴存额取整到元）"
+    elif city.hf_rounding == "jiao":
+        text += f"，四舍五入到角 = {fmt_yuan(c.housing_fund)}（{city.name}公积金缴存额取整到角）"
+    elif Fraction(c.housing_fund, 100) != exact:
+        text += f"，四舍五入到分 = {fmt_yuan(c.housing_fund)}"
     return text
 
 
@@ -298,13 +302,8 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
     hf_rate = Decimal(emp.hf_rate) if emp.hf_rate is not None else rules.default_hf_rate
     c = contributions(declared, hf_rate, rules, city)
     p.social_insurance, p.housing_fund = c.social_insurance, c.housing_fund
-    base_text = f"缴费基数 {fmt_yuan(c.base)}"
-    for code, label, amount, rate in (("pension", "养老保险", c.pension, rules.pension_rate),
-                                      ("medical", "医疗保险", c.medical, rules.medical_rate),
-                                      ("unemployment", "失业保险", c.unemployment, rules.unemployment_rate)):
-        note = f"（{c.note}）" if c.note and code == "pension" else ""
-        p.lines.append(Line(WITHHOLDING, code, label, amount,
-                            f"{base_text}{note} × {percent(rate)} = {fmt_yuan(amount)}"))
+    for code, label, amount, text in c.lines():  # each insurance's base and rate in the person's city
+        p.lines.append(Line(WITHHOLDING, code, label, amount, text))
     p.lines.append(Line(WITHHOLDING, "housing_fund", "住房公积金", c.housing_fund, hf_explanation(c, city)))
     p.employer_cost = c.employer
 

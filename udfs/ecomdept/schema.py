@@ -95,6 +95,9 @@ EMPLOYEES = Sheet(
                doc="首次使用本工具时本年剩余的年假天数；以后按上月结果结转"),
         Column("probation_end", "试用期截止日", DATE, doc="试用期内工资不低于约定工资的 80% 与最低工资（劳动合同法第二十条）"),
         Column("regular_salary", "转正后月工资", MONEY, doc="劳动合同约定的转正后工资（试用期检查用）"),
+        Column("si_city", "参保城市", TEXT, width=10,
+               doc="上海/北京/杭州/广州/深圳（或 shanghai/beijing/hangzhou/guangzhou/shenzhen）：本人社保、公积金"
+                   "与最低工资按此城市；空 = 规则 city"),
     ),
     key=("employee_id",), required=True, table="tbl_employees",
 )

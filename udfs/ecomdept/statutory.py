@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache
@@ -108,8 +108,35 @@ def special_deduction_caps(on: dt.date) -> SpecialDeductionCaps:
                                 data["source"])
 
 
+INSURANCES = ("pension", "medical", "unemployment", "injury")
+# figures of a city table the payroll computes with (an unconfirmed one is warned about when used);
+# minimum_wage_hourly is recorded for reference and not used by the monthly payroll
+FIGURE_LABELS = {
+    "si_floor": "社保缴费基数下限", "si_cap": "社保缴费基数上限", "si_rounding": "社保取整规则",
+    "bases.pension": "养老保险基数上下限", "bases.medical": "医疗保险基数上下限",
+    "bases.unemployment": "失业保险基数上下限", "bases.injury": "工伤保险基数上下限",
+    "hf_floor": "公积金基数下限", "hf_cap": "公积金基数上限", "hf_rounding": "公积金取整规则",
+    "hf_rate_range": "基本公积金比例范围",
+    "employee.pension": "养老保险个人费率", "employee.medical": "医疗保险个人费率",
+    "employee.medical_fixed": "医疗保险个人定额", "employee.unemployment": "失业保险个人费率",
+    "employer.pension": "养老保险单位费率", "employer.medical": "医疗保险单位费率",
+    "employer.unemployment": "失业保险单位费率", "employer.injury": "工伤保险单位费率",
+    "minimum_wage": "月最低工资标准", "minimum_wage_hourly": "非全日制小时最低工资标准",
+    "minimum_wage_excludes": "最低工资不含的项目",
+}
+UNUSED_FIGURES = frozenset({"minimum_wage_hourly"})
+ROUNDINGS = ("fen", "jiao", "yuan")
+
+
 @dataclass(frozen=True)
 class CityTable:
+    """One city's statutory figures in force on a date.
+
+    ``si_floor``/``si_cap`` are the pension base limits and the limits of every insurance that
+    ``bases`` does not name (Shenzhen and Guangzhou set medical, unemployment and injury apart);
+    ``employee`` holds the city's statutory employee rates (used where the 规则 rate is left at the
+    rulebook default, see social_insurance.employee_rates); ``unconfirmed`` names the figures not
+    confirmed from a source naming the official notice, with why."""
     city: str
     name: str
     effective_from: str
@@ -125,14 +152,51 @@ class CityTable:
     minimum_wage_excludes: frozenset[str] = frozenset()
     sick_pay: SickPay | None = None
     notice: str = ""
+    bases: dict = field(default_factory=dict)        # insurance → (floor, cap) yuan, where it differs
+    employee: dict = field(default_factory=dict)     # pension / medical / unemployment rates, medical_fixed yuan
+    minimum_wage_hourly: Decimal | None = None
+    si_rounding: str = "fen"
+    sources: dict = field(default_factory=dict)      # figure group (si, hf, minimum_wage, rates) → notice
+    unconfirmed: dict = field(default_factory=dict)  # figure → why it is not confirmed
 
     @property
     def minimum_wage_fen(self) -> int:
         return int(self.minimum_wage * 100)
 
+    def base_range(self, insurance: str) -> tuple[Decimal, Decimal]:
+        """(floor, cap) in yuan of one insurance's contribution base."""
+        return self.bases.get(insurance, (self.si_floor, self.si_cap))
+
     def months_old(self, on: dt.date) -> int:
         start = dt.date.fromisoformat(self.effective_from)
         return (on.year - start.year) * 12 + on.month - start.month
+
+    def figure(self, key: str) -> str:
+        """The value of one figure as a person reads it: 7,460 元, 0.5%, 到元 …"""
+        from .money import percent
+
+        group, _, name = key.partition(".")
+        if group in ("employee", "employer") and name:
+            value = (self.employee if group == "employee" else self.employer).get(name)
+            if value is None:
+                return "—"
+            return f"{Decimal(value):f} 元" if name == "medical_fixed" else percent(Decimal(value))
+        if group == "bases":
+            low, high = self.base_range(name)
+            return f"{low:,f}–{high:,f} 元"
+        if key in ("hf_rounding", "si_rounding"):
+            return {"yuan": "到元", "jiao": "到角", "fen": "到分"}.get(getattr(self, key), getattr(self, key))
+        if key == "hf_rate_range":
+            return "—" if self.hf_rate_range is None else "–".join(percent(r) for r in self.hf_rate_range)
+        if key == "minimum_wage_excludes":
+            names = {"overtime_pay": "加班工资", "social_insurance": "个人社保", "housing_fund": "个人公积金"}
+            return "、".join(names.get(k, k) for k in sorted(self.minimum_wage_excludes)) or "无"
+        value = getattr(self, key, None)
+        return "—" if value is None else f"{value:,f} 元"
+
+    def unconfirmed_used(self) -> dict[str, str]:
+        """The unconfirmed figures the payroll computes with (those only recorded are left out)."""
+        return {key: why for key, why in self.unconfirmed.items() if key not in UNUSED_FIGURES}
 
 
 @dataclass(frozen=True)
@@ -162,14 +226,21 @@ def city_table(city: str, on: dt.date) -> CityTable:
     v = _in_force(data["versions"], on, f"{data['name']}社保基数")
     sick = data.get("sick_pay")
     rates = data.get("hf_rate_range")
+    employer = {**data.get("employer", {}), **v.get("employer", {})}
+    employee = {key: Decimal(value) for key, value in {**data.get("employee", {}), **v.get("employee", {})}.items()}
+    bases = {kind: (Decimal(low), Decimal(high)) for kind, (low, high) in v.get("bases", {}).items()}
+    hourly = v.get("minimum_wage_hourly")
+    unconfirmed = {**data.get("unconfirmed", {}), **v.get("unconfirmed", {})}
+    sources = {**data.get("sources", {}), **v.get("sources", {})}
     return CityTable(city, data["name"], v["effective_from"], Decimal(v["si_floor"]), Decimal(v["si_cap"]),
-                     Decimal(v["hf_floor"]), Decimal(v["hf_cap"]), v["hf_rounding"], v["employer"],
+                     Decimal(v["hf_floor"]), Decimal(v["hf_cap"]), v["hf_rounding"], employer,
                      Decimal(v["minimum_wage"]), f"data/cities/{city}.json",
                      (Decimal(rates[0]), Decimal(rates[1])) if rates else None,
                      frozenset(data.get("minimum_wage_excludes", ())),
                      SickPay(sick["source"], tuple((Decimal(a), Decimal(b)) for a, b in sick["by_service_years"]),
                              Decimal(sick["floor_of_minimum_wage"]), int(sick["months_limit"])) if sick else None,
-                     v.get("notice", ""))
+                     v.get("notice", ""), bases, employee, Decimal(hourly) if hourly is not None else None,
+                     v.get("si_rounding", "fen"), sources, unconfirmed)
 
 
 @cache
