@@ -146,13 +146,15 @@ def test_a_long_payslip_continues_under_the_repeated_header(demo, tmp_path):
         assert "（续）" not in pdf_text(tmp_path / "x.pdf")
 
 
-def test_clause_ids_in_small_print(demo):
-    slips = payslips.contexts(demo.result)
+def test_citations_name_the_section_with_the_id_in_small_print(demo):
+    from ecomdept import clauses
     from ecomdept.templating import render
 
-    for ctx in slips:
+    for ctx in payslips.contexts(demo.result):
         html = render("payslip.html", s=ctx, css="")
         for section in ctx["sections"]:
             for line in section["lines"]:
-                if line.clause and line.clause not in line.explanation:
-                    assert f'<small class="clause">{line.clause}</small>' in html
+                if line.clause:
+                    assert f'<small class="clause">{clauses.line_citation(line.clause)} · {line.clause}</small>' in html
+                    assert clauses.registry()[line.clause.split("/")[0]]["section"] in html
+        assert "（ABS-01/ABS-04）" not in html and "（PAY-08）" not in html   # inline ids give way to the citation

@@ -57,3 +57,18 @@ if __name__ == "__main__":
     DOCS.parent.mkdir(exist_ok=True)
     DOCS.write_text(markdown(), encoding="utf-8")
     print(f"已写入 {DOCS}")
+
+
+_INLINE = re.compile(r"[（(]\s*(?:" + ID.pattern + r")(?:\s*[/、,，]\s*(?:" + ID.pattern + r"))*\s*[）)]")
+
+
+def plain(text: str) -> str:
+    """A text for people: inline id remarks such as （ABS-01/ABS-04） dropped (the line's citation says
+    where the rule is written), any other id replaced by its section."""
+    return readable(_INLINE.sub("", text or "")).strip()
+
+
+def line_citation(clause: str) -> str:
+    """「依据《电商部管理制度》第二章 三、4」 for a payslip line; empty when it cites nothing."""
+    text = cite(clause)
+    return f"依据{text}" if text else ""

@@ -21,6 +21,7 @@ import jinja2
 from markupsafe import Markup
 
 from .attendance import hours_text
+from .clauses import line_citation, plain, readable
 from .money import fmt_yuan
 from .money_words import rmb_upper
 from .privacy import mask_account, mask_id
@@ -57,7 +58,8 @@ def environment(folder: str | None = None) -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True,
     )
     env.filters.update(yuan=fmt_yuan, rmb_upper=rmb_upper, mask_id=mask_id, mask_account=mask_account, hours=_hours,
-                       date_cn=_date_cn, spaceless=_spaceless)
+                       date_cn=_date_cn, spaceless=_spaceless, plain=plain, cite=line_citation,
+                       readable=readable)
     return env
 
 
