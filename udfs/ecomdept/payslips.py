@@ -75,8 +75,29 @@ def slip_context(result, pay, emp, att: dict, exceptions: list[dict], fingerprin
         "ytd": {"income": pay.ytd_income, "basic": pay.ytd_basic_deduction, "special": pay.ytd_special_deduction,
                 "additional": pay.ytd_additional_deduction, "taxable": pay.ytd_taxable_income,
                 "iit_before": pay.ytd_iit_before_this_month},
+        "balances": balances(result, pay.employee_id),
         "rules_fingerprint": fingerprint, "version": __version__,
     }
+
+
+def balances(result, employee_id: str) -> list[str]:
+    """假期余额 lines for the payslip: annual leave and comp time, in days and hours."""
+    from .attendance import Shift
+
+    day = Shift.from_rules(result.book.rules).minutes
+    out = []
+    ledger = result.annual_leave.get(employee_id)
+    if ledger is not None:
+        text = (f"年假：本年 {ledger.entitled_days} 天，月初余额 {ledger.opening_min / day:g} 天，本月休 "
+                f"{ledger.used_min / day:g} 天，月末余额 {ledger.closing_min / day:g} 天")
+        if ledger.payout_days:
+            text += f"（{ledger.payout_days} 天未休年假已折算工资）"
+        out.append(text)
+    comp = result.comp_ledger.get(employee_id)
+    if comp:
+        out.append(f"补休：月初 {comp['opening'] / 60:g} 小时，本月加 {comp['earned'] / 60:g} 小时、用 "
+                   f"{comp['used'] / 60:g} 小时，月末 {comp['closing'] / 60:g} 小时")
+    return out
 
 
 def contexts(result) -> list[dict]:

@@ -14,7 +14,8 @@ from .book import Writer
 from .csvs import write_attendance_csv, write_refunds_csv
 from .info_sheets import write_issues_sheet, write_run_info
 from .order_sheets import write_performance
-from .pay import PAY_GROUPS, payout_rows, write_employer_cost, write_payouts, write_payroll_sheet, write_strips
+from .pay import (PAY_GROUPS, payout_rows, write_employer_cost, write_leave_balances, write_payouts,
+                  write_payroll_sheet, write_strips)
 
 __all__ = ["FULL_DETAIL_LIMIT", "PAY_GROUPS", "day_marks", "payout_rows", "write_attendance_csv", "write_issues_only",
            "write_refunds_csv", "write_results"]
@@ -28,6 +29,7 @@ def write_results(result, path: Path, rows: list[dict], issues: list[Issue], inf
     write_payouts(w, result, rows)
     write_employer_cost(w, result)
     write_attendance(w, result, names)
+    write_leave_balances(w, result)
     write_performance(w, result, names)
     write_issues_sheet(w, issues)
     write_run_info(w, result, info)

@@ -180,3 +180,26 @@ def write_employer_cost(w: Writer, result) -> None:
             ([p.employee_id, p.name, p.gross_pay] + [p.employer_cost.get(k, 0) for k, _ in keys]
              + [sum(p.employer_cost.values()), p.gross_pay + sum(p.employer_cost.values())] for p in result.pays),
             totals=tuple(range(2, 10)))
+
+
+def write_leave_balances(w: Writer, result) -> None:
+    """假期余额: each person's annual leave and comp time for the month (days and hours)."""
+    from ..attendance import Shift
+
+    day = Shift.from_rules(result.book.rules).minutes
+    rows = []
+    for pay in result.pays:
+        ledger = result.annual_leave.get(pay.employee_id)
+        comp = result.comp_ledger.get(pay.employee_id, {})
+        if ledger is None:
+            continue
+        rows.append([pay.employee_id, pay.name, ledger.entitled_days, ledger.opening_min / day, ledger.used_min / day,
+                     ledger.excess_min / day, ledger.closing_min / day, ledger.payout_days, ledger.carried_min / day,
+                     comp.get("opening", 0) / 60, comp.get("earned", 0) / 60, comp.get("used", 0) / 60,
+                     comp.get("closing", 0) / 60])
+    w.table("假期余额", [("工号", "text", 8), ("姓名", "text", 9), ("本年年假（天）", "num2", 10),
+                      ("年假月初（天）", "num2", 10), ("本月休（天）", "num2", 9), ("超出余额（天）", "num2", 10),
+                      ("年假月末（天）", "num2", 10), ("折算工资（天）", "int", 10), ("其中上年结转（天）", "num2", 12),
+                      ("补休月初（小时）", "num2", 10), ("补休新增（小时）", "num2", 10), ("补休使用（小时）", "num2", 10),
+                      ("补休月末（小时）", "num2", 10)], rows,
+            f"假期余额 {result.label}（年假：职工带薪年休假条例；补休：OT-02）")
