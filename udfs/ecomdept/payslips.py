@@ -326,7 +326,9 @@ def write_pdf(slips: list[dict], folder: Path, templates: str | None = None, bat
         return len(slips)
     import multiprocessing
 
-    with processes.frozen_heap(), multiprocessing.get_context("fork").Pool(workers, _one_typst_thread) as pool:
+    with processes.frozen_heap(), processes.forking():
+        pool = multiprocessing.get_context("fork").Pool(workers, _one_typst_thread)
+    with pool:
         done = pool.imap_unordered(_render_to_folder, batches)
         for _ in (progress(done, "PDF 工资条") if progress else done):
             pass

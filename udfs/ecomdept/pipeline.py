@@ -89,7 +89,8 @@ def _run_payroll(workbook: Path, year: int, mon: int, out_dir: Path, pdf: bool, 
             stack.enter_context(processes.frozen_heap())
             pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
                                                            initializer=processes.helper_init))
-            orders = pool.submit(_order_stage_from_file, workbook, book.rules, year, mon).result
+            with processes.forking():  # the pool forks its worker on the first submit
+                orders = pool.submit(_order_stage_from_file, workbook, book.rules, year, mon).result
         else:  # no fork (Windows): the order sheets are read here, after 退款
             def orders():
                 return _order_stage_from_file(workbook, book.rules, year, mon)
@@ -266,7 +267,8 @@ def _start(target, *args):
         return None
     process = multiprocessing.get_context("fork").Process(target=processes.in_child, args=(target, *args),
                                                            daemon=True)
-    process.start()
+    with processes.forking():
+        process.start()
     return process
 
 
