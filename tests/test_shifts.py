@@ -355,10 +355,36 @@ def test_rota_rows_name_a_known_shift():
     rows = frame(ROTA, [{"employee_id": "E1", "date": dt.date(2026, 10, 12), "shift": "晚斑"},
                         {"employee_id": "E1", "date": dt.date(2026, 10, 13), "shift": "休息"},
                         {"employee_id": "E1", "date": dt.date(2026, 10, 14), "shift": "行政"}])
-    _, kept = shifts.check_sheets(frame(SHIFTS, SHIFT_ROWS), rows, {"E1"}, issues)
-    assert len(kept) == 2
+    table, kept = shifts.check_sheets(frame(SHIFTS, SHIFT_ROWS), rows, {"E1"}, issues)
     [issue] = issues
-    assert issue.sheet == "排班" and "「晚斑」不在班次表中（是否为「晚班」？）" in issue.message
+    assert issue.sheet == "排班" and issue.row == 2 and issue.severity == ERROR
+    assert "「晚斑」不在班次表中（是否为「晚班」？）" in issue.message and "1 行（第 2 行）" in issue.message
+    plan = shifts.Schedule.from_frames(table, kept, RULES)
+    assert plan.rota == {("E1", dt.date(2026, 10, 13)): "休", ("E1", dt.date(2026, 10, 14)): "行政"}
+
+
+def test_a_broken_shift_row_is_said_once_for_the_rota():
+    issues = []
+    bad = [{"code": "晚班", "start": "14:00", "end": "25:00"}]
+    rows = frame(ROTA, [{"employee_id": "E1", "date": dt.date(2026, 10, d), "shift": "晚班"} for d in range(12, 19)])
+    shifts.check_sheets(frame(SHIFTS, bad), rows, {"E1"}, issues)
+    assert [(i.sheet, i.severity) for i in issues] == [("班次", ERROR), ("排班", "警告")]
+    assert "7 行（第 2、3、4、5、6 行等）" in issues[1].message
+
+
+def test_rota_naming_shifts_without_a_shift_sheet_blocks(tmp_path):
+    import openpyxl
+    from ecomdept import sample
+    from ecomdept.master_workbook import write_master
+    from ecomdept.workbook_io import load_path
+
+    path = write_master(tmp_path / "m.xlsx", sample.build(employees=6, orders_per_employee=1))
+    book = openpyxl.load_workbook(path)
+    del book["班次"]
+    book.save(path)
+    found = [i for i in load_path(path).issues if i.sheet == "排班"]
+    assert found and all(i.blocking and "工作簿没有「班次」表" in i.message for i in found)
+    assert {i.message[:6] for i in found} <= {"班次「晚班」", "班次「仓储」", "班次「夜班」"}
 
 
 def test_workbook_reads_both_sheets(tmp_path):

@@ -334,10 +334,10 @@ def _rota_reasons(grid: pd.DataFrame, reason: np.ndarray, schedule: Schedule) ->
             if punched[i]:
                 why += "；休息日上班只有已批准的加班才计加班（OT-01）"
         elif kind[i] == HOLIDAY:
-            why = (f"排班：{schedule.shifts[codes[i]].label()}；法定节假日上班只有已批准的加班才计加班（300%，OT-01），"
-                   "不计迟到早退")
+            why = (f"排班：{schedule.shifts[codes[i]].label(False)}；法定节假日上班只有已批准的加班才计加班（300%，"
+                   "OT-01），不计迟到早退")
         else:
-            why = f"排班：{schedule.shifts[codes[i]].label()}（ATT-09）"
+            why = f"排班：{schedule.shifts[codes[i]].label(False)}（ATT-09）"
         reason[i] = why + ("；" + reason[i] if reason[i] else "")
     return reason
 

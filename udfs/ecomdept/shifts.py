@@ -138,14 +138,17 @@ class Shift:
             return (self.latest_start + self.intervals[-1][1]) // 2
         return (self.start + self.end) // 2
 
-    def label(self) -> str:
-        """'晚班 14:00–22:00（休息 18:00–18:30）' — for reasons and messages."""
-        rest = "、".join(f"{clock(s)}–{clock(e)}" for s, e in self.breaks)
-        rest = f"，休息 {rest}" if rest else ""
+    def label(self, brackets: bool = True) -> str:
+        """'晚班 14:00–22:00（休息 18:00–18:30）' — or with a comma for the break, inside brackets of one's own."""
+        rest = "、".join(f"{clock(s % DAY)}–{clock(e % DAY)}" for s, e in self.breaks)
         if self.flexible:
-            return (f"{self.name} {clock(self.start)}–{clock(self.latest_start)} 到岗、工作 "
-                    f"{self.work_seconds / 3600:g} 小时{rest}")
-        return f"{self.name} {clock(self.start)}–{clock(self.end)}" + (f"（{rest[1:]}）" if rest else "")
+            text = (f"{self.name} {clock(self.start)}–{clock(self.latest_start)} 到岗、工作 "
+                    f"{self.work_seconds / 3600:g} 小时")
+            return text + (f"，休息 {rest}" if rest else "")
+        text = f"{self.name} {clock(self.start)}–{clock(self.end)}"
+        if not rest:
+            return text
+        return text + (f"（休息 {rest}）" if brackets else f"，休息 {rest}")
 
 
 def _seconds(value: dt.time | None) -> int | None:
@@ -320,15 +323,14 @@ def attendance_dates(punches: pd.DataFrame, schedule: Schedule, calendar) -> tup
 
 
 def check_sheets(shift_rows: pd.DataFrame, rota_rows: pd.DataFrame, known: set[str], issues: list[Issue],
-                 sheets=None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Check 班次 and 排班 where they are read: times, breaks and night shifts make sense, codes are
-    unique and not reserved, every 排班 row names a known 工号 and a 班次 code (or 休). Returns the
-    usable rows; 班次 times become datetime.time."""
+                 shifts_present: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Check 班次 and 排班 where they are read: times, breaks and night shifts make sense, codes are not
+    reserved, every 排班 row names a 班次 code (or 行政, 休) — one problem per unknown code, naming its
+    rows. Returns the usable 班次 rows, their times as datetime.time, and the 排班 rows (a row naming an
+    unusable code stays: the problem blocks the run, and the schedule leaves it out)."""
     from .rules import parse_time
-    from .schema import ROTA, SHIFTS
+    from .schema import ROTA as rota_sheet, SHIFTS as shift_sheet
 
-    sheet = sheets or (SHIFTS, ROTA)
-    shift_sheet, rota_sheet = sheet
     good = []
     codes: list[str] = []
     for index, rec in zip(shift_rows.index, shift_rows.itertuples(index=False)):
@@ -375,23 +377,27 @@ def check_sheets(shift_rows: pd.DataFrame, rota_rows: pd.DataFrame, known: set[s
     if rota_rows.empty:
         return shifts_ok, rota_rows
     usable = set(codes) | {DEFAULT_CODE}
-    declared = set(shift_rows["code"]) if len(shift_rows) else set()
-    keep = []
-    for index, rec in zip(rota_rows.index, rota_rows.itertuples(index=False)):
-        if rec.employee_id not in known:
-            continue  # the caller reports unknown 工号 once for every sheet
+    broken = {code: row for code, row in zip(shift_rows["code"], shift_rows["xl_row"])} if len(shift_rows) else {}
+    unknown: dict[str, list[int]] = {}
+    for rec in rota_rows.itertuples(index=False):
         code = rota_code(rec.shift)
-        if code == REST or code in usable:
-            keep.append(index)
+        if rec.employee_id in known and code != REST and code not in usable:
+            unknown.setdefault(code, []).append(rec.xl_row)
+    for code, rows in unknown.items():
+        shown = "、".join(str(r) for r in rows[:5]) + (" 行等" if len(rows) > 5 else " 行")
+        where = f"{len(rows)} 行（第 {shown}）"
+        if code in broken:  # the 班次 row's own error blocks already: said once more, as what follows from it
+            issues.append(Issue(rota_sheet.name, rows[0], "班次",
+                                f"班次「{code}」在班次表第 {broken[code]} 行有错误（见该行）：排班中用它的 {where}"
+                                "要等改正后才能按排班计算", WARNING, "shift", "bad_value"))
             continue
-        if code in declared:
-            message = f"班次「{code}」在班次表中有错误（见该表），这一天未按排班计算"
-        else:
-            near = difflib.get_close_matches(code, sorted(usable), n=1, cutoff=0.5)
-            hint = f"（是否为「{near[0]}」？）" if near else ""
-            message = (f"班次「{code}」不在班次表中{hint}：应为班次表的班次代码、{DEFAULT_CODE}（规则表的行政班）或 {REST}")
-        issues.append(Issue(rota_sheet.name, rec.xl_row, "班次", message, ERROR, "shift", "bad_value"))
-    return shifts_ok, rota_rows.loc[keep]
+        near = difflib.get_close_matches(code, sorted(usable), n=1, cutoff=0.5)
+        hint = f"（是否为「{near[0]}」？）" if near else ""
+        missing = "" if shifts_present else "：工作簿没有「班次」表"
+        issues.append(Issue(rota_sheet.name, rows[0], "班次",
+                            f"班次「{code}」不在班次表中{hint}{missing}。排班中用它的 {where}无法按排班计算：应为班次表的"
+                            f"班次代码、{DEFAULT_CODE}（规则表的行政班）或 {REST}", ERROR, "shift", "bad_value"))
+    return shifts_ok, rota_rows
 
 
 @dataclass

@@ -628,7 +628,8 @@ def load(source: SheetSource, path: Path | None = None, sheets: frozenset[str] =
             sheet, _check_known_employee(sheet, frames[sheet.id], known, issues, skipped, employees), issues)
     _check_overlapping_leave(frames["leave"], issues)
     rota = _check_known_employee(ROTA, frames["rota"], known, issues, skipped, employees)
-    frames["shifts"], frames["rota"] = shifts_mod.check_sheets(frames["shifts"], rota, known, issues)
+    frames["shifts"], frames["rota"] = shifts_mod.check_sheets(frames["shifts"], rota, known, issues,
+                                                               "shifts" in actual_names)
     for sheet in (BONUS, ANNUAL_BONUS, SCORES):
         frames[sheet.id] = _check_known_employee(sheet, frames[sheet.id], known, issues, skipped, employees)
     events = _check_known_employee(EVENTS, frames["events"], known, issues, skipped, employees)
