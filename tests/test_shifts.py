@@ -126,6 +126,16 @@ def test_the_margin_is_the_shifts_own():
     assert [int(days[days["date"] == dt.date(2026, 10, d)].iloc[0].punches) for d in (12, 13)] == [1, 1]
 
 
+def test_an_evening_shift_keeps_punches_after_midnight_within_its_margin():
+    rows = [{**SHIFT_ROWS[0], "punch_margin": 180}]     # 晚班 ends 22:00: until 01:00 it is still the shift's
+    days = attendance.compute(employees("E1"), punches(("E1", stamp(MONDAY, "13:55")), ("E1", stamp(MONDAY, "24:40"))),
+                              leave(), CAL, RULES, 2026, 10, [], schedule=schedule({MONDAY: "晚班"}, shift_rows=rows))
+    mon, tue = (days[days["date"] == dt.date(2026, 10, d)].iloc[0] for d in (12, 13))
+    assert (mon.punches, mon.status, tue.punches) == (2, "正常", 0)
+    days = month(MONDAY, "晚班", ("13:55:00", "24:40:00"))   # the default margin (120) ends at midnight
+    assert [int(days[days["date"] == dt.date(2026, 10, d)].iloc[0].punches) for d in (12, 13)] == [1, 1]
+
+
 @pytest.mark.parametrize("code, times, punched", [
     (None, ("08:20:00",), "arrival"),
     ("晚班", ("13:55:00",), "arrival"),
@@ -401,3 +411,29 @@ def test_workbook_reads_both_sheets(tmp_path):
     messages = [(i.sheet, i.message) for i in book.issues if i.severity == ERROR]
     assert any(s == "排班" and "E9" in m for s, m in messages)            # unknown 工号
     assert any(s == "排班" and "重复" in m for s, m in messages)          # one person, one day, one row
+
+
+# the sample month: admin, 客服 晚班, 仓储 and a night week, through the whole run -------------------------
+
+def test_sample_month_with_its_shifts(demo_run):
+    result = demo_run.result
+    days, staff = result.days, result.employees.set_index("employee_id")
+    assert list(result.book.frames["shifts"]["code"]) == ["晚班", "仓储", "夜班"]
+    team = days["employee_id"].map(staff["team"])
+    cs, admin = days[team == "客服"], days[~team.isin(["客服", "仓储发货"])]
+    assert set(cs["shift_code"]) == {"晚班", ""} and set(admin["shift_code"]) == {"行政", ""}
+    weekend = cs[(cs["calendar_kind"] == "restday") & cs["rostered"]]
+    assert len(weekend) and set(weekend["kind"]) == {"workday"}                  # 客服 work weekends …
+    assert cs["rota_rest"][cs["calendar_kind"] == "workday"].any()              # … and get weekdays off
+    night = days[days["shift_code"] == "夜班"]
+    assert len(night) == 5 and (night["last_out"] > 86400).all() and set(night["status"]) == {"正常"}
+    late = days[(days["shift_code"] == "晚班") & days["is_late"]]
+    assert (late["first_in"] > 14 * 3600).all()                                   # judged against 14:00
+    assert len(result.duty) == 31 and not [a for a in result.alerts if a.kind == "值班不足"]
+    summary = result.summary.set_index("employee_id")
+    on_leave = [e for e in summary.index[summary["unpaid_leave_min"] > 0] if staff.at[e, "team"] == "仓储发货"]
+    pays = {p.employee_id: p for p in result.pays}
+    for emp in on_leave:   # a day of the 8-hour warehouse shift is a day's pay (PAY-08)
+        [line] = [line for line in pays[emp].lines if line.code == "unpaid_leave"]
+        assert "480 分钟 ÷ (18 天 × 480 分钟)" in line.explanation
+    assert on_leave

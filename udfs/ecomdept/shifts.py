@@ -108,6 +108,11 @@ class Shift:
     def overnight(self) -> bool:
         return self.end > DAY
 
+    @property
+    def keeps_next_morning(self) -> bool:
+        """Do punches after midnight still belong to this shift (its end + margin passes midnight)?"""
+        return self.end + self.punch_margin > DAY
+
     def intervals_from(self, arrival: int | None = None) -> tuple[tuple[int, int], ...]:
         """The scheduled intervals; a flexible shift's start from the arrival, kept within its window
         (no arrival known: the earliest start, the most lenient end)."""
@@ -249,8 +254,9 @@ class Schedule:
 
     @property
     def overnight(self) -> bool:
-        """Does any rostered shift cross midnight (so punches may belong to the day before)?"""
-        return any(self.shifts[code].overnight for code in set(self.rota.values()) if code != REST)
+        """Does any rostered shift reach past midnight, with its margin (so punches after midnight may
+        belong to the day before)? The default shift never does: without 排班 a punch is its calendar day's."""
+        return any(self.shifts[code].keeps_next_morning for code in set(self.rota.values()) if code != REST)
 
     def plan(self, grid: pd.DataFrame) -> pd.DataFrame:
         """Per person-day of ``grid`` (employee_id, date, calendar_kind): the shift code ("" = none),
@@ -293,16 +299,16 @@ class Schedule:
 
 def attendance_dates(punches: pd.DataFrame, schedule: Schedule, calendar) -> tuple[np.ndarray, np.ndarray]:
     """(date, seconds on that date's axis) for each punch. A punch belongs to the day before when that
-    day's shift crossed midnight and the punch is earlier than the shift's end + its margin (班次
-    下班后打卡, 120 minutes if blank) and than halfway to the person's own shift of the day (ATT-09);
-    otherwise to its calendar day."""
+    day's rostered shift reaches past midnight and the punch is earlier than the shift's end + its
+    margin (班次 下班后打卡, 120 minutes if blank) and than halfway to the person's own shift of the day
+    (ATT-09); otherwise to its calendar day."""
     stamps = pd.to_datetime(punches["punched_at"])
     days = stamps.dt.date.to_numpy() if len(punches) else np.array([], dtype=object)
     secs = (stamps.dt.hour * 3600 + stamps.dt.minute * 60 + stamps.dt.second).to_numpy().astype(np.int64)
     if not schedule.overnight or not len(punches):
         return days, secs
     night = {key: schedule.shifts[code] for key, code in schedule.rota.items()
-             if code != REST and schedule.shifts[code].overnight}
+             if code != REST and schedule.shifts[code].keeps_next_morning}
     people = {emp for emp, _ in night}
     emps = punches["employee_id"].to_numpy()
     days = days.copy()
