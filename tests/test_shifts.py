@@ -234,7 +234,6 @@ def test_duty_rota_names_who_was_on_duty_and_who_did_not_come():
 
 
 def test_punches_across_the_month_end():
-    rota = {"2026-10-31": "夜班"}
     times = [("E1", "2026-10-01 05:30:00"), ("E1", "2026-10-31 21:55:00"), ("E1", "2026-11-01 06:02:00"),
              ("E1", "2026-11-01 12:00:00")]
     issues = []
@@ -248,7 +247,6 @@ def test_punches_across_the_month_end():
     assert (last.punches, last.status, last.kind) == (2, "正常", "workday")    # 11-01 06:02 is October's
     assert days[days["date"] == dt.date(2026, 10, 1)].iloc[0].punches == 0     # September's night, left to it
     assert [i.message[:15] for i in issues] == ["1 条打卡不在 2026-10"]          # only 11-01 12:00 is outside
-    del rota
 
 
 def test_default_shift_when_no_rota_row_and_explicit_admin_code():

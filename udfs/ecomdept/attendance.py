@@ -18,7 +18,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from .calendar import HOLIDAY, KIND_LABEL, RESTDAY, WORKDAY, WorkCalendar, month_dates
+from .calendar import HOLIDAY, KIND_LABEL, WORKDAY, WorkCalendar, month_dates
 from .issues import WARNING, Issue
 from .rules import Rules
 from .schema import LEAVE_TYPES, PUNCHES
@@ -328,16 +328,16 @@ def _rota_reasons(grid: pd.DataFrame, reason: np.ndarray, schedule: Schedule) ->
     if not len(marked):
         return reason
     kind, codes, punched = grid["kind"].to_numpy(), grid["shift_code"].to_numpy(), grid["punches"].to_numpy()
+    labels = {code: shift.label(False) for code, shift in schedule.shifts.items()}
     for i in marked:
         if not codes[i]:
             why = "排班：休（本人休息日，ATT-09）"
             if punched[i]:
                 why += "；休息日上班只有已批准的加班才计加班（OT-01）"
         elif kind[i] == HOLIDAY:
-            why = (f"排班：{schedule.shifts[codes[i]].label(False)}；法定节假日上班只有已批准的加班才计加班（300%，"
-                   "OT-01），不计迟到早退")
+            why = f"排班：{labels[codes[i]]}；法定节假日上班只有已批准的加班才计加班（300%，OT-01），不计迟到早退"
         else:
-            why = f"排班：{schedule.shifts[codes[i]].label(False)}（ATT-09）"
+            why = f"排班：{labels[codes[i]]}（ATT-09）"
         reason[i] = why + ("；" + reason[i] if reason[i] else "")
     return reason
 

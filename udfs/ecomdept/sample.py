@@ -156,9 +156,8 @@ class _Builder:
             kind = self.calendar.kind(day)
             weekend = kind == RESTDAY and day.weekday() >= 5 and not self.calendar.name(day)
             for k, row in enumerate(cs):
-                off = day.weekday() in (k % 5, (k + 2) % 5)
-                work = (kind == WORKDAY and not off and day.weekday() < 5) or weekend or (
-                    kind == WORKDAY and day.weekday() >= 5)
+                off = day.weekday() in (k % 5, (k + 2) % 5)  # a make-up Saturday is worked
+                work = weekend or (kind == WORKDAY and (day.weekday() >= 5 or not off))
                 self._roster_day(row, day, "晚班" if work else REST)
             for row in shippers:
                 code = ("夜班" if row is shippers[-1] and day in night else "仓储") if kind == WORKDAY else REST
