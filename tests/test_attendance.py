@@ -1,10 +1,13 @@
 """One case per clause and boundary (rulebook ids in the names). 2026-10-12 is a Monday workday."""
 
+import datetime as dt
+
 import pytest
 
-from builders import day_punches, employees, leave, punches
-from ecomdept import attendance, rules as rules_mod
+from builders import day_punches, employees, frame, leave, punches
+from ecomdept import attendance, rules as rules_mod, shifts
 from ecomdept.calendar import WorkCalendar
+from ecomdept.schema import ROTA, SHIFTS
 
 DAY = "2026-10-12"
 
@@ -99,7 +102,6 @@ def test_single_punch_is_missing_punch_not_absence():
 
 
 def test_nine_to_six_shift_is_configurable():
-    import datetime as dt
     rules = rules_mod.defaults().with_values(work_am_start=dt.time(9, 0), work_pm_start=dt.time(13, 0))
     row = run(day_punches("E1", DAY, "08:59:00", "18:00:00"), rules=rules)
     assert row.status == "正常" and row.scheduled_min == 480
@@ -120,3 +122,26 @@ def test_summary_counts():
     s = attendance.summary(days).iloc[0]
     assert s.late_count == 1 and s.late_min == 15 and s.early_count == 1 and s.early_min == 30
     assert s.absent_days == 16  # every other workday has no punch
+
+
+def test_without_rota_everyone_keeps_the_rules_shift_on_calendar_days():
+    """ATT-09: no 排班 row = the 规则 sheet's admin shift, on the calendar's workdays — as before shifts."""
+    days = attendance.compute(employees("E1"), punches(), leave(), WorkCalendar(), rules_mod.defaults(), 2026, 10)
+    assert (days["kind"] == days["calendar_kind"]).all() and not days["rostered"].any()
+    assert set(days.loc[days["kind"] == "workday", "shift_code"]) == {"行政"}
+    assert set(days.loc[days["kind"] != "workday", "shift_code"]) == {""}
+
+
+@pytest.mark.parametrize("times", [("08:29:59", "18:00:00"), ("08:31:00", "17:59:59"), ("09:30:00", "18:00"),
+                                   ("13:10:00",), ("08:00", "12:00", "14:00", "17:00")])
+def test_an_explicit_admin_rota_row_judges_like_no_row(times):
+    rota = frame(ROTA, [{"employee_id": "E1", "date": dt.date(2026, 10, 12), "shift": "行政"}])
+    table, rota = shifts.check_sheets(frame(SHIFTS, []), rota, {"E1"}, [])
+    plan = shifts.Schedule.from_frames(table, rota, rules_mod.defaults())
+    plain = run(day_punches("E1", DAY, *times))
+    days = attendance.compute(employees("E1"), punches(*day_punches("E1", DAY, *times)), leave(), WorkCalendar(),
+                              rules_mod.defaults(), 2026, 10, schedule=plan)
+    ruled = days[days["date"].astype(str) == DAY].iloc[0]
+    for column in ("scheduled_min", "late_min", "early_min", "status", "absent", "missing_punch"):
+        assert ruled[column] == plain[column], column
+    assert ruled.reason.removeprefix("排班：行政班 08:30–18:00，休息 12:00–14:00（ATT-09）").lstrip("；") == plain.reason

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .attendance import Shift, overlap
-from .calendar import WORKDAY, WorkCalendar, month_dates
+from .calendar import HOLIDAY, WORKDAY, WorkCalendar, month_dates
+from .shifts import DAY, Schedule, Shift, overlap
 from .rules import Rules
 
 NOBODY = "—"
@@ -24,23 +24,30 @@ class Alert:
     message: str
 
 
-def scheduled_days(start: dt.datetime, end: dt.datetime, calendar: WorkCalendar, shift: Shift) -> int:
-    """Workdays on which the interval covers some scheduled time (LV-04: count scheduled days)."""
-    count, day = 0, start.date()
+def scheduled_days(start: dt.datetime, end: dt.datetime, calendar: WorkCalendar, shift: Shift,
+                   schedule: Schedule | None = None, employee_id: str | None = None) -> int:
+    """Workdays on which the interval covers some scheduled time (LV-04: count scheduled days) — of the
+    person's own schedule when ``schedule`` is given (a night shift's hours after midnight count for the
+    day it started)."""
+    night = schedule is not None and schedule.overnight
+    count, day = 0, start.date() - dt.timedelta(days=1 if night else 0)
     while day <= end.date():
-        if calendar.is_workday(day):
+        on = schedule.shift_on(employee_id, day, calendar) if schedule is not None else (
+            shift if calendar.is_workday(day) else None)
+        if on is not None:
             base = dt.datetime.combine(day, dt.time())
             lo = max(0, int((start - base).total_seconds()))
-            hi = min(86400, int((end - base).total_seconds()))
-            if overlap(shift.intervals, lo, hi) > 0:
+            hi = min(2 * DAY if night else DAY, int((end - base).total_seconds()))
+            if overlap(on.intervals, lo, hi) > 0:
                 count += 1
         day += dt.timedelta(days=1)
     return count
 
 
 def leave_alerts(leave: pd.DataFrame, employees: pd.DataFrame, calendar: WorkCalendar, rules: Rules,
-                 year: int, month: int) -> list[Alert]:
-    """LV-01/03/04/06/07/09 and OUT-01 for leave that touches the month."""
+                 year: int, month: int, schedule: Schedule | None = None) -> list[Alert]:
+    """LV-01/03/04/06/07/09 and OUT-01 for leave that touches the month; days are counted on each
+    person's own schedule when ``schedule`` (班次/排班) is given."""
     if leave.empty:
         return []
     first = dt.datetime(year, month, 1)
@@ -53,7 +60,7 @@ def leave_alerts(leave: pd.DataFrame, employees: pd.DataFrame, calendar: WorkCal
         if rec.end < first or rec.start > last or rec.employee_id not in staff:
             continue
         emp = staff[rec.employee_id]
-        days = scheduled_days(rec.start, rec.end, calendar, shift)
+        days = scheduled_days(rec.start, rec.end, calendar, shift, schedule, rec.employee_id)
         tag = f"{rec.leave_type}（单号 {rec.request_id}，{rec.start:%m-%d %H:%M} 至 {rec.end:%m-%d %H:%M}，{days} 个工作日）"
 
         def add(kind: str, clause: str, message: str) -> None:
@@ -96,16 +103,61 @@ def leave_alerts(leave: pd.DataFrame, employees: pd.DataFrame, calendar: WorkCal
     return alerts
 
 
-def duty_alerts(days: pd.DataFrame, calendar: WorkCalendar, rules: Rules, year: int, month: int) -> list[Alert]:
-    """DUTY-01: at least ``duty_min_people`` on duty every day, Monday to Sunday."""
-    present = days[(days["punches"] > 0) & ~days["absent"]].groupby("date")["employee_id"].nunique()
+def _who(ids, names: dict[str, str] | None, shifts: dict[str, str] | None = None) -> str:
+    """'张三（E0003，晚班）、李四（E0004）' — or 无人."""
+    shown = []
+    for emp in ids:
+        extra = "，".join(x for x in (emp, (shifts or {}).get(emp, "")) if x)
+        shown.append(f"{names[emp]}（{extra}）" if names and names.get(emp) else extra)
+    return "、".join(shown) or "无人"
+
+
+def duty_rota(days: pd.DataFrame, schedule: Schedule | None = None) -> pd.DataFrame:
+    """DUTY-01 值班表: per day, who was rostered (排班 rows), who was on duty (punched and not absent),
+    who was rostered and did not come (on approved leave for the whole shift is not a no-show), and
+    the shift each of them worked. One row a day of the month, lists of 工号 sorted."""
+    present = (days["punches"] > 0) & ~days["absent"]
+    on_leave = (days["scheduled_min"] == 0) & (days["leave_min"] > 0)
+    rostered = days["rostered"]
+    label = {code: shift.name for code, shift in (schedule.shifts.items() if schedule else ())}
+    rows = []
+    for day, group in days.groupby("date", sort=True):
+        here, rota = present[group.index], rostered[group.index]
+        shifts = {emp: label.get(code, code) for emp, code, r in zip(group["employee_id"], group["shift_code"], rota) if r}
+        rows.append({"date": day, "on_duty": sorted(group.loc[here, "employee_id"]),
+                     "rostered": sorted(group.loc[rota, "employee_id"]),
+                     "missing": sorted(group.loc[rota & ~here & ~on_leave[group.index], "employee_id"]),
+                     "shifts": shifts})
+    return pd.DataFrame(rows, columns=["date", "on_duty", "rostered", "missing", "shifts"])
+
+
+def duty_alerts(days: pd.DataFrame, calendar: WorkCalendar, rules: Rules, year: int, month: int,
+                names: dict[str, str] | None = None, schedule: Schedule | None = None) -> list[Alert]:
+    """DUTY-01: at least ``duty_min_people`` on duty every day, Monday to Sunday, named; and every person
+    rostered in 排班 who did not come."""
+    rota = duty_rota(days, schedule)
+    by_day = {rec.date: rec for rec in rota.itertuples(index=False)}
+    shift_names = {code: shift for code, shift in (schedule.shifts.items() if schedule else ())}
     alerts = []
     for day in month_dates(year, month):
-        n = int(present.get(day, 0))
-        if n < rules.duty_min_people:
-            label = "工作日" if calendar.kind(day) == WORKDAY else "休息日/节假日"
-            alerts.append(Alert(NOBODY, "值班不足", "DUTY-01",
-                                f"{day}（{label}）在岗 {n} 人，少于每日 {rules.duty_min_people} 人"))
+        rec = by_day.get(day)
+        here = rec.on_duty if rec is not None else []
+        missing = rec.missing if rec is not None else []
+        label = "工作日" if calendar.kind(day) == WORKDAY else "休息日/节假日"
+        if len(here) < rules.duty_min_people:
+            text = f"{day}（{label}）在岗 {len(here)} 人，少于每日 {rules.duty_min_people} 人"
+            if here:
+                text += f"：{_who(here, names, rec.shifts)}"
+            if missing:
+                text += f"；排了班未到岗：{_who(missing, names, rec.shifts)}"
+            alerts.append(Alert(NOBODY, "值班不足", "DUTY-01", text))
+        for emp in missing:
+            row = days[(days["employee_id"] == emp) & (days["date"] == day)].iloc[0]
+            shift = shift_names.get(row.shift_code)
+            what = shift.label() if shift is not None else row.shift_code
+            why = "没有打卡" if row.punches == 0 else "有打卡但当天按旷工处理"
+            kind = "法定节假日" if row.kind == HOLIDAY else label
+            alerts.append(Alert(emp, "排班未到岗", "DUTY-01", f"{day}（{kind}）排班 {what}，{why}：排了班未到岗"))
     return alerts
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import alerts as alerts_mod
-from . import attendance, entitlements, kpi, probation, overtime, penalties, performance, period, refunds, tax_flags
+from . import attendance, entitlements, kpi, probation, overtime, penalties, performance, period, refunds, shifts, tax_flags
 from . import payroll as payroll_mod
 from .calendar import month_dates
 from .history import carried_penalties, comp_opening, prior_months
@@ -44,6 +44,7 @@ class MonthResult:
     ytd_runs: dict[str, str] = field(default_factory=dict)  # earlier runs read for year-to-date → sha256
     tax_period: str = ""  # the withholding period of this month's wages (a late-month hire's is the next)
     annual_leave: dict = field(default_factory=dict)  # 工号 → entitlements.AnnualLeave
+    duty: pd.DataFrame | None = None  # DUTY-01 值班表: per day who was rostered, on duty, rostered and absent
 
     @property
     def label(self) -> str:
@@ -95,8 +96,9 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
         issues.append(Issue("员工", None, None, f"{year}-{month:02d} 没有在职员工", ERROR))
     issues.extend(period.wrong_month(book.frames["punches"], staff, len(book.calendar.workdays(year, month)), year,
                                      month))
+    schedule = shifts.Schedule.from_frames(book.frames.get("shifts"), book.frames.get("rota"), rules)
     days = attendance.compute(staff, book.frames["punches"], book.frames["leave"], book.calendar, rules, year,
-                              month, issues, book.frames["events"])
+                              month, issues, book.frames["events"], schedule)
     summ = attendance.summary(days)
     timings["attendance"] = time.perf_counter() - tick
     tick = time.perf_counter()
@@ -111,13 +113,15 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     ot_records = overtime.month_records(book.frames["overtime"], year, month)
     base_by_emp = dict(zip(staff["employee_id"], staff["base_salary"]))
     ot_lines = overtime.lines_for(ot_records[ot_records["employee_id"].isin(base_by_emp)], base_by_emp,
-                                  book.calendar, rules, issues)
+                                  book.calendar, rules, issues, days, schedule)
+    ot_lines, uncovered = overtime.credit_comp(ot_lines, days)
     resignations = alerts_mod.resignation_alerts(staff, year, month)
     ledger, comp_alerts = alerts_mod.comp_time(ot_lines, days, comp_opening(out_dir, year, month, staff))
-    alerts += (alerts_mod.leave_alerts(book.frames["leave"], staff, book.calendar, rules, year, month)
-               + comp_alerts + alerts_mod.overtime_alerts(ot_lines, rules)
+    names = dict(zip(staff["employee_id"], staff["name"]))
+    alerts += (alerts_mod.leave_alerts(book.frames["leave"], staff, book.calendar, rules, year, month, schedule)
+               + uncovered + comp_alerts + alerts_mod.overtime_alerts(ot_lines, rules)
                + resignations
-               + alerts_mod.duty_alerts(days, book.calendar, rules, year, month))
+               + alerts_mod.duty_alerts(days, book.calendar, rules, year, month, names, schedule))
     timings["penalties"] = time.perf_counter() - tick
     tick = time.perf_counter()
     try:
@@ -150,9 +154,10 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     for rec in annual_rows.itertuples(index=False):
         annual[rec.employee_id] = (rec.amount, rec.method)
     by_emp_summary = {rec["employee_id"]: rec for rec in summ.to_dict("records")}
-    shift_minutes = attendance.Shift.from_rules(rules).minutes
-    leave_terms, leave_ledger = _leave_terms(book, staff, days, rules, year, month, out_dir, shift_minutes, alerts)
     fines_by, ot_by = _group(fines), _group(ot_lines)
+    shift_minutes = schedule.daily_minutes(days)  # a day's minutes of each person's usual shift (PAY-08)
+    leave_terms, leave_ledger = _leave_terms(book, staff, days, rules, year, month, out_dir, schedule.default.minutes,
+                                             alerts)
     pays = []
     records = list(staff.itertuples(index=False))
     iterator = progress(records, "计算工资") if progress else records
@@ -162,7 +167,8 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
             fines_by.get(emp.employee_id, []), bonus.get(emp.employee_id, 0),
             ytd.get(emp.employee_id, payroll_mod.YearToDate()), book.calendar, rules,
             city_of.get(emp.employee_id, city), year, month,
-            shift_minutes, annual.get(emp.employee_id), leave_terms.get(emp.employee_id)))
+            shift_minutes.get(emp.employee_id, schedule.default.minutes), annual.get(emp.employee_id),
+            leave_terms.get(emp.employee_id)))
     rows = {"员工": dict(zip(staff["employee_id"], staff["xl_row"])),
             "年终奖": dict(zip(annual_rows["employee_id"], annual_rows["xl_row"])) if len(annual_rows) else {}}
     for pay in pays:  # what HR must look at about a person's pay: 预警 and 数据问题, never the payslip
@@ -184,7 +190,7 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     timings["payroll"] += time.perf_counter() - tick
     return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, pays, sources, timings, ledger,
                        kpis, scores, flow, stage, history.run_hashes, f"{this_period[0]:04d}-{this_period[1]:02d}",
-                       leave_ledger)
+                       leave_ledger, alerts_mod.duty_rota(days, schedule))
 
 
 def _leave_terms(book, staff, days, rules, year: int, month: int, out_dir, shift_minutes: int, alerts: list):

@@ -1,6 +1,12 @@
 """A seeded, realistic sample department: roster, a month of punches with the usual irregularities,
 leave and overtime requests, orders, bonuses, the tax ledger of earlier months, holidays and rules.
 
+客服 work the evening shift 晚班 (14:00–22:00) on workdays and ordinary weekends with two weekdays
+off a week; 仓储发货 their own hours 仓储 (07:00–16:00, an hour's break), and the last of them the
+night shift 夜班 (22:00–06:00) in the month's last full week — all as 班次 and 排班 rows. Their
+punches, leave and overtime are the admin shift's, moved onto their own shift by the same offsets,
+so every other person's data (and the whole random sequence) is what it was without shifts.
+
 Same seed → same workbook. Used by ``ecomdept demo``, the tests and the benchmarks.
 """
 
@@ -18,7 +24,8 @@ from .calendar import HOLIDAY, RESTDAY, WORKDAY, WorkCalendar, month_dates
 from .cells import id_check_digit
 from .master_workbook import rules_row_values, write_master
 from .rules import defaults
-from .schema import TEAM_OF_POSITION
+from .schema import SHIFTS, TEAM_OF_POSITION
+from .shifts import DAY, REST, Shift
 from .social_insurance import contributions
 from .statutory import city_table
 
@@ -33,6 +40,12 @@ SALARY = {"电子商务主管": (15000, 20000), "程序员": (12000, 18000), "�
           "发货员": (4500, 5500)}
 PROVINCES = ("上海", "江苏省", "浙江省", "广东省", "北京", "山东省", "四川省", "湖北省", "河南省", "福建省",
              "安徽省", "湖南省", "河北省", "陕西省", "辽宁省", "重庆", "天津", "江西省", "云南省", "广西壮族自治区")
+SAMPLE_SHIFTS = (  # (shift, note): the 班次 rows of the sample
+    (Shift("晚班", "客服晚班", 14 * 3600, 22 * 3600, ((18 * 3600, 18 * 3600 + 1800),)), "客服：晚上与周末在线"),
+    (Shift("仓储", "仓储班", 7 * 3600, 16 * 3600, ((12 * 3600, 13 * 3600),)), "仓储发货：上午打包，下午交快递"),
+    (Shift("夜班", "仓储夜班", 22 * 3600, 30 * 3600, ((26 * 3600, 26 * 3600 + 1800),)), "大促夜间发货"),
+)
+SHIFT_OF_TEAM = {"客服": "晚班", "仓储发货": "仓储"}
 DEFAULT_MONTH = "2026-10"
 DEFAULT_EMPLOYEES = 30
 DEFAULT_SEED = 7
@@ -44,6 +57,27 @@ def _t(day: dt.date, seconds: int) -> dt.datetime:
 
 def _hms(h: int, m: int, s: int = 0) -> int:
     return h * 3600 + m * 60 + s
+
+
+def _anchors(shift: Shift) -> dict[str, int]:
+    """The four times a day's punches and requests are drawn around."""
+    rest = shift.breaks[0] if shift.breaks else (shift.midpoint, shift.midpoint)
+    return {"start": shift.start, "break_start": rest[0], "break_end": rest[1], "end": shift.end}
+
+
+def _hhmm(seconds: int) -> str:
+    return f"{seconds % DAY // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def shift_rows() -> list[list]:
+    """The 班次 sheet of the sample."""
+    rows = []
+    for shift, note in SAMPLE_SHIFTS:
+        values = {"code": shift.code, "name": shift.name, "start": _hhmm(shift.start), "end": _hhmm(shift.end),
+                  "break_start": _hhmm(shift.breaks[0][0]), "break_end": _hhmm(shift.breaks[0][1]),
+                  "overnight": shift.overnight, "note": note}
+        rows.append([values.get(col.id) for col in SHIFTS.columns])
+    return rows
 
 
 class _Builder:
@@ -58,6 +92,11 @@ class _Builder:
         self.punches: list[list] = []
         self.leave: list[list] = []
         self.overtime: list[list] = []
+        self.rota: dict[tuple[str, dt.date], str] = {}  # 排班: (工号, 日期) → 班次 code or 休
+        self.rota_rng = random.Random(f"{seed}-排班")  # draws for rostered weekends: the main sequence stays
+        self.default_shift = Shift.from_rules(self.rules)
+        self.admin = _anchors(self.default_shift)
+        self.shifts = {shift.code: shift for shift, _ in SAMPLE_SHIFTS}
 
     # roster ---------------------------------------------------------------------------------
     def build_roster(self) -> None:
@@ -104,6 +143,53 @@ class _Builder:
         last_day = last
         self.employed = {r["employee_id"]: (r["hire_date"], r["leave_date"] or last_day) for r in self.roster}
 
+    # shifts ---------------------------------------------------------------------------------
+    def build_rota(self) -> None:
+        """客服 on 晚班 on workdays and ordinary weekends, two weekdays off a week (by person); 仓储发货 on
+        仓储 on workdays, the last of them on 夜班 in the month's last full Monday–Friday week."""
+        cs = [r for r in self.roster if r["team"] == "客服"]
+        shippers = [r for r in self.roster if r["team"] == "仓储发货"]
+        weeks = [d for d in self.days if d.weekday() == 0 and d + dt.timedelta(days=4) in self.days
+                 and all(self.calendar.kind(d + dt.timedelta(days=k)) == WORKDAY for k in range(5))]
+        night = {weeks[-1] + dt.timedelta(days=k) for k in range(5)} if weeks and len(shippers) > 1 else set()
+        for day in self.days:
+            kind = self.calendar.kind(day)
+            weekend = kind == RESTDAY and day.weekday() >= 5 and not self.calendar.name(day)
+            for k, row in enumerate(cs):
+                off = day.weekday() in (k % 5, (k + 2) % 5)  # a make-up Saturday is worked
+                work = weekend or (kind == WORKDAY and (day.weekday() >= 5 or not off))
+                self._roster_day(row, day, "晚班" if work else REST)
+            for row in shippers:
+                code = ("夜班" if row is shippers[-1] and day in night else "仓储") if kind == WORKDAY else REST
+                self._roster_day(row, day, code)
+
+    def _roster_day(self, row: dict, day: dt.date, code: str) -> None:
+        if self._works(row, day):
+            self.rota[(row["employee_id"], day)] = code
+
+    def rota_rows(self) -> list[list]:
+        return [[emp, day, code, None] for (emp, day), code in sorted(self.rota.items())]
+
+    def _shift(self, emp: str, day: dt.date) -> Shift | None:
+        """The shift a person works that day (None: 休)."""
+        code = self.rota.get((emp, day))
+        if code is None:
+            return self.default_shift if self.calendar.kind(day) == WORKDAY else None
+        return None if code == REST else self.shifts[code]
+
+    def _at(self, emp: str, day: dt.date, anchor: str, offset: int) -> dt.datetime:
+        """A time drawn around the admin shift, moved onto the person's shift (on a 休 day: their team's)."""
+        row = next(r for r in self.roster if r["employee_id"] == emp)
+        shift = self._shift(emp, day) or self.shifts.get(SHIFT_OF_TEAM.get(row["team"], ""), self.default_shift)
+        return _t(day, _anchors(shift)[anchor] + offset)
+
+    def _overtime_window(self, emp: str, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+        """Evening overtime 30–150 minutes after the shift; before it, if that would pass midnight."""
+        shift = self._shift(emp, day) or self.default_shift
+        if shift.end + 9000 > DAY:
+            return self._at(emp, day, "start", -9000), self._at(emp, day, "start", -1800)
+        return self._at(emp, day, "end", 1800), self._at(emp, day, "end", 9000)
+
     # requests -------------------------------------------------------------------------------
     def build_requests(self) -> dict[tuple[str, dt.date], str]:
         """Leave and overtime; returns the person-days whose punches the leave changes."""
@@ -122,29 +208,32 @@ class _Builder:
             seq += 1
             rid = f"QJ{self.year}{self.month:02d}{seq:04d}"
             applied = _t(day - dt.timedelta(days=rng.choice((1, 2, 3))), _hms(10, 0))
+            start, end = self._at(emp, day, "start", 0), self._at(emp, day, "end", 0)
             if kind == "full_personal":
-                self.leave.append([rid, emp, "事假", _t(day, _hms(8, 30)), _t(day, _hms(18, 0)), applied, "已批准",
+                self.leave.append([rid, emp, "事假", start, end, applied, "已批准",
                                    row["manager_id"], None, None, None, "家中有事"])
                 plan[(emp, day)] = "off"
             elif kind == "half_sick":
-                self.leave.append([rid, emp, "病假", _t(day, _hms(8, 30)), _t(day, _hms(12, 0)), _t(day, _hms(8, 0)),
-                                   "已批准", row["manager_id"], False, _t(day, _hms(8, 0)), None, "上午看病"])
+                early = self._at(emp, day, "start", -1800)
+                self.leave.append([rid, emp, "病假", start, self._at(emp, day, "break_start", 0), early,
+                                   "已批准", row["manager_id"], False, early, None, "上午看病"])
                 plan[(emp, day)] = "pm_only"
             elif kind == "hospital":
-                self.leave.append([rid, emp, "病假", _t(day, _hms(14, 0)), _t(day, _hms(16, 0)), applied, "已批准",
+                self.leave.append([rid, emp, "病假", self._at(emp, day, "break_end", 0),
+                                   self._at(emp, day, "break_end", 7200), applied, "已批准",
                                    row["manager_id"], False, None, None, "到医院看病（LV-05）"])
             elif kind == "annual":
                 nxt = mine[mine.index(day) + 1]
-                self.leave.append([rid, emp, "年假", _t(day, _hms(8, 30)), _t(nxt, _hms(18, 0)), applied, "已批准",
+                self.leave.append([rid, emp, "年假", start, self._at(emp, nxt, "end", 0), applied, "已批准",
                                    row["manager_id"], None, None, None, ""])
                 plan[(emp, day)] = plan[(emp, nxt)] = "off"
             elif kind == "pending":
-                self.leave.append([rid, emp, "事假", _t(day, _hms(8, 30)), _t(day, _hms(18, 0)), _t(day, _hms(9, 0)),
+                self.leave.append([rid, emp, "事假", start, end, self._at(emp, day, "start", 1800),
                                    "待审批", row["manager_id"], None, None, None, "当天补交，未批"])
                 plan[(emp, day)] = "off"
             else:
                 nxt = mine[mine.index(day) + 1]
-                self.leave.append([rid, emp, "病假", _t(day, _hms(8, 30)), _t(nxt, _hms(18, 0)), applied, "已批准",
+                self.leave.append([rid, emp, "病假", start, self._at(emp, nxt, "end", 0), applied, "已批准",
                                    row["manager_id"], True, None, None, "发烧，附医院证明"])
                 plan[(emp, day)] = plan[(emp, nxt)] = "off"
         # overtime: weekday evenings (150%) and duty on rest days (DUTY-01: two people every day)
@@ -155,16 +244,21 @@ class _Builder:
             if kind == WORKDAY:
                 for row in staff:
                     if rng.random() < 0.02 and plan.get((row["employee_id"], day)) is None and self._works(row, day):
+                        plan[(row["employee_id"], day)] = "evening_ot"  # on a 休 day: drawn, not worked
+                        if self._shift(row["employee_id"], day) is None:
+                            continue
                         seq += 1
+                        start, end = self._overtime_window(row["employee_id"], day)
                         self.overtime.append([f"JB{self.year}{self.month:02d}{seq:04d}", row["employee_id"],
-                                              _t(day, _hms(18, 30)), _t(day, _hms(20, 30)), "已批准", "加班费", None,
-                                              "大促备货"])
-                        plan[(row["employee_id"], day)] = "evening_ot"
+                                              start, end, "已批准", "加班费", None, "大促备货"])
                 continue
             on_duty = [r for r in rng.sample(staff, min(len(staff), 3)) if self._works(r, day)][:2]
             for row in on_duty:
-                seq += 1
                 comp = "补休" if kind == RESTDAY and rng.random() < 0.5 else "加班费"
+                if self.rota.get((row["employee_id"], day), REST) != REST:
+                    plan[(row["employee_id"], day)] = "rostered_duty"  # on duty by the rota: no overtime record
+                    continue
+                seq += 1
                 self.overtime.append([f"JB{self.year}{self.month:02d}{seq:04d}", row["employee_id"],
                                       _t(day, _hms(8, 30)), _t(day, _hms(12, 0)), "已批准", comp,
                                       comp == "补休", "值班（DUTY-01）"])
@@ -186,40 +280,71 @@ class _Builder:
                     continue
                 what = plan.get((emp, day))
                 kind = self.calendar.kind(day)
+                if what == "rostered_duty":  # the duty punches' draws, then the rostered shift
+                    [rng.randint(10, 29), rng.randint(0, 59), rng.randint(0, 15), rng.randint(0, 59)]
+                    self._emit_day(row, day, self._shift(emp, day), self._draw_day(self.rota_rng, None))
+                    continue
                 if what == "duty":
                     out.append([None, clock, _t(day, _hms(8, rng.randint(10, 29), rng.randint(0, 59))), "考勤机", None])
                     out.append([None, clock, _t(day, _hms(12, rng.randint(0, 15), rng.randint(0, 59))), "考勤机", None])
                     continue
+                shift = self._shift(emp, day)
                 if kind != WORKDAY or what == "off":
+                    if kind != WORKDAY and shift is not None and what != "off":  # a rostered weekend
+                        self._emit_day(row, day, shift, self._draw_day(self.rota_rng, what))
                     continue
-                roll = rng.random()
-                if roll < 0.006:
-                    continue  # absent without leave (ABS-01)
-                arrive = _hms(8, rng.randint(0, 29), rng.randint(0, 59))
-                leave_at = _hms(18, rng.randint(0, 25), rng.randint(0, 59))
-                if roll < 0.06:
-                    arrive = _hms(8, 31) + rng.randint(0, 40 * 60)
-                elif roll < 0.07:
-                    arrive = _hms(9, 30) + rng.randint(0, 60 * 60)  # ≥ 60 min late: 旷工 (ABS-04)
-                elif roll < 0.09:
-                    leave_at = _hms(17, rng.randint(15, 59), rng.randint(0, 59))
-                if what == "pm_only":
-                    arrive = _hms(13, rng.randint(40, 59))
-                if what == "evening_ot":
-                    leave_at = _hms(20, rng.randint(30, 45))
-                stamps = [arrive]
-                if what != "pm_only":
-                    stamps += [_hms(12, rng.randint(0, 10), rng.randint(0, 59)),
-                               _hms(13, rng.randint(40, 59), rng.randint(0, 59))]
-                stamps.append(leave_at)
-                if 0.09 <= roll < 0.105:
-                    stamps.pop()  # forgot to punch out: 缺卡
-                    if roll < 0.094:  # ... and filed an approved make-up punch (补卡)
-                        out.append([emp, None, _t(day, _hms(18, 0)), "补卡", True])
-                for sec in stamps:
-                    out.append([None, clock, _t(day, sec), "考勤机", None])
-                if rng.random() < 0.01:
-                    out.append([None, clock, _t(day, stamps[0]), "考勤机", None])  # the clock's double read
+                drawn = self._draw_day(rng, what)  # drawn on a 休 day too: the sequence stays the same
+                if shift is not None:
+                    self._emit_day(row, day, shift, drawn)
+
+    def _draw_day(self, rng: random.Random, what: str | None):
+        """One workday's punches around the admin shift: [(anchor, seconds from it)], a make-up punch,
+        a double read, the overtime departure. None: absent without leave (ABS-01)."""
+        roll = rng.random()
+        if roll < 0.006:
+            return None
+        arrive = _hms(8, rng.randint(0, 29), rng.randint(0, 59))
+        leave_at = _hms(18, rng.randint(0, 25), rng.randint(0, 59))
+        usual = leave_at
+        if roll < 0.06:
+            arrive = _hms(8, 31) + rng.randint(0, 40 * 60)
+        elif roll < 0.07:
+            arrive = _hms(9, 30) + rng.randint(0, 60 * 60)  # ≥ 60 min late: 旷工 (ABS-04)
+        elif roll < 0.09:
+            leave_at = _hms(17, rng.randint(15, 59), rng.randint(0, 59))
+        at = self.admin
+        stamps = [("start", arrive - at["start"])]
+        if what == "pm_only":
+            stamps = [("break_end", _hms(13, rng.randint(40, 59)) - at["break_end"])]
+        if what == "evening_ot":
+            leave_at = _hms(20, rng.randint(30, 45))
+        if what != "pm_only":
+            stamps += [("break_start", _hms(12, rng.randint(0, 10), rng.randint(0, 59)) - at["break_start"]),
+                       ("break_end", _hms(13, rng.randint(40, 59), rng.randint(0, 59)) - at["break_end"])]
+        stamps.append(("end", leave_at - at["end"]))
+        makeup = False
+        if 0.09 <= roll < 0.105:
+            stamps.pop()  # forgot to punch out: 缺卡
+            makeup = roll < 0.094  # ... and filed an approved make-up punch (补卡)
+        double = rng.random() < 0.01  # the clock's double read
+        return stamps, makeup, double, (leave_at - at["end"], usual - at["end"]) if what == "evening_ot" else None
+
+    def _emit_day(self, row: dict, day: dt.date, shift: Shift, drawn) -> None:
+        if drawn is None:
+            return
+        stamps, makeup, double, overtime = drawn
+        if overtime is not None and shift.end + 9000 > DAY:  # overtime before the shift: came early, left as usual
+            stamps = [("start", -overtime[0])] + stamps[1:]
+            if stamps[-1][0] == "end":
+                stamps[-1] = ("end", overtime[1])
+        at = _anchors(shift)
+        times = [_t(day, at[anchor] + offset) for anchor, offset in stamps]
+        if makeup:
+            self.punches.append([row["employee_id"], None, _t(day, at["end"]), "补卡", True])
+        for stamp in times:
+            self.punches.append([None, row["clock_id"], stamp, "考勤机", None])
+        if double:
+            self.punches.append([None, row["clock_id"], times[0], "考勤机", None])
 
     # orders, bonus, ledger ------------------------------------------------------------------
     def build_orders(self) -> list[list]:
@@ -386,6 +511,7 @@ def build(employees: int = DEFAULT_EMPLOYEES, month: str = DEFAULT_MONTH, seed: 
     year, mon = (int(p) for p in month.split("-"))
     b = _Builder(employees, year, mon, seed, orders_per_employee)
     b.build_roster()
+    b.build_rota()
     plan = b.build_requests()
     b.build_punches(plan)
     orders = b.build_orders()
@@ -397,7 +523,9 @@ def build(employees: int = DEFAULT_EMPLOYEES, month: str = DEFAULT_MONTH, seed: 
         later = _Builder(employees, year + y, m + 1, seed + extra, orders_per_employee)
         later.roster = b.roster
         later.employed = {r["employee_id"]: (r["hire_date"], r["leave_date"] or later.days[-1]) for r in b.roster}
+        later.build_rota()
         later.build_punches(later.build_requests())
+        b.rota.update(later.rota)
         b.punches += later.punches
         b.leave += later.leave
         b.overtime += later.overtime
@@ -406,6 +534,7 @@ def build(employees: int = DEFAULT_EMPLOYEES, month: str = DEFAULT_MONTH, seed: 
     b.punches.sort(key=lambda r: (r[2], r[1] or r[0] or ""))
     return {
         "员工": roster_rows(b.roster), "打卡": b.punches, "请假": b.leave, "加班": b.overtime,
+        "班次": shift_rows(), "排班": b.rota_rows(),
         "订单": orders, "推广": ads, "退款": refunds, "绩效": bonus, "考核评分": scores, "工资台账": ledger,
         "节假日": holidays, "规则": rules_row_values() + kpi_rules,
     }

@@ -268,6 +268,41 @@ EVENTS = Sheet(
     table="tbl_events",
 )
 
+SHIFTS = Sheet(
+    "shifts", "班次", "班次定义：一个班次一行（行政班不用填，就是规则表的上下班时间，代码 行政）。时间写作 14:00；"
+    "跨夜的班次下班时间写次日的时间；弹性班填 最晚上班 与 工作时长（ATT-09）。",
+    (
+        Column("code", "班次代码", TEXT, True, doc="排班表里用的代码，如 晚班、仓储、夜班；不能用 行政、休", parse="code"),
+        Column("name", "班次名称", TEXT, width=14, doc="空 = 班次代码"),
+        Column("start", "上班时间", TEXT, True, doc="时间，如 14:00；弹性班为最早到岗时间", parse="raw"),
+        Column("end", "下班时间", TEXT, doc="时间，如 22:00；跨夜班填次日的时间（如 06:00）；弹性班可不填", parse="raw"),
+        Column("break_start", "休息开始", TEXT, doc="不计工时、不用打卡（行政班为 12:00–14:00）；空 = 无休息", parse="raw"),
+        Column("break_end", "休息结束", TEXT, parse="raw"),
+        Column("overnight", "跨夜", BOOL, doc="是 = 下班在次日（夜班）；空 = 下班时间不晚于上班时间即为跨夜"),
+        Column("latest_start", "最晚上班", TEXT, parse="raw",
+               doc="弹性班：上班时间 至 最晚上班 之间到岗都不算迟到，晚于最晚上班才算迟到"),
+        Column("work_hours", "工作时长", NUMBER, limits=(0, 16),
+               doc="弹性班：到岗后须工作的小时数（不含休息），早于 到岗 + 工作时长 离岗为早退；核心时段 = 最晚上班 至 "
+                   "上班时间 + 工作时长"),
+        Column("punch_margin", "下班后打卡", INT, limits=(0, 720),
+               doc="跨夜班：次日 下班时间 + 此分钟数 之前的打卡算这个班（且早于本人次日班次的前一半）；空 = 120"),
+        Column("note", "备注", TEXT, width=20),
+    ),
+    key=("code",), table="tbl_shifts",
+)
+
+ROTA = Sheet(
+    "rota", "排班", "每人每天的班次：一人一天一行（ATT-09）。没有排班行的日子按规则表的行政班、按日历上班；「休」为本人"
+    "休息日，即使日历上是工作日（这天上班只有已批准的加班才算休息日加班）。",
+    (
+        Column("employee_id", "工号", TEXT, True, parse="code"),
+        Column("date", "日期", DATE, True),
+        Column("shift", "班次", TEXT, True, doc="班次表的班次代码；行政 = 规则表的行政班；休 = 休息"),
+        Column("note", "备注", TEXT, width=20),
+    ),
+    key=("employee_id", "date"), table="tbl_rota",
+)
+
 HOLIDAYS = Sheet(
     "holidays", "节假日", "日历调整：覆盖 chinese-calendar 的判断；包外年份（如 2027）以此为准。",
     (
@@ -292,7 +327,7 @@ RULES = Sheet(
 )
 
 INPUT_SHEETS: tuple[Sheet, ...] = (
-    EMPLOYEES, PUNCHES, LEAVE, OVERTIME, EVENTS, ORDERS, ADS, REFUNDS, BONUS, ANNUAL_BONUS, SCORES, LEDGER, HOLIDAYS,
-    RULES)
+    EMPLOYEES, PUNCHES, LEAVE, OVERTIME, EVENTS, SHIFTS, ROTA, ORDERS, ADS, REFUNDS, BONUS, ANNUAL_BONUS, SCORES, LEDGER,
+    HOLIDAYS, RULES)
 SHEETS_BY_NAME = {sheet.name: sheet for sheet in INPUT_SHEETS}
 README_SHEET = "说明"

@@ -23,12 +23,14 @@ import pandas as pd
 
 from . import clock_ids
 from . import rules as rules_mod
+from . import shifts as shifts_mod
 from .calendar import SHEET_KIND, WorkCalendar, month_dates
 from .clock_ids import busy_months, clock_key, near_roster
 from .cells import check_id_number, excel_error, normalize_header, parser_for, whole_second
 from .issues import ERROR, WARNING, Issue, excel_column
 from .privacy import mask_id
-from .schema import ANNUAL_BONUS, BONUS, EMPLOYEES, EVENTS, INPUT_SHEETS, LEAVE, OVERTIME, PUNCHES, RULES, SCORES, Sheet
+from .schema import (ANNUAL_BONUS, BONUS, EMPLOYEES, EVENTS, INPUT_SHEETS, LEAVE, OVERTIME, PUNCHES, ROTA, RULES, SCORES,
+                     Sheet)
 
 HEADER_SCAN_ROWS = 50
 _SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE][+-]?\d+$")
@@ -625,6 +627,9 @@ def load(source: SheetSource, path: Path | None = None, sheets: frozenset[str] =
         frames[sheet.id] = _check_intervals(
             sheet, _check_known_employee(sheet, frames[sheet.id], known, issues, skipped, employees), issues)
     _check_overlapping_leave(frames["leave"], issues)
+    rota = _check_known_employee(ROTA, frames["rota"], known, issues, skipped, employees)
+    frames["shifts"], frames["rota"] = shifts_mod.check_sheets(frames["shifts"], rota, known, issues,
+                                                               "shifts" in actual_names)
     for sheet in (BONUS, ANNUAL_BONUS, SCORES):
         frames[sheet.id] = _check_known_employee(sheet, frames[sheet.id], known, issues, skipped, employees)
     events = _check_known_employee(EVENTS, frames["events"], known, issues, skipped, employees)
