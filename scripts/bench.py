@@ -57,7 +57,7 @@ RESULT = {{"seconds": time.perf_counter() - t, "rows": sum(len(f) for f in frame
 def payroll_run(path: Path, out: Path, month: str) -> dict:
     return child(f"""
 import time
-from ecomdept.pipeline import run_payroll
+from ecomdept.run.pipeline import run_payroll
 t = time.perf_counter()
 o = run_payroll({str(path)!r}, {month!r}, {str(out)!r}, pdf=False, show_progress=False)
 assert o.code == 0, o.message
@@ -69,8 +69,8 @@ RESULT = {{"seconds": time.perf_counter() - t, "employees": len(o.result.pays),
 def kpi_run(path: Path, month: str) -> dict:
     return child(f"""
 import time
-from ecomdept import kpi
-from ecomdept.workbook_io import load_path
+from ecomdept.sales import kpi
+from ecomdept.inputs.workbook_io import load_path
 book = load_path({str(path)!r}, frozenset({{"orders", "ads", "employees"}}))
 orders = book.frames["orders"]
 y, m = (int(x) for x in {month!r}.split("-"))
@@ -92,8 +92,9 @@ def payslip_rates(path: Path, month: str, n_html: int, n_pdf: int) -> dict:
     (``pdf_fonts``), then render on every core (``write_pdf``); the PDFs are counted and sized."""
     return child(f"""
 import os, time, tempfile, pathlib
-from ecomdept import engine, payslips
-from ecomdept.workbook_io import load_path
+from ecomdept.run import engine
+from ecomdept.outputs import payslips
+from ecomdept.inputs.workbook_io import load_path
 y, m = (int(x) for x in {month!r}.split("-"))
 result = engine.run_month(load_path({str(path)!r}), y, m)
 slips = payslips.contexts(result)

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from ecomdept.docs import kpis_markdown, rules_markdown, sheets_markdown
+from ecomdept.outputs.docs import kpis_markdown, rules_markdown, sheets_markdown
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 text = README.read_text(encoding="utf-8")

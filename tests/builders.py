@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
-from ecomdept.schema import EMPLOYEES, LEAVE, OVERTIME, PUNCHES
+from ecomdept.inputs.schema import EMPLOYEES, LEAVE, OVERTIME, PUNCHES
 
 
 def frame(sheet, rows: list[dict]) -> pd.DataFrame:

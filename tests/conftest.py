@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ecomdept import sample
-from ecomdept.pipeline import run_payroll
+from ecomdept.run import sample
+from ecomdept.run.pipeline import run_payroll
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -24,7 +24,7 @@ def sample_path(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def two_months_path(tmp_path_factory) -> Path:
     """The sample's staff with October's and November's punches and requests."""
-    from ecomdept.master_workbook import write_master
+    from ecomdept.inputs.master_workbook import write_master
 
     return write_master(tmp_path_factory.mktemp("two") / "master.xlsx", sample.build(months=2),
                         month=sample.DEFAULT_MONTH)

@@ -5,9 +5,11 @@ import datetime as dt
 import pytest
 
 from builders import day_punches, employees, frame, leave, punches
-from ecomdept import attendance, rules as rules_mod, shifts
-from ecomdept.calendar import WorkCalendar
-from ecomdept.schema import ROTA, SHIFTS
+from ecomdept.worktime import attendance
+from ecomdept.inputs import rules as rules_mod
+from ecomdept.inputs import shifts
+from ecomdept.core.calendar import WorkCalendar
+from ecomdept.inputs.schema import ROTA, SHIFTS
 
 DAY = "2026-10-12"
 

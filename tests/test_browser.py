@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ecomdept import payslips
+from ecomdept.outputs import payslips
 
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(BROWSER is None, reason="Chromium 未安装（.ci/run 会安装）")

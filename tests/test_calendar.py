@@ -1,8 +1,8 @@
 import datetime as dt
 
-from ecomdept import sample
-from ecomdept.calendar import HOLIDAY, RESTDAY, WORKDAY, WorkCalendar
-from ecomdept.pipeline import run_payroll
+from ecomdept.run import sample
+from ecomdept.core.calendar import HOLIDAY, RESTDAY, WORKDAY, WorkCalendar
+from ecomdept.run.pipeline import run_payroll
 
 
 def test_chinese_calendar_and_statutory_days():

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from ecomdept import cells, rules
+from ecomdept.inputs import cells
+from ecomdept.inputs import rules
 
 
 @pytest.mark.parametrize("value, expected", [

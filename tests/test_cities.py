@@ -15,17 +15,19 @@ import pandas as pd
 import pytest
 
 from builders import employees
-from ecomdept import payroll, rules as rules_mod, sample
-from ecomdept.calendar import WorkCalendar
-from ecomdept.history import YearToDate
-from ecomdept.master_workbook import write_master
-from ecomdept.payroll import hf_explanation
-from ecomdept.penalties import Fine
-from ecomdept.pipeline import run_payroll
-from ecomdept.schema import EMPLOYEES
-from ecomdept.social_insurance import (city_checks, contributions, employee_rates, rate_checks, roster_cities,
+from ecomdept.pay import payroll
+from ecomdept.inputs import rules as rules_mod
+from ecomdept.run import sample
+from ecomdept.core.calendar import WorkCalendar
+from ecomdept.pay.history import YearToDate
+from ecomdept.inputs.master_workbook import write_master
+from ecomdept.pay.payroll import hf_explanation
+from ecomdept.pay.penalties import Fine
+from ecomdept.run.pipeline import run_payroll
+from ecomdept.inputs.schema import EMPLOYEES
+from ecomdept.pay.social_insurance import (city_checks, contributions, employee_rates, rate_checks, roster_cities,
                                        unconfirmed_checks)
-from ecomdept.statutory import DATA, FIGURE_LABELS, INSURANCES, ROUNDINGS, cities, city_table
+from ecomdept.core.statutory import DATA, FIGURE_LABELS, INSURANCES, ROUNDINGS, cities, city_table
 
 CITIES = ("beijing", "guangzhou", "hangzhou", "shanghai", "shenzhen")
 OCTOBER = dt.date(2026, 10, 1)

@@ -5,9 +5,13 @@ import datetime as dt
 import pytest
 
 from builders import day_punches, employees, frame, leave, overtime, punches
-from ecomdept import alerts, attendance, overtime as overtime_mod, penalties, rules as rules_mod
-from ecomdept.calendar import WorkCalendar
-from ecomdept.schema import EVENTS, PUNCHES
+from ecomdept.worktime import alerts
+from ecomdept.worktime import attendance
+from ecomdept.worktime import overtime as overtime_mod
+from ecomdept.pay import penalties
+from ecomdept.inputs import rules as rules_mod
+from ecomdept.core.calendar import WorkCalendar
+from ecomdept.inputs.schema import EVENTS, PUNCHES
 
 DAY = "2026-10-12"  # Monday
 CAL = WorkCalendar()
@@ -212,9 +216,9 @@ def test_ot01_daily_limit_on_workdays():
 
 
 def test_hr03_hold_switch_marks_the_settlement(tmp_path):
-    from ecomdept import sample
-    from ecomdept.master_workbook import write_master
-    from ecomdept.pipeline import run_payroll
+    from ecomdept.run import sample
+    from ecomdept.inputs.master_workbook import write_master
+    from ecomdept.run.pipeline import run_payroll
     data = sample.build()
     for row in data["规则"]:
         if row[0] == "short_notice_settlement":

@@ -3,8 +3,8 @@
 import re
 from pathlib import Path
 
-from ecomdept import clauses
-from ecomdept.rules import PARAMS
+from ecomdept.core import clauses
+from ecomdept.inputs.rules import PARAMS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,7 +33,7 @@ def test_clause_parameters_exist():
 
 def test_docs_page_is_current_and_the_readme_points_inside_the_project():
     assert (ROOT / "docs" / "clauses.md").read_text(encoding="utf-8") == clauses.markdown(), \
-        "docs/clauses.md 已过期：python -m ecomdept.clauses"
+        "docs/clauses.md 已过期：python -m ecomdept.core.clauses"
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "docs/clauses.md" in readme and "../shared" not in readme and "shared/" not in readme
 

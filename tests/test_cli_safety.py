@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ecomdept.backups import back_up, free_name, stamped
+from ecomdept.core.backups import back_up, free_name, stamped
 from ecomdept.cli import main
 
 
@@ -90,7 +90,7 @@ def test_a_workbook_inside_the_month_folder_is_refused(sample_path, tmp_path, ca
 def test_full_disk_and_unwritable_folder_give_a_chinese_message(sample_path, tmp_path, capsys, monkeypatch):
     import errno
 
-    from ecomdept import outputs
+    from ecomdept.outputs import records as outputs
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "out"))
@@ -133,9 +133,9 @@ def test_backups_never_overwrite(tmp_path):
 def test_problem_list_is_private_and_goes_when_fixed(tmp_path):
     import copy
 
-    from ecomdept import sample
-    from ecomdept.master_workbook import write_master
-    from ecomdept.pipeline import run_payroll
+    from ecomdept.run import sample
+    from ecomdept.inputs.master_workbook import write_master
+    from ecomdept.run.pipeline import run_payroll
 
     data = sample.build(employees=4, orders_per_employee=1)
     bad = copy.deepcopy(data)
@@ -149,10 +149,10 @@ def test_problem_list_is_private_and_goes_when_fixed(tmp_path):
 
 
 def test_buyer_addresses_reach_the_report_as_provinces_only(tmp_path):
-    from ecomdept import sample
-    from ecomdept.master_workbook import write_master
-    from ecomdept.pipeline import run_payroll
-    from ecomdept.regions import province_of
+    from ecomdept.run import sample
+    from ecomdept.inputs.master_workbook import write_master
+    from ecomdept.run.pipeline import run_payroll
+    from ecomdept.sales.regions import province_of
 
     assert province_of("上海市浦东新区张江路 100 号 张三 13800138000") == "上海"
     assert province_of("内蒙古自治区呼和浩特市") == "内蒙古" and province_of("SP") == "SP"

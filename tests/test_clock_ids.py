@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from builders import employees, frame, leave
-from ecomdept import clock_ids
-from ecomdept.schema import PUNCHES
+from ecomdept.inputs import clock_ids
+from ecomdept.inputs.schema import PUNCHES
 
 
 @pytest.mark.parametrize("value, zeros, expected", [

@@ -9,11 +9,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ecomdept import sample
+from ecomdept.run import sample
 from ecomdept.cli import main
-from ecomdept.master_workbook import write_master
-from ecomdept.schema import INPUT_SHEETS, SHEETS_BY_NAME
-from ecomdept.workbook_io import load_path
+from ecomdept.inputs.master_workbook import write_master
+from ecomdept.inputs.schema import INPUT_SHEETS, SHEETS_BY_NAME
+from ecomdept.inputs.workbook_io import load_path
 
 BASE = sample.build(employees=6, orders_per_employee=1)
 GARBAGE = {"money": "一百元整", "int": "三", "date": "2026-13-45", "datetime": "昨天早上", "enum": "其他",
@@ -199,7 +199,7 @@ def test_end_before_start(tmp_path, capsys):
 
 
 def test_punches_outside_the_month_are_warned(tmp_path):
-    from ecomdept.pipeline import run_payroll
+    from ecomdept.run.pipeline import run_payroll
     data = copy.deepcopy(BASE)
     data["打卡"].append([None, "1001", dt.datetime(2099, 1, 1, 8, 0), "考勤机", None])
     out = run_payroll(write(tmp_path, data), "2026-10", tmp_path / "out", pdf=False, show_progress=False)
@@ -571,7 +571,7 @@ def test_rule_value_out_of_range_is_blocking(tmp_path, rule_id, value, words):
 
 
 def test_pay_day_month_end_pays_on_the_last_workday(tmp_path):
-    from ecomdept.payroll import pay_date
+    from ecomdept.pay.payroll import pay_date
     path, _ = with_rule(tmp_path, "pay_day", "月末")
     book = load_path(path)
     day, note = pay_date(2026, 10, dt.date(2020, 1, 1), book.calendar, book.rules)
@@ -785,7 +785,7 @@ def test_leading_zeros_exact_keeps_both_when_they_differ(tmp_path):
 
 
 def test_month_checks_for_the_engine(tmp_path):
-    from ecomdept.workbook_io import month_checks
+    from ecomdept.inputs.workbook_io import month_checks
     book = load_path(with_clock(tmp_path, punches={"1002": "01002"}, zeros="exact"))
     assert month_checks(book, dt.date(2026, 10, 1), dt.date(2026, 10, 31)) == []  # load reported October already
     book.issues[:] = [i for i in book.issues if i.code != "no_punches"]

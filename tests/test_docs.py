@@ -3,7 +3,7 @@
 import re
 
 from conftest import ROOT
-from ecomdept.docs import kpis_markdown, rules_markdown, sheets_markdown
+from ecomdept.outputs.docs import kpis_markdown, rules_markdown, sheets_markdown
 
 
 def block(name: str) -> str:
@@ -14,11 +14,11 @@ def block(name: str) -> str:
 
 
 def test_readme_sheets_match_schema():
-    assert block("sheets") == sheets_markdown(), "README 的工作表说明已过期：python -m ecomdept.docs"
+    assert block("sheets") == sheets_markdown(), "README 的工作表说明已过期：python -m ecomdept.outputs.docs"
 
 
 def test_readme_rules_match_params():
-    assert block("rules") == rules_markdown(), "README 的规则表已过期：python -m ecomdept.docs"
+    assert block("rules") == rules_markdown(), "README 的规则表已过期：python -m ecomdept.outputs.docs"
 
 
 def test_readme_names_the_two_commands_first():

@@ -11,13 +11,13 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from conftest import check_golden
-from ecomdept import fonts
-from ecomdept.money import fmt_yuan, yuan_to_fen
-from ecomdept.outputs import CONTRACT_COLUMNS
-from ecomdept.payslips import contexts
-from ecomdept.pipeline import run_payroll
-from ecomdept.templating import render
-from ecomdept.payslips import batch_size, css
+from ecomdept.outputs import fonts
+from ecomdept.core.money import fmt_yuan, yuan_to_fen
+from ecomdept.outputs.records import CONTRACT_COLUMNS
+from ecomdept.outputs.payslips import contexts
+from ecomdept.run.pipeline import run_payroll
+from ecomdept.outputs.templating import render
+from ecomdept.outputs.payslips import batch_size, css
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -48,7 +48,7 @@ def test_payroll_csv_identities_to_the_fen(demo_run):
 
 def check_identities(row):
     """DESIGN's payroll.csv identities, to the fen, on one row."""
-    from ecomdept import tax
+    from ecomdept.pay import tax
 
     f = {k: yuan_to_fen(row[k]) for k in CONTRACT_COLUMNS[2:]}
     assert f["gross_pay"] == (f["base_pay"] + f["allowance"] + f["overtime_pay"] + f["bonus"] + f["annual_bonus"]
@@ -164,6 +164,6 @@ def test_pdf_batches_keep_every_core_busy():
 
 
 def test_spaceless_keeps_text_spaces():
-    from ecomdept.templating import environment
+    from ecomdept.outputs.templating import environment
     template = environment().from_string("{% filter spaceless %}<p>\n  <b>a b</b> c\n</p>\n<p>{{ x }}</p>{% endfilter %}")
     assert template.render(x="<i>") == "<p><b>a b</b> c\n</p><p>&lt;i&gt;</p>"

@@ -8,11 +8,13 @@ import pandas as pd
 import pytest
 
 from builders import employees, leave
-from ecomdept import entitlements, rules as rules_mod, sample
-from ecomdept.calendar import WorkCalendar
-from ecomdept.master_workbook import write_master
-from ecomdept.money import yuan_to_fen
-from ecomdept.pipeline import run_payroll
+from ecomdept.worktime import entitlements
+from ecomdept.inputs import rules as rules_mod
+from ecomdept.run import sample
+from ecomdept.core.calendar import WorkCalendar
+from ecomdept.inputs.master_workbook import write_master
+from ecomdept.core.money import yuan_to_fen
+from ecomdept.run.pipeline import run_payroll
 
 CAL = WorkCalendar()
 
@@ -50,7 +52,7 @@ def test_leaving_with_unused_days_is_paid_at_300_percent():
                        "annual_leave_used_ytd_min": str(3 * 450)}}
     ledger, _ = _ledger({"work_start": dt.date(2010, 1, 1), "leave_date": dt.date(2026, 10, 20)}, 0, 10, previous)
     assert ledger.payout_days == 5 and "已过 293 天 ÷ 365 × 10 天 = 8.03 天，减已休 3 天" in ledger.payout_text
-    from ecomdept.payroll import LeaveTerms
+    from ecomdept.pay.payroll import LeaveTerms
     p = pay({"base_salary": 870000, "leave_date": dt.date(2026, 10, 20)}, {"workdays": 10},
             leave=LeaveTerms(annual=ledger))
     line = next(l for l in p.lines if l.code == "annual_leave_pay")
@@ -124,7 +126,7 @@ def test_statutory_allowances_shanghai():
 def test_a_23_day_marriage_leave_is_flagged_and_the_excess_is_personal_leave():
     staff = employees("E1")
     rows = leave({"employee_id": "E1", "leave_type": "婚假", "start": "2026-10-08 08:30", "end": "2026-11-09 18:00"})
-    from ecomdept import attendance
+    from ecomdept.worktime import attendance
     days = attendance.compute(staff, pd.DataFrame(columns=["employee_id", "clock_id", "punched_at", "source",
                                                            "approved", "xl_row"]), rows, CAL, rules_mod.defaults(), 2026, 10)
     excess, alerts = entitlements.statutory_excess(rows, days, staff, CAL, entitlements.allowances("shanghai",
@@ -146,8 +148,8 @@ def test_check_accepts_a_maternity_leave_row(tmp_path, capsys):
 
 def test_probation_pay_at_least_80_percent_and_the_minimum():
     """劳动合同法第二十条."""
-    from ecomdept import probation
-    from ecomdept.statutory import city_table
+    from ecomdept.pay import probation
+    from ecomdept.core.statutory import city_table
     staff = employees("E1", "E2", "E3", base=500000, probation_end=dt.date(2026, 12, 31), regular_salary=700000)
     staff.loc[1, "regular_salary"] = 600000          # 5,000 ≥ 6,000 × 80%
     staff.loc[2, "base_salary"] = 260000              # below Shanghai's 2,740

@@ -5,10 +5,10 @@ import datetime as dt
 
 import pytest
 
-from ecomdept import sample
+from ecomdept.run import sample
 from ecomdept.excel import buttons, functions as f, recalc
 from ecomdept.excel.filebook import Caller, FileBook
-from ecomdept.money import yuan_to_fen
+from ecomdept.core.money import yuan_to_fen
 
 
 @pytest.fixture()

@@ -10,7 +10,7 @@ from conftest import SHARED_DATA
 from ecomdept.excel import buttons
 from ecomdept.excel.filebook import FileBook
 from ecomdept.excel.workbook import excel_value
-from ecomdept.punch_import import import_punches
+from ecomdept.inputs.punch_import import import_punches
 
 ATTLOG = SHARED_DATA / "attendance" / "zkteco" / "attlog.dat"
 XLS = SHARED_DATA / "attendance" / "zkteco_xls" / "campus-a.xls"

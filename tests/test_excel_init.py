@@ -12,7 +12,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from conftest import ROOT
-from ecomdept import cli, sample
+from ecomdept import cli
+from ecomdept.run import sample
 from ecomdept.excel import master, vba_project
 from ecomdept.excel.workbook import last_month, readme_month
 

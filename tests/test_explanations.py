@@ -5,8 +5,8 @@ import csv
 
 from hypothesis import HealthCheck, given, settings
 
-from ecomdept.master_workbook import write_master
-from ecomdept.pipeline import run_payroll
+from ecomdept.inputs.master_workbook import write_master
+from ecomdept.run.pipeline import run_payroll
 from explain_check import checks, failures
 from test_workbook_properties import workbooks
 

@@ -6,10 +6,10 @@ import copy
 import openpyxl
 import pytest
 
-from ecomdept import sample
-from ecomdept.master_workbook import write_master
-from ecomdept.pipeline import run_payroll
-from ecomdept.privacy import formula_like, safe_text
+from ecomdept.run import sample
+from ecomdept.inputs.master_workbook import write_master
+from ecomdept.run.pipeline import run_payroll
+from ecomdept.core.privacy import formula_like, safe_text
 
 HOSTILE = ['=HYPERLINK("http://x","点我")', "+cmd|' /C calc'!A0", "@SUM(A1:A9)", "-2+3", "=1+1", "\t=1", "-A1",
            "-SUM(A1)", "=cmd|'/c calc'!A1"]

@@ -6,11 +6,11 @@ import string
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ecomdept import cells
-from ecomdept.order_import import OrderImportError, import_orders
-from ecomdept.punch_import import PunchImportError, import_punches
-from ecomdept.schema import EMPLOYEES, PUNCHES
-from ecomdept.workbook_io import read_sheet
+from ecomdept.inputs import cells
+from ecomdept.inputs.order_import import OrderImportError, import_orders
+from ecomdept.inputs.punch_import import PunchImportError, import_punches
+from ecomdept.inputs.schema import EMPLOYEES, PUNCHES
+from ecomdept.inputs.workbook_io import read_sheet
 
 cell_values = st.one_of(
     st.none(), st.booleans(), st.integers(-10**15, 10**15), st.floats(allow_nan=True, allow_infinity=True),

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from ecomdept.order_import import import_orders
-from ecomdept.punch_import import import_punches
+from ecomdept.inputs.order_import import import_orders
+from ecomdept.inputs.punch_import import import_punches
 
 ENCODINGS = {
     "utf-8": lambda t: t.encode("utf-8"),

@@ -17,10 +17,10 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from conftest import SHARED_DATA
-from ecomdept import importing
+from ecomdept.inputs import importing
 from ecomdept.cli import main
-from ecomdept.order_import import import_orders
-from ecomdept.punch_import import import_punches
+from ecomdept.inputs.order_import import import_orders
+from ecomdept.inputs.punch_import import import_punches
 
 ATTLOG = SHARED_DATA / "attendance" / "zkteco" / "attlog.dat"
 XLS = SHARED_DATA / "attendance" / "zkteco_xls" / "campus-a.xls"

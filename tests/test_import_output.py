@@ -10,7 +10,7 @@ import os
 import pytest
 import xlsxwriter
 
-from ecomdept import importing
+from ecomdept.inputs import importing
 from ecomdept.cli import main
 
 TMALL_HEADER = "订单编号,总金额,买家实际支付金额,收货地址 ,订单创建时间,订单付款时间 ,退款金额"

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecomdept.money import fmt_yuan, mul_round, plain_yuan, round_half_up, round_to_yuan, yuan_to_fen
+from ecomdept.core.money import fmt_yuan, mul_round, plain_yuan, round_half_up, round_to_yuan, yuan_to_fen
 
 
 @pytest.mark.parametrize("value, fen", [

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecomdept.money_words import DIGITS, rmb_upper
+from ecomdept.core.money_words import DIGITS, rmb_upper
 
 
 @pytest.mark.parametrize("fen, words", [

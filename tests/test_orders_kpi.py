@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from conftest import SHARED_DATA
-from ecomdept import kpi
+from ecomdept.sales import kpi
 from ecomdept.cli import main
-from ecomdept.order_import import ROW_FIELDS, import_orders
+from ecomdept.inputs.order_import import ROW_FIELDS, import_orders
 
 TMALL = SHARED_DATA / "orders" / "tmall" / "tmall_order_report.csv"
 OLIST = sorted((SHARED_DATA / "orders" / "olist").glob("*.csv"))

@@ -6,11 +6,14 @@ from decimal import Decimal
 from hypothesis import given, settings, strategies as st
 
 from builders import employees
-from ecomdept import history, payroll, rules as rules_mod, tax
-from ecomdept.calendar import WorkCalendar
-from ecomdept.history import YearToDate
-from ecomdept.penalties import Fine
-from ecomdept.statutory import city_table
+from ecomdept.pay import history
+from ecomdept.pay import payroll
+from ecomdept.inputs import rules as rules_mod
+from ecomdept.pay import tax
+from ecomdept.core.calendar import WorkCalendar
+from ecomdept.pay.history import YearToDate
+from ecomdept.pay.penalties import Fine
+from ecomdept.core.statutory import city_table
 
 CAL = WorkCalendar()
 CITY = city_table("shanghai", dt.date(2026, 10, 1))
@@ -286,10 +289,10 @@ def test_year_end_bonus_sheet_through_the_run(tmp_path):
     """The 年终奖 sheet → payroll.csv annual_bonus / annual_bonus_iit with the extended identities."""
     import csv
 
-    from ecomdept import sample
-    from ecomdept.master_workbook import write_master
-    from ecomdept.money import yuan_to_fen
-    from ecomdept.pipeline import run_payroll
+    from ecomdept.run import sample
+    from ecomdept.inputs.master_workbook import write_master
+    from ecomdept.core.money import yuan_to_fen
+    from ecomdept.run.pipeline import run_payroll
 
     data = sample.build()
     data["年终奖"] = [["2026-10", "E0001", 5000000, None, "2026 年终奖"], ["2026-10", "E0003", 2400000, "并入综合所得", ""]]

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from ecomdept import payslips, sample
-from ecomdept.master_workbook import write_master
-from ecomdept.money import fmt_yuan
-from ecomdept.money_words import rmb_upper
-from ecomdept.pipeline import run_payroll
+from ecomdept.outputs import payslips
+from ecomdept.run import sample
+from ecomdept.inputs.master_workbook import write_master
+from ecomdept.core.money import fmt_yuan
+from ecomdept.core.money_words import rmb_upper
+from ecomdept.run.pipeline import run_payroll
 
 HR_WORDS = ("开除", "请人工", "人工处理", "复核", "预警", "short_notice_settlement")
 A5_POINTS = (419.53, 595.28)
@@ -147,8 +148,8 @@ def test_a_long_payslip_continues_under_the_repeated_header(demo, tmp_path):
 
 
 def test_citations_name_the_section_with_the_id_in_small_print(demo):
-    from ecomdept import clauses
-    from ecomdept.templating import render
+    from ecomdept.core import clauses
+    from ecomdept.outputs.templating import render
 
     for ctx in payslips.contexts(demo.result):
         html = render("payslip.html", s=ctx, css="")

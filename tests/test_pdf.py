@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from ecomdept import fonts, payslips, sample
-from ecomdept.master_workbook import write_master
-from ecomdept.pipeline import run_payroll
-from ecomdept.templating import render_typst
+from ecomdept.outputs import fonts
+from ecomdept.outputs import payslips
+from ecomdept.run import sample
+from ecomdept.inputs.master_workbook import write_master
+from ecomdept.run.pipeline import run_payroll
+from ecomdept.outputs.templating import render_typst
 
 HOSTILE = ['#read("/etc/passwd")', "*粗体*", "$x$", "]", "\\", "<b>", "@ref", "= 标题", "- 列表", "+ 项", "1. 项",
            "// 注释", "/* 注释 */", "`raw`", "_斜_", "~", '"引号"', "'单引号'", "{#x}", "#{1 + 1}", "#set page(width: 1cm)"]
@@ -47,8 +49,8 @@ def hostile_workbook(tmp_path: Path, names: list[str]) -> Path:
 
 @pytest.fixture(scope="module")
 def demo_slips(sample_path):
-    from ecomdept import engine
-    from ecomdept.workbook_io import load_path
+    from ecomdept.run import engine
+    from ecomdept.inputs.workbook_io import load_path
     return payslips.contexts(engine.run_month(load_path(sample_path), 2026, 10))
 
 
@@ -153,7 +155,7 @@ class NoWeasyPrint(importlib.abc.MetaPathFinder):
         if name.split(".")[0] == "weasyprint":
             raise ImportError("weasyprint is not installed")
 sys.meta_path.insert(0, NoWeasyPrint())
-from ecomdept import fonts
+from ecomdept.outputs import fonts
 if {no_dirs}:
     fonts.font_dirs = lambda: []
 from ecomdept.cli import main
@@ -232,8 +234,10 @@ def test_forked_workers_after_typst_ran_in_this_process_do_not_hang(tmp_path):
     """Typst's threads do not survive a fork: a process that has compiled renders the rest itself."""
     code = f"""
 from pathlib import Path
-from ecomdept import engine, payslips, sample
-from ecomdept.workbook_io import load_path
+from ecomdept.run import engine
+from ecomdept.outputs import payslips
+from ecomdept.run import sample
+from ecomdept.inputs.workbook_io import load_path
 slips = payslips.contexts(engine.run_month(load_path(sample.write(Path({str(tmp_path)!r}) / "m.xlsx")), 2026, 10))
 payslips.render_pdf_batch(slips[:1])
 print(payslips.write_pdf(slips, Path({str(tmp_path)!r}), batch=5, workers=2))

@@ -1,6 +1,8 @@
 from builders import day_punches, employees, leave, punches
-from ecomdept import attendance, penalties, rules as rules_mod
-from ecomdept.calendar import WorkCalendar
+from ecomdept.worktime import attendance
+from ecomdept.pay import penalties
+from ecomdept.inputs import rules as rules_mod
+from ecomdept.core.calendar import WorkCalendar
 
 WORKDAYS = ["2026-10-09", "2026-10-10", "2026-10-12", "2026-10-13", "2026-10-14", "2026-10-15", "2026-10-16"]
 

@@ -6,8 +6,10 @@ from decimal import Decimal
 import pandas as pd
 
 from builders import frame
-from ecomdept import performance, refunds, rules as rules_mod
-from ecomdept.schema import EMPLOYEES, REFUNDS, SCORES
+from ecomdept.pay import performance
+from ecomdept.sales import refunds
+from ecomdept.inputs import rules as rules_mod
+from ecomdept.inputs.schema import EMPLOYEES, REFUNDS, SCORES
 
 KPI = {"kpi.客服.paid_amount.target": Decimal("10000"), "kpi.客服.paid_amount.weight": Decimal("0.6"),
        "kpi.客服.refund_rate.target": Decimal("0.1"), "kpi.客服.refund_rate.weight": Decimal("0.2"),

@@ -4,9 +4,9 @@ import datetime as dt
 import subprocess
 import sys
 
-from ecomdept import sample
-from ecomdept.master_workbook import write_master
-from ecomdept.pipeline import run_payroll
+from ecomdept.run import sample
+from ecomdept.inputs.master_workbook import write_master
+from ecomdept.run.pipeline import run_payroll
 
 
 def test_a_run_for_the_wrong_month_is_refused(sample_path, tmp_path):

@@ -9,9 +9,9 @@ from python_calamine import CalamineWorkbook
 
 from conftest import SHARED_DATA
 from ecomdept.cli import main
-from ecomdept.punch_import import import_punches
-from ecomdept.schema import PUNCHES
-from ecomdept.workbook_io import read_sheet
+from ecomdept.inputs.punch_import import import_punches
+from ecomdept.inputs.schema import PUNCHES
+from ecomdept.inputs.workbook_io import read_sheet
 
 ATTLOG = SHARED_DATA / "attendance" / "zkteco" / "attlog.dat"
 XLS = [SHARED_DATA / "attendance" / "zkteco_xls" / f"campus-{x}.xls" for x in "ab"]

@@ -8,8 +8,9 @@ import re
 
 import pytest
 
-from ecomdept import kpi, report
-from ecomdept.money import fmt_yuan
+from ecomdept.sales import kpi
+from ecomdept.outputs import report
+from ecomdept.core.money import fmt_yuan
 
 
 @pytest.fixture(scope="module")

@@ -14,12 +14,12 @@ from collections import Counter
 import openpyxl
 import pytest
 
-from ecomdept import sample
-from ecomdept.calendar import WORKDAY
-from ecomdept.cash import DENOMINATIONS, denominations, split, unit_fen
-from ecomdept.master_workbook import write_master
-from ecomdept.pipeline import run_payroll
-from ecomdept.results import day_marks
+from ecomdept.run import sample
+from ecomdept.core.calendar import WORKDAY
+from ecomdept.pay.cash import DENOMINATIONS, denominations, split, unit_fen
+from ecomdept.inputs.master_workbook import write_master
+from ecomdept.run.pipeline import run_payroll
+from ecomdept.outputs.results import day_marks
 
 NUMBER = re.compile(r"^[-+]?[¥￥]?\s*[\d,]*\.?\d+\s*%?$")
 TIME = re.compile(r"^\d{1,2}[:：]\d{2}([:：]\d{2})?$")

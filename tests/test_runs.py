@@ -9,10 +9,10 @@ import time
 import pikepdf
 import pytest
 
-from ecomdept import sample
+from ecomdept.run import sample
 from ecomdept.cli import main
-from ecomdept.master_workbook import write_master
-from ecomdept.pipeline import run_payroll
+from ecomdept.inputs.master_workbook import write_master
+from ecomdept.run.pipeline import run_payroll
 
 EXPECTED = {"payroll.csv", "run.json", "lines.json", "report.html", "工资表_2026-10.xlsx", "考勤明细.csv", "payslips"}
 
@@ -24,7 +24,7 @@ def complete(folder) -> bool:
 @pytest.mark.parametrize("delay", [0.3, 1.0, 2.0, 3.5])
 def test_killed_run_leaves_nothing_complete_looking_and_next_run_succeeds(sample_path, tmp_path, delay):
     out = tmp_path / "out"
-    code = (f"from ecomdept.pipeline import run_payroll; "
+    code = (f"from ecomdept.run.pipeline import run_payroll; "
             f"run_payroll({str(sample_path)!r}, '2026-10', {str(out)!r}, pdf=True, show_progress=False)")
     child = subprocess.Popen([sys.executable, "-c", code])
     time.sleep(delay)
@@ -152,7 +152,7 @@ def test_formula_injection_is_neutralised(tmp_path):
 def test_frozen_heap_nests_and_thaws():
     import gc
 
-    from ecomdept.processes import frozen_heap
+    from ecomdept.core.processes import frozen_heap
     assert gc.get_freeze_count() == 0
     with frozen_heap():
         outer = gc.get_freeze_count()
@@ -166,7 +166,7 @@ def test_without_fork_everything_runs_in_one_process(sample_path, tmp_path, monk
     """Windows has no fork: orders, writers and PDF workers run in this process, with the same results."""
     import multiprocessing
 
-    from ecomdept import processes
+    from ecomdept.core import processes
     forked = run_payroll(sample_path, "2026-10", tmp_path / "forked", pdf=False, show_progress=False)
     monkeypatch.setattr(processes, "can_fork", lambda: False)
     monkeypatch.setattr(multiprocessing, "get_context", None)  # any attempt to fork fails loudly

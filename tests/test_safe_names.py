@@ -5,10 +5,10 @@ import os
 
 import pytest
 
-from ecomdept import sample
-from ecomdept.master_workbook import write_master
-from ecomdept.pipeline import run_payroll
-from ecomdept.safenames import payslip_stem, safe_part, unique
+from ecomdept.run import sample
+from ecomdept.inputs.master_workbook import write_master
+from ecomdept.run.pipeline import run_payroll
+from ecomdept.core.safenames import payslip_stem, safe_part, unique
 
 HOSTILE_IDS = ["../../../x", "/abs/dir/x", "DS/001", "..\\..\\win", "C:\\Windows\\x", "a\x00b", "CON", "nul.txt",
                " .hidden. ", "E\u200b1", "E\r\n2", "<>:\"|?*", "..", ".", "", "名" * 80, "AUX", "e0007"]

@@ -12,10 +12,14 @@ import datetime as dt
 import pytest
 
 from builders import employees, frame, leave, overtime, punches
-from ecomdept import alerts, attendance, overtime as overtime_mod, rules as rules_mod, shifts
-from ecomdept.calendar import WorkCalendar
-from ecomdept.issues import ERROR
-from ecomdept.schema import ROTA, SHIFTS
+from ecomdept.worktime import alerts
+from ecomdept.worktime import attendance
+from ecomdept.worktime import overtime as overtime_mod
+from ecomdept.inputs import rules as rules_mod
+from ecomdept.inputs import shifts
+from ecomdept.core.calendar import WorkCalendar
+from ecomdept.core.issues import ERROR
+from ecomdept.inputs.schema import ROTA, SHIFTS
 
 CAL = WorkCalendar()
 RULES = rules_mod.defaults()
@@ -382,9 +386,9 @@ def test_a_broken_shift_row_is_said_once_for_the_rota():
 
 def test_rota_naming_shifts_without_a_shift_sheet_blocks(tmp_path):
     import openpyxl
-    from ecomdept import sample
-    from ecomdept.master_workbook import write_master
-    from ecomdept.workbook_io import load_path
+    from ecomdept.run import sample
+    from ecomdept.inputs.master_workbook import write_master
+    from ecomdept.inputs.workbook_io import load_path
 
     path = write_master(tmp_path / "m.xlsx", sample.build(employees=6, orders_per_employee=1))
     book = openpyxl.load_workbook(path)
@@ -396,8 +400,8 @@ def test_rota_naming_shifts_without_a_shift_sheet_blocks(tmp_path):
 
 
 def test_workbook_reads_both_sheets(tmp_path):
-    from ecomdept.master_workbook import write_master
-    from ecomdept.workbook_io import load_path
+    from ecomdept.inputs.master_workbook import write_master
+    from ecomdept.inputs.workbook_io import load_path
 
     data = {"员工": [["E1", "张三", "客服", "售前客服", None, None, dt.date(2020, 1, 1), None, 600000]],
             "班次": [[r.get(c.id) for c in SHIFTS.columns] for r in SHIFT_ROWS],

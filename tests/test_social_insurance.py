@@ -6,10 +6,10 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from ecomdept import rules as rules_mod
-from ecomdept.payroll import hf_explanation
-from ecomdept.social_insurance import contributions, table_checks
-from ecomdept.statutory import city_table
+from ecomdept.inputs import rules as rules_mod
+from ecomdept.pay.payroll import hf_explanation
+from ecomdept.pay.social_insurance import contributions, table_checks
+from ecomdept.core.statutory import city_table
 
 
 def test_base_clamped_to_floor_and_cap_by_effective_date():

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from ecomdept import tax
+from ecomdept.pay import tax
 
 ON = dt.date(2019, 1, 1)
 

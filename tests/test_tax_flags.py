@@ -3,8 +3,8 @@
 import datetime as dt
 
 from builders import employees
-from ecomdept import tax_flags
-from ecomdept.history import YearToDate
+from ecomdept.pay import tax_flags
+from ecomdept.pay.history import YearToDate
 
 
 def messages(issues):

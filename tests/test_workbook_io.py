@@ -6,11 +6,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ecomdept import sample
+from ecomdept.run import sample
 from ecomdept.cli import main
-from ecomdept.master_workbook import write_master
-from ecomdept.schema import EMPLOYEES
-from ecomdept.workbook_io import load_path
+from ecomdept.inputs.master_workbook import write_master
+from ecomdept.inputs.schema import EMPLOYEES
+from ecomdept.inputs.workbook_io import load_path
 
 
 def small_data():

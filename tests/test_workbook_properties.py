@@ -4,9 +4,9 @@ import csv
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ecomdept import sample
-from ecomdept.master_workbook import write_master
-from ecomdept.pipeline import run_payroll
+from ecomdept.run import sample
+from ecomdept.inputs.master_workbook import write_master
+from ecomdept.run.pipeline import run_payroll
 from test_end_to_end import check_identities
 
 

@@ -1,5 +1,5 @@
 """``python -m ecomdept``: the same command line as the ``ecomdept`` script."""
 
-from .cli import console
+from ecomdept.cli import console
 
 raise SystemExit(console())

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .exitcodes import EXIT_DATA, EXIT_OK, EXIT_USAGE
-from .runlock import BadOutput, RunRefused, refuse_outputs_over_input, ticket
+from ecomdept.core.exitcodes import EXIT_DATA, EXIT_OK, EXIT_USAGE
+from ecomdept.run.runlock import BadOutput, RunRefused, refuse_outputs_over_input, ticket
 
 
 FONT_HELP = "PDF 工资条用的中文字体文件（.ttf/.ttc/.otf；默认取环境变量 ECOMDEPT_FONT，再找本机的中文字体）"
@@ -23,7 +23,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _month(text: str) -> str:
-    from .calendar import parse_month
+    from ecomdept.core.calendar import parse_month
     try:
         year, month = parse_month(text)
     except ValueError as exc:
@@ -32,8 +32,8 @@ def _month(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .cli_text import install
-    from .sample import DEFAULT_EMPLOYEES, DEFAULT_MONTH, DEFAULT_SEED
+    from ecomdept.cli_text import install
+    from ecomdept.run.sample import DEFAULT_EMPLOYEES, DEFAULT_MONTH, DEFAULT_SEED
 
     install()
     parser = _Parser(prog="ecomdept", description="电商部考勤、罚款、工资与工资条")
@@ -147,7 +147,7 @@ def _payroll(workbook: Path, month: str, out: str, pdf: bool, templates: str | N
     try:
         refuse_outputs_over_input(Path(workbook), Path(out), month)
         with ticket(Path(out), month):  # in the month queue before the engine is even imported
-            from .pipeline import print_issues, run_payroll
+            from ecomdept.run.pipeline import print_issues, run_payroll
 
             outcome = run_payroll(workbook, month, out, pdf=pdf, templates=templates, font=font)
     except BadOutput as exc:
@@ -183,7 +183,7 @@ def _refused(targets: list[Path], force: bool) -> bool:
 
 
 def _back_up(targets: list[Path]) -> None:
-    from .backups import back_up
+    from ecomdept.core.backups import back_up
 
     for target in targets:
         backup = back_up(target)
@@ -192,7 +192,7 @@ def _back_up(targets: list[Path]) -> None:
 
 
 def _sample(args) -> int:
-    from .sample import write
+    from ecomdept.run.sample import write
 
     target = Path(args.output)
     if args.employees < 1:
@@ -210,8 +210,8 @@ def _sample(args) -> int:
 
 
 def _excel_init(args) -> int:
-    from .excel import master
-    from .excel.vba_project import VbaProjectError
+    from ecomdept.excel import master
+    from ecomdept.excel.vba_project import VbaProjectError
 
     book = Path(args.output)
     if book.is_dir():
@@ -241,9 +241,9 @@ def _excel_init(args) -> int:
 
 def _workbook_month(workbook: Path) -> str:
     """--month omitted: the 计算月份 on the workbook's 说明 sheet, as the buttons use it; else last month."""
-    from .excel.workbook import last_month, readme_month
-    from .schema import README_SHEET
-    from .workbook_io import CalamineSource
+    from ecomdept.excel.workbook import last_month, readme_month
+    from ecomdept.inputs.schema import README_SHEET
+    from ecomdept.inputs.workbook_io import CalamineSource
 
     source = CalamineSource(workbook)
     month = readme_month(source.rows(README_SHEET)) if README_SHEET in source.sheet_names() else None
@@ -258,9 +258,9 @@ def _workbook_month(workbook: Path) -> str:
 def _check(workbook: str) -> int:
     if _missing(workbook):
         return EXIT_USAGE
-    from .issues import has_blocking
-    from .pipeline import print_issues
-    from .workbook_io import WorkbookReadError, load_path
+    from ecomdept.core.issues import has_blocking
+    from ecomdept.run.pipeline import print_issues
+    from ecomdept.inputs.workbook_io import WorkbookReadError, load_path
 
     try:
         book = load_path(workbook)
@@ -275,8 +275,8 @@ def _check(workbook: str) -> int:
 
 
 def _roster_clock_ids(workbook: str) -> dict[str, str]:
-    from .schema import EMPLOYEES
-    from .workbook_io import CalamineSource, read_sheet
+    from ecomdept.inputs.schema import EMPLOYEES
+    from ecomdept.inputs.workbook_io import CalamineSource, read_sheet
 
     source = CalamineSource(workbook)
     names = [n for n in source.sheet_names() if n.strip() == EMPLOYEES.name]
@@ -290,7 +290,7 @@ def _import(args) -> int:
     """import punches|orders: the output is checked first (exit 2: an input, or an existing file
     without --force), then the files are read (exit 1: a file that is missing, unreadable, binary,
     empty, another export or holds nothing usable), then OUT.xlsx and OUT.rejects.csv are written."""
-    from .importing import ImportFileError, OutputRefused, plan_output, write
+    from ecomdept.inputs.importing import ImportFileError, OutputRefused, plan_output, write
 
     out = Path(args.output)
     files = [Path(f) for f in args.files]
@@ -299,7 +299,7 @@ def _import(args) -> int:
     try:
         plan_output(out, files + ([workbook] if workbook else []), args.force)  # before anything is read
         if args.kind == "punches":
-            from .punch_import import import_punches
+            from ecomdept.inputs.punch_import import import_punches
 
             roster = None
             if workbook:
@@ -309,7 +309,7 @@ def _import(args) -> int:
                     raise ImportFileError(f"无法从主工作簿 {workbook} 读取花名册：{exc}") from None
             result = import_punches(args.format, files, roster)
         else:
-            from .order_import import import_orders
+            from ecomdept.inputs.order_import import import_orders
 
             result = import_orders(args.format, files)
         if result.unusable:
@@ -339,11 +339,11 @@ def _import(args) -> int:
 def _kpi(args) -> int:
     if _missing(args.workbook or args.orders):
         return EXIT_USAGE
-    from . import kpi
-    from .pipeline import print_issues
-    from .calendar import parse_month
-    from .issues import has_blocking
-    from .workbook_io import ALL_SHEETS, ORDER_SHEETS, WorkbookReadError, load_path
+    from ecomdept.sales import kpi
+    from ecomdept.run.pipeline import print_issues
+    from ecomdept.core.calendar import parse_month
+    from ecomdept.core.issues import has_blocking
+    from ecomdept.inputs.workbook_io import ALL_SHEETS, ORDER_SHEETS, WorkbookReadError, load_path
 
     year, month = parse_month(args.month)
     try:
@@ -415,14 +415,14 @@ def _os_message(exc: OSError) -> str:
 def _main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "demo":
-        from .sample import DEFAULT_MONTH, write
+        from ecomdept.run.sample import DEFAULT_MONTH, write
 
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         workbook = out / "sample_master.xlsx"
         fresh = write(out / ".sample_master.new.xlsx")
         if workbook.exists() and workbook.read_bytes() != fresh.read_bytes():
-            from .backups import back_up
+            from ecomdept.core.backups import back_up
 
             print(f"原示例工作簿与新生成的不同，已备份为 {back_up(workbook).name}")
         fresh.replace(workbook)
@@ -438,7 +438,7 @@ def _main(argv: list[str] | None = None) -> int:
             return EXIT_USAGE
         month = args.month
         if month is None:
-            from .workbook_io import WorkbookReadError
+            from ecomdept.inputs.workbook_io import WorkbookReadError
             try:
                 month = _workbook_month(Path(args.workbook))
             except (WorkbookReadError, ValueError) as exc:
@@ -454,7 +454,7 @@ def _main(argv: list[str] | None = None) -> int:
     if args.command == "excel":
         return _excel_init(args)
     if args.command == "diff":
-        from .diff import DiffError, explain
+        from ecomdept.outputs.diff import DiffError, explain
         try:
             lines = explain(Path(args.out), args.before, args.after)
         except DiffError as exc:

@@ -13,9 +13,9 @@ import datetime as dt
 import math
 import re
 
-from ..calendar import parse_month
-from ..cells import parse_date
-from ..money import yuan_to_fen
+from ecomdept.core.calendar import parse_month
+from ecomdept.inputs.cells import parse_date
+from ecomdept.core.money import yuan_to_fen
 
 EXCEL_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!",
                 "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"}
@@ -120,7 +120,7 @@ def date_value(value: object, name: str = "日期") -> dt.date:
 
 def time_value(value: object, name: str) -> dt.time:
     """A time of day: a time, a datetime, an Excel day fraction (or a date serial with a time), 'HH:MM'."""
-    from ..rules import parse_time
+    from ecomdept.inputs.rules import parse_time
 
     check_error(value, name)
     if isinstance(value, bool) or value is None or value == "":

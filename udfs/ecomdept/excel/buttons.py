@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..calendar import KIND_LABEL, parse_month
-from ..engine import run_month
-from ..issues import has_blocking
-from ..money import fen_to_float
-from ..outputs import CONTRACT_COLUMNS, payroll_rows
-from .workbook import (IMPORT_ISSUES_SHEET, BookSource, alert, ask_files, extend_table, month_of, read,
+from ecomdept.core.calendar import KIND_LABEL, parse_month
+from ecomdept.run.engine import run_month
+from ecomdept.core.issues import has_blocking
+from ecomdept.core.money import fen_to_float
+from ecomdept.outputs.records import CONTRACT_COLUMNS, payroll_rows
+from ecomdept.excel.workbook import (IMPORT_ISSUES_SHEET, BookSource, alert, ask_files, extend_table, month_of, read,
                        replace_sheet, save_backup, status, write_rows)
 
 ISSUES_SHEET = "结果-数据问题"
@@ -102,7 +102,7 @@ def payroll(book=None):
 
 def payslips(book=None, pdf: bool = True):
     """生成工资条：把整套结果（工资表、payroll.csv、工资条 HTML/PDF、报告）写到工作簿旁的 ecomdept输出/ 文件夹。"""
-    from ..pipeline import run_book
+    from ecomdept.run.pipeline import run_book
 
     book, loaded, ym = _month(book)
     if ym is None:
@@ -130,7 +130,7 @@ ORDER_FILTER = "订单导出 (*.csv),*.csv,所有文件 (*.*),*.*"
 
 def _import(book, schema_sheet, files, read_files, what: str):
     """Pick files, read them with the CLI's importer, back the book up, place the rows, report."""
-    from ..importing import merge_into
+    from ecomdept.inputs.importing import merge_into
 
     book = _caller(book)
     files = [Path(f) for f in files] if files else ask_files(
@@ -188,8 +188,8 @@ def _import(book, schema_sheet, files, read_files, what: str):
 
 
 def _roster(book) -> dict[str, str]:
-    from ..schema import EMPLOYEES
-    from ..workbook_io import read_sheet
+    from ecomdept.inputs.schema import EMPLOYEES
+    from ecomdept.inputs.workbook_io import read_sheet
 
     names = [s.name for s in book.sheets]
     if EMPLOYEES.name not in names:
@@ -199,7 +199,7 @@ def _roster(book) -> dict[str, str]:
 
 
 def _read_punches(book, files):
-    from ..punch_import import detect_format, import_punches as read
+    from ecomdept.inputs.punch_import import detect_format, import_punches as read
 
     formats = {detect_format(f) for f in files}
     if len(formats) > 1:
@@ -208,20 +208,20 @@ def _read_punches(book, files):
 
 
 def _read_orders(book, files):
-    from ..order_import import detect_format, import_orders as read
+    from ecomdept.inputs.order_import import detect_format, import_orders as read
 
     return read(detect_format(files), files)
 
 
 def import_punches(book=None, files=None):
     """导入打卡：中控 attlog / 考勤记录表 .xls / 钉钉原始记录 → 打卡 表（按花名册 考勤号 填 工号；表中已有的打卡不重复）。"""
-    from ..schema import PUNCHES
+    from ecomdept.inputs.schema import PUNCHES
 
     return _import(book, PUNCHES, files, _read_punches, "打卡")
 
 
 def import_orders(book=None, files=None):
     """导入订单：天猫订单报表 / Olist 数据集 → 订单 表（同一订单编号以新导出的为准）。"""
-    from ..schema import ORDERS
+    from ecomdept.inputs.schema import ORDERS
 
     return _import(book, ORDERS, files, _read_orders, "订单")

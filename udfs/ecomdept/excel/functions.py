@@ -20,14 +20,15 @@ import datetime as dt
 import functools
 import inspect
 
-from .. import engine, tax
-from ..calendar import WorkCalendar, parse_month
-from ..issues import has_blocking
-from ..money import fen_to_float
-from ..workbook_io import ALL_SHEETS, load
-from .arguments import amount_fen, date_value, minutes_value, month_text, text_value, time_value
-from .recalc import Recalculation
-from .workbook import month_from
+from ecomdept.run import engine
+from ecomdept.pay import tax
+from ecomdept.core.calendar import WorkCalendar, parse_month
+from ecomdept.core.issues import has_blocking
+from ecomdept.core.money import fen_to_float
+from ecomdept.inputs.workbook_io import ALL_SHEETS, load
+from ecomdept.excel.arguments import amount_fen, date_value, minutes_value, month_text, text_value, time_value
+from ecomdept.excel.recalc import Recalculation
+from ecomdept.excel.workbook import month_from
 
 CATEGORY = "电商部 ecomdept"
 PIPELINE_RUNS = {"count": 0}
@@ -186,7 +187,7 @@ def ed_net_pay(employee_id, month, caller=None):
 @_excel(volatile=True, scope="范围：department、小组或工号", month="月份，如 2026-10", metric="指标 id，如 net_sales")
 def ed_kpi(scope, month, metric, caller=None):
     """ED_KPI(范围, 月份, 指标) → KPI 值（金额为元，比率为小数）；范围为 department、小组或工号。"""
-    from ..kpi import BY_ID
+    from ecomdept.sales.kpi import BY_ID
 
     scope, metric = text_value(scope, "范围"), text_value(metric, "指标")
     if metric not in BY_ID:
@@ -209,7 +210,7 @@ PAYROLL_HEADERS = ["工号", "姓名", "基本工资", "岗位津贴", "加班�
 @_excel(volatile=True, array=True, month="月份，如 2026-10")
 def ed_payroll(month, caller=None):
     """ED_PAYROLL(月份) → 数组：本月工资表（表头 + 每人一行）。Excel 365/2021 自动溢出；旧版 Excel 由 xlwings 扩展区域。"""
-    from ..outputs import CONTRACT_COLUMNS, payroll_rows
+    from ecomdept.outputs.records import CONTRACT_COLUMNS, payroll_rows
 
     result = month_result(caller, month)
     rows = [list(PAYROLL_HEADERS)]
@@ -222,7 +223,7 @@ def ed_payroll(month, caller=None):
 def ed_annual_bonus_iit(amount, paid_on=None):
     """ED_ANNUAL_BONUS_IIT(金额[, 发放日期]) → 全年一次性奖金单独计税的税额（元）：金额 ÷ 12 按月度税率表定税率，
     金额 × 税率 − 速算扣除数（财政部 税务总局公告2023年第30号，至 2027-12-31）。"""
-    from ..statutory import annual_bonus_table
+    from ecomdept.core.statutory import annual_bonus_table
 
     day = dt.date.today() if paid_on in (None, "") else date_value(paid_on, "发放日期")
     if not annual_bonus_table(day).separate_allowed(day):

@@ -5,7 +5,7 @@ without Excel (xlwings drives Microsoft Excel only): ``计算工资.cmd`` (Windo
 ``计算工资.command`` (macOS) run ``python -m ecomdept payroll`` on the workbook.
 
 The VBA source, ``workbook/vba/Buttons.bas``, is read from the repository like ``templates/``
-(see ``ecomdept.templating``); the VBA project around it is xlwings' own (``vba_project``).
+(see ``ecomdept.outputs.templating``); the VBA project around it is xlwings' own (``vba_project``).
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ def build(out: str | Path, conf: list[list[str]] | None = None, modules: dict[st
     """The master workbook with sample data, 计算月份 and the buttons on 说明, and the VBA project:
     xlwings' with its user module's source replaced by Buttons.bas (``modules`` replaces more, by
     module name: the LibreOffice test swaps a RunPython stub in for the xlwings module)."""
-    from .. import sample
-    from ..master_workbook import write_master
+    from ecomdept.run import sample
+    from ecomdept.inputs.master_workbook import write_master
 
     vba = vba_project.build({vba_project.USER_MODULE: buttons_source(), **(modules or {})})
     return write_master(out, sample.build(), title="电商部主工作簿（示例数据）", month=sample.DEFAULT_MONTH,

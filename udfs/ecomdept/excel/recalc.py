@@ -22,9 +22,9 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from ..cells import normalize_header
-from ..schema import INPUT_SHEETS, README_SHEET
-from ..workbook_io import ALL_SHEETS
+from ecomdept.inputs.cells import normalize_header
+from ecomdept.inputs.schema import INPUT_SHEETS, README_SHEET
+from ecomdept.inputs.workbook_io import ALL_SHEETS
 
 PASS_GAP = 1.0  # seconds of quiet between two recalculations (a person edits, or presses F9)
 RESULTS_KEPT = 8

@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ..calendar import parse_month
-from ..schema import INPUT_SHEETS, README_SHEET
-from ..workbook_io import Workbook, load
+from ecomdept.core.calendar import parse_month
+from ecomdept.inputs.schema import INPUT_SHEETS, README_SHEET
+from ecomdept.inputs.workbook_io import Workbook, load
 
 RESULT_PREFIX = "结果-"
 IMPORT_ISSUES_SHEET = "导入问题"

@@ -1,0 +1,159 @@
+"""Write a master workbook (or any sheet-ready rows) with XlsxWriter: one Excel table per input sheet,
+frozen header, drop-down validation for enumerations, date and ¥ formats, and the 说明 sheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import xlsxwriter
+
+from ecomdept.inputs.rules import PARAMS
+from ecomdept.core.privacy import formula_like
+from ecomdept.inputs.schema import INPUT_SHEETS, README_SHEET, SHEETS_BY_NAME, Sheet
+
+FORMATS = {
+    "money": {"num_format": "¥#,##0.00"},
+    "date": {"num_format": "yyyy-mm-dd"},
+    "datetime": {"num_format": "yyyy-mm-dd hh:mm:ss"},
+    "rate": {"num_format": "0.0%"},
+    "int": {"num_format": "0"},
+    "number": {"num_format": "0.##"},
+    "text": {"num_format": "@"},
+}
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+VALIDATION_ROWS = 100_000
+
+
+def cell(value: object, kind: str) -> object:
+    """A Python value → what XlsxWriter writes (dates as serial numbers, money as yuan)."""
+    if value is None:
+        return None
+    if kind == "money" and isinstance(value, int):  # fen
+        return value / 100
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.datetime):
+        return (value - EXCEL_EPOCH).total_seconds() / 86400
+    if isinstance(value, dt.date):
+        return (value - EXCEL_EPOCH.date()).days
+    if kind == "bool" and isinstance(value, bool):
+        return "是" if value else "否"
+    return value
+
+
+def write_sheet(book, sheet: Sheet, rows: list[list[object]], formats: dict) -> None:
+    ws = book.add_worksheet(sheet.name)
+    kinds = [col.kind for col in sheet.columns]
+    data = [[cell(v, k) for v, k in zip(row, kinds)] for row in rows]
+    columns = []
+    for col in sheet.columns:
+        spec = {"header": col.header}
+        fmt = formats.get(col.kind)
+        if fmt is not None:
+            spec["format"] = fmt
+        columns.append(spec)
+    last_row = max(len(data), 1)
+    options = {"name": sheet.table, "columns": columns, "style": "Table Style Light 9"}
+    if data:
+        options["data"] = data
+    ws.add_table(0, 0, last_row, len(sheet.columns) - 1, options)
+    for r, row in enumerate(data, start=1):  # text that would run as a formula stays text (quote prefix)
+        for c, value in enumerate(row):
+            if isinstance(value, str) and formula_like(value):
+                ws.write_string(r, c, value, formats["quoted"])
+    ws.freeze_panes(1, 0)
+    for index, col in enumerate(sheet.columns):
+        ws.set_column(index, index, col.width)
+        if col.header and col.doc:
+            ws.write_comment(0, index, f"{col.id}：{col.doc}")
+        if col.kind in ("enum", "bool"):
+            choices = col.choices if col.kind == "enum" else ("是", "否")
+            ws.data_validation(1, index, max(last_row, VALIDATION_ROWS), index, {
+                "validate": "list", "source": list(choices), "error_title": col.header,
+                "error_message": "请从下拉列表中选择：" + "、".join(choices)})
+
+
+def write_readme(book, title: str, formats: dict, month: str | None = None,
+                 buttons: list[tuple[str, str]] | None = None) -> None:
+    ws = book.add_worksheet(README_SHEET)
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 1, 24)
+    ws.set_column(2, 2, 90)
+    ws.write(0, 0, title, formats["title"])
+    ws.write(1, 0, "本工作簿是电商部的主数据：花名册、打卡、请假、加班、订单与规则。"
+                   "运行 ecomdept payroll 或点击按钮计算考勤、罚款与工资；计算从不修改输入表。")
+    if month:
+        ws.write(2, 0, "计算月份", formats["bold"])
+        ws.write_string(2, 1, month)
+        ws.write_comment(2, 1, "按钮计算的月份，写作 YYYY-MM")
+    for index, (caption, macro) in enumerate(buttons or []):
+        ws.set_row(2, 30)
+        ws.insert_button(2, 2, {"macro": macro, "caption": caption, "width": 110, "height": 28,
+                                "x_offset": 4 + index * 118, "y_offset": 2})
+    row = 3
+    ws.write_row(row, 0, ["工作表", "列（字段 id）", "说明"], formats["header"])
+    for sheet in INPUT_SHEETS:
+        row += 1
+        ws.write(row, 0, sheet.name, formats["bold"])
+        ws.write(row, 2, sheet.doc)
+        for col in sheet.columns:
+            row += 1
+            need = "（必填）" if col.required else ""
+            ws.write(row, 1, f"{col.header}（{col.id}）{need}")
+            choices = "；选项：" + "/".join(col.choices) if col.choices else ""
+            ws.write(row, 2, (col.doc or "") + choices)
+    row += 2
+    ws.write(row, 0, "规则参数", formats["bold"])
+    for param in PARAMS:
+        row += 1
+        ws.write(row, 1, param.id)
+        ws.write(row, 2, f"{param.label}（{param.clause}）：{param.doc}")
+
+
+def write_master(path: str | Path, data: dict[str, list[list[object]]], title: str = "电商部主工作簿",
+                 only_given: bool = False, month: str | None = None, buttons: list[tuple[str, str]] | None = None,
+                 vba_project: Path | bytes | None = None, conf: list[list[str]] | None = None) -> Path:
+    """data: sheet name → rows in column order of the schema. Missing sheets are written empty,
+    unless ``only_given`` (importers: just the sheets they produce, no 说明)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    big = sum(len(rows) for rows in data.values()) > 200_000
+    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                           "strings_to_urls": False, "constant_memory": False,
+                                           "use_zip64": big})
+    book.set_properties({"title": title, "created": dt.datetime(2000, 1, 1)})  # same data → same bytes
+    formats = {kind: book.add_format(spec) for kind, spec in FORMATS.items()}
+    formats["title"] = book.add_format({"bold": True, "font_size": 16})
+    formats["bold"] = book.add_format({"bold": True})
+    formats["header"] = book.add_format({"bold": True, "bg_color": "#DDEBF7"})
+    formats["quoted"] = book.add_format({"quote_prefix": True})
+    if vba_project is not None:  # a vbaProject.bin file, or its bytes
+        if isinstance(vba_project, bytes):
+            book.add_vba_project(io.BytesIO(vba_project), is_stream=True)
+        else:
+            book.add_vba_project(str(vba_project))
+        book.set_vba_name("ThisWorkbook")
+    if not only_given:
+        write_readme(book, title, formats, month, buttons)
+    for sheet in INPUT_SHEETS:
+        if sheet.name in data or not only_given:
+            write_sheet(book, sheet, data.get(sheet.name, []), formats)
+    for name in data:
+        if name not in SHEETS_BY_NAME:
+            raise KeyError(f"未知工作表 {name}")
+    if conf is not None:  # xlwings reads its settings from a sheet named xlwings.conf: column A down to
+        ws = book.add_worksheet("xlwings.conf")  # the first empty cell; a key with an empty value would
+        ws.set_column(0, 1, 28)  # override the add-in's setting, so such rows are left out
+        for r, (key, value) in enumerate([row for row in conf if row[1]]):
+            ws.write_string(r, 0, key)
+            ws.write_string(r, 1, value)
+    book.close()
+    return path
+
+
+def rules_row_values() -> list[list[object]]:
+    return [[p.id, p.label, str(p.default), p.unit, p.clause, p.doc] for p in PARAMS]

@@ -1,0 +1,1 @@
+"""Orders and the refund flow: KPIs, refund steps, regions."""
