@@ -3,7 +3,7 @@
 import re
 
 from conftest import ROOT
-from ecomdept.outputs.docs import kpis_markdown, rules_markdown, sheets_markdown
+from ecomdept.outputs.docs import kpis_markdown, rules_markdown, send_markdown, sheets_markdown
 
 
 def block(name: str) -> str:
@@ -28,3 +28,7 @@ def test_readme_names_the_two_commands_first():
 
 def test_readme_kpis_match_definitions():
     assert block("kpis") == kpis_markdown(), "README 的 KPI 表已过期：python scripts/update_readme.py"
+
+
+def test_readme_send_settings_match_the_code():
+    assert block("send") == send_markdown(), "README 的发送设置表已过期：python scripts/update_readme.py"

@@ -15,7 +15,7 @@ from ecomdept.excel import buttons, master, vba_project
 
 # macro → the ecomdept.excel.buttons function its RunPython command calls
 COMMANDS = {"ValidateData": "validate", "ComputeAttendance": "attendance", "ComputePayroll": "payroll",
-            "MakePayslips": "payslips", "ImportPunches": "import_punches", "ImportOrders": "import_orders"}
+            "MakePayslips": "payslips", "ImportPunches": "import_punches", "ImportOrders": "import_orders", "SendPayslips": "send_payslips"}
 
 
 def vba_modules(path) -> dict[str, str]:

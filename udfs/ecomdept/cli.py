@@ -1,10 +1,11 @@
-"""Command line: ecomdept demo | sample | payroll | check | import | kpi | diff | excel init.
+"""Command line: ecomdept demo | sample | payroll | check | import | send | kpi | diff | excel init.
 Exit codes: 0 ok, 1 data problems, 2 usage."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
@@ -92,6 +93,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="out", help="payroll 的输出目录")
     p.add_argument("before", type=_month, help="较早的月份 YYYY-MM")
     p.add_argument("after", type=_month, help="较晚的月份 YYYY-MM")
+
+    p = sub.add_parser("send", help="把每人自己的工资条（加密 PDF）发到花名册的邮箱，记入 发放记录，不重复发送")
+    p.add_argument("--month", type=_month, required=True, help="月份 YYYY-MM（发送 OUT/YYYY-MM/ 的当前结果）")
+    p.add_argument("--out", default="out", help="payroll 的输出目录（默认 out）")
+    p.add_argument("--dry-run", action="store_true", help="只列出将发给谁、哪个文件，不连接服务器、不发送")
+    p.add_argument("--only", nargs="+", metavar="工号", help="只发这些人")
+    p.add_argument("--resend", nargs="+", metavar="工号", help="再次发送这些人（已发送过也发）")
+    p.add_argument("--workbook", help="读取 邮箱 与 发送设置 的主工作簿（默认 run.json 记录的那个）")
+    p.add_argument("--config", help="发送设置的 TOML 配置文件（覆盖规则表的 send.* 行；不能含密码）")
+    p.add_argument("--unencrypted", action="store_true", help="规则 pdf_password = none 时仍然发送（不推荐）")
+    p.add_argument("--save-password", action="store_true",
+                   help="输入 SMTP 密码并存入系统钥匙串（Windows 凭据管理器 / macOS 钥匙串），之后发送时自动读取")
 
     p = sub.add_parser("kpi", help="计算一个月的 KPI，写出 DIR/kpi.csv")
     p.add_argument("--month", type=_month, required=True, help="月份 YYYY-MM")
@@ -365,6 +378,72 @@ def _kpi(args) -> int:
     return EXIT_OK
 
 
+def _send(args) -> int:
+    from ecomdept.delivery import command, sending
+    from ecomdept.delivery.recipients import SendRefused, counts_line, describe
+    from ecomdept.delivery.settings import SettingsError, password, save_password
+
+    out = Path(args.out)
+    if args.save_password:
+        try:
+            return _save_password(command.settings_for(out, args.month, args.workbook, args.config), save_password)
+        except (SendRefused, SettingsError) as exc:
+            print(f"[错误] {exc}", file=sys.stderr)
+            return EXIT_DATA
+    try:
+        with command.send_lock(out, args.month) if out.is_dir() else _nothing():
+            prepared = command.prepare(out, args.month, args.workbook, args.config, args.only, args.resend,
+                                       args.unencrypted)
+            plan = prepared.plan
+            lines = describe(plan, dry_run=args.dry_run)
+            if args.dry_run:
+                print("\n".join(lines + [counts_line(plan), "（--dry-run：没有连接服务器，没有发送任何邮件）"]))
+                if prepared.settings_problem:
+                    print(f"注意：{prepared.settings_problem}", file=sys.stderr)
+                elif prepared.settings:
+                    print(f"发送时使用 {prepared.settings.describe()}，每分钟最多 {prepared.settings.rate_per_minute} 封")
+                return EXIT_OK
+            if prepared.settings is None:
+                print(f"[错误] {prepared.settings_problem}", file=sys.stderr)
+                return EXIT_DATA
+            for line in lines:
+                if not line.startswith("待发送"):
+                    print(line)
+            secret = password(prepared.settings) if plan.to_send else None
+            if plan.to_send:
+                print(f"发送 {len(plan.to_send)} 份 {args.month} 工资条：{prepared.settings.describe()}")
+            from ecomdept.run.pipeline import progress_bar
+
+            summary = sending.send(plan, prepared.settings, secret, prepared.ledger, prepared.encrypted,
+                                   progress=progress_bar(sys.stderr.isatty()))
+    except (SendRefused, SettingsError) as exc:
+        print(f"[错误] {exc}", file=sys.stderr)
+        return EXIT_DATA
+    for line in sending.summary_lines(plan, summary):
+        print(line, file=sys.stdout if line.startswith(args.month) else sys.stderr)
+    print(f"发放记录：{prepared.ledger.path}（Excel 可打开 {prepared.ledger.path.with_suffix('.csv').name}）")
+    return EXIT_OK if summary.ok else EXIT_DATA
+
+
+@contextmanager
+def _nothing():
+    yield
+
+
+def _save_password(settings, save) -> int:
+    import getpass
+
+    if settings.user is None:
+        print("send.user 为 -：服务器不需要登录，不用保存密码")
+        return EXIT_OK
+    secret = getpass.getpass(f"{settings.user} 在 {settings.host} 的 SMTP 密码（授权码）：")
+    if not secret:
+        print("没有输入密码，未保存", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"密码已存入{save(settings, secret)}")
+    return EXIT_OK
+
+
 EXIT_INTERRUPTED = 130
 
 
@@ -453,6 +532,8 @@ def _main(argv: list[str] | None = None) -> int:
         return _kpi(args)
     if args.command == "excel":
         return _excel_init(args)
+    if args.command == "send":
+        return _send(args)
     if args.command == "diff":
         from ecomdept.outputs.diff import DiffError, explain
         try:

@@ -26,3 +26,7 @@ End Sub
 Public Sub ImportOrders()
     RunPython "from ecomdept.excel import buttons; buttons.import_orders()"
 End Sub
+
+Public Sub SendPayslips()
+    RunPython "from ecomdept.excel import buttons; buttons.send_payslips()"
+End Sub

@@ -62,6 +62,7 @@ KINDS = {
     "kpi_team": "考核小组名未知",
     "kpi_incomplete": "考核指标缺目标或权重",
     "pdf_password": "工资条密码缺身份证号",
+    "send_password": "发送设置里写了密码",
 }
 
 

@@ -225,3 +225,57 @@ def import_orders(book=None, files=None):
     from ecomdept.inputs.schema import ORDERS
 
     return _import(book, ORDERS, files, _read_orders, "订单")
+
+
+# --- 发送工资条 ---------------------------------------------------------------------------------
+
+def _latest_month(out: Path, wanted: str) -> str | None:
+    """The book's 计算月份 when it has a run in the folder, else the newest month that has one."""
+    if (out / wanted / "run.json").exists():
+        return wanted
+    runs = sorted(p.parent.name for p in out.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]/run.json"))
+    return runs[-1] if runs else None
+
+
+def send_payslips(book=None):
+    """发送工资条：把 ecomdept输出/ 里最近一次结果的工资条（加密 PDF）发到每人的邮箱；先确认人数，已发送的不重发。"""
+    from ecomdept.delivery import command, sending
+    from ecomdept.delivery.recipients import SendRefused, counts_line, describe
+    from ecomdept.delivery.settings import SettingsError, password
+    from ecomdept.excel.master import OUTPUT_FOLDER
+    from ecomdept.excel.workbook import confirm
+
+    book = _caller(book)
+    out = Path(book.fullname).parent / OUTPUT_FOLDER
+    month = _latest_month(out, month_of(book))
+    if month is None:
+        alert(book, f"{out} 里还没有计算结果：请先点「生成工资条」", "ecomdept 发送工资条")
+        return None
+    try:
+        with command.send_lock(out, month):
+            prepared = command.prepare(out, month, workbook=book.fullname)
+            plan = prepared.plan
+            if prepared.settings is None:
+                raise SettingsError(prepared.settings_problem)
+            if not plan.to_send:
+                alert(book, "\n".join([counts_line(plan), "没有需要发送的工资条。"] + describe(plan)[:20]),
+                      "ecomdept 发送工资条")
+                return None
+            notes = [line for line in describe(plan) if not line.startswith("待发送")]
+            question = (f"将向 {len(plan.to_send)} 人发送 {month} 的工资条（每人只收到自己的加密 PDF），"
+                        f"经 {prepared.settings.describe()}。\n{counts_line(plan)}"
+                        + ("\n" + "\n".join(notes[:15]) if notes else "") + "\n\n确定发送吗？")
+            if not confirm(book, question, "ecomdept 发送工资条"):
+                status(book, "ecomdept：已取消发送")
+                return None
+            secret = password(prepared.settings)
+            summary = sending.send(plan, prepared.settings, secret, prepared.ledger, prepared.encrypted,
+                                   progress=lambda items, what: _status_progress(book, items, what))
+    except (SendRefused, SettingsError, RuntimeError) as exc:
+        status(book, f"ecomdept：未发送：{exc}")
+        alert(book, f"未发送：{exc}", "ecomdept 发送工资条")
+        return None
+    lines = sending.summary_lines(plan, summary)
+    status(book, f"ecomdept：{lines[-1] if summary.stopped else next(l for l in lines if l.startswith(month))}")
+    alert(book, "\n".join(lines + [f"发放记录：{prepared.ledger.path.with_suffix('.csv')}"]), "ecomdept 发送工资条")
+    return summary

@@ -86,9 +86,11 @@ class _App:
         self.status_history: list = []
         self.alerts: list[str] = []
         self.choose_files = None  # tests set a function (title, filter) → paths: the file dialog
+        self.answer = "ok"  # what the user clicks in a dialog with buttons (ok/cancel, yes/no)
 
-    def alert(self, prompt: str, title: str = "", **_) -> None:
+    def alert(self, prompt: str, title: str = "", buttons: str = "ok", **_) -> str:
         self.alerts.append(prompt)
+        return "ok" if buttons == "ok" else self.answer
 
     def __setattr__(self, key, value):
         if key == "status_bar" and hasattr(self, "status_history"):

@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[3]
 BUTTONS_BAS = ROOT / "workbook" / "vba" / "Buttons.bas"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # …/ecomdept
 BUTTONS = [("校验数据", "ValidateData"), ("计算考勤", "ComputeAttendance"), ("计算工资", "ComputePayroll"),
-           ("生成工资条", "MakePayslips"), ("导入打卡", "ImportPunches"), ("导入订单", "ImportOrders")]
+           ("生成工资条", "MakePayslips"), ("导入打卡", "ImportPunches"), ("导入订单", "ImportOrders"),
+           ("发送工资条", "SendPayslips")]
 UDF_MODULES = "ecomdept.excel.functions"
 OUTPUT_FOLDER = "ecomdept输出"  # beside the workbook, as the 生成工资条 button writes
 WINDOWS_LAUNCHER, MAC_LAUNCHER = "计算工资.cmd", "计算工资.command"

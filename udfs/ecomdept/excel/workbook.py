@@ -156,6 +156,14 @@ def alert(book, message: str, title: str = "ecomdept") -> None:
         app.alert(message, title=title)
 
 
+def confirm(book, message: str, title: str = "ecomdept") -> bool:
+    """A 确定/取消 dialog in Excel (xlwings App.alert with buttons="ok_cancel"); True for 确定."""
+    app = getattr(book, "app", None)
+    if app is None or not hasattr(app, "alert"):
+        return False
+    return app.alert(message, title=title, buttons="ok_cancel") == "ok"
+
+
 def status(book, message: str | None) -> None:
     """Excel's status bar (False restores Excel's own text)."""
     app = getattr(book, "app", None)

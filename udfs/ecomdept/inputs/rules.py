@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ecomdept.inputs import send_rules
 from ecomdept.inputs.cells import normalize_text, parse_text, rate_hint
 from ecomdept.core.issues import ERROR, WARNING, Issue
 from ecomdept.core.money import to_decimal, yuan_to_fen
@@ -302,10 +303,11 @@ class Rules:
     the per-team KPI rows ``kpi.<小组>.<指标>.target|weight`` and ``bonus.<小组>.base``."""
 
     def __init__(self, values: dict[str, object], sources: dict[str, str] | None = None,
-                 kpi: dict[str, Decimal] | None = None):
+                 kpi: dict[str, Decimal] | None = None, send: dict[str, object] | None = None):
         self._values = values
         self.sources = sources or {}
         self.kpi = kpi or {}
+        self.send = send or {}  # the 发送设置 rows (send.<key>): how payslips are mailed, not pay
 
     def __getattr__(self, name: str) -> object:
         if name.startswith("_"):  # pickling looks up dunders before __init__ has run
@@ -331,7 +333,7 @@ class Rules:
     def with_values(self, **changes: object) -> "Rules":
         values = dict(self._values)
         values.update(changes)
-        return Rules(values, self.sources, self.kpi)
+        return Rules(values, self.sources, self.kpi, self.send)
 
 
 def _show(value: object) -> str:
@@ -371,9 +373,13 @@ def from_rows(rows: list[tuple[int, str, object]], sheet: str = "规则") -> tup
     sources = {p.id: "默认" for p in PARAMS}
     seen: dict[str, int] = {}
     kpi: dict[str, Decimal] = {}
+    send_rows: list[tuple[int, str, object]] = []
     for row, raw_id, value in rows:
         rule_id = _rule_id(raw_id)
         shown = _shown_value(value)
+        if send_rules.is_send_key(rule_id):
+            send_rows.append((row, rule_id, value))
+            continue
         if KPI_KEY.match(rule_id):
             if rule_id in seen:
                 issues.append(Issue(sheet, row, "参数", f"参数「{rule_id}」重复，与第 {seen[rule_id]} 行相同", ERROR,
@@ -419,7 +425,9 @@ def from_rows(rows: list[tuple[int, str, object]], sheet: str = "规则") -> tup
         if param.id not in seen:
             issues.append(Issue(sheet, None, None, f"缺少参数「{param.id}」（{param.label}），按制度默认值 {param.default}",
                                 WARNING))
-    rules = Rules(values, sources, kpi)
+    send, send_issues = send_rules.from_rows(send_rows, sheet)
+    issues.extend(send_issues)
+    rules = Rules(values, sources, kpi, send)
     if not (rules.seconds("work_am_start") < rules.seconds("work_am_end")
             <= rules.seconds("work_pm_start") < rules.seconds("work_pm_end")):
         issues.append(Issue(sheet, None, "值", "上下班时间顺序应为 上午上班 < 上午下班 ≤ 下午上班 < 下午下班", ERROR,

@@ -98,6 +98,7 @@ EMPLOYEES = Sheet(
         Column("si_city", "参保城市", TEXT, width=10,
                doc="上海/北京/杭州/广州/深圳（或 shanghai/beijing/hangzhou/guangzhou/shenzhen）：本人社保、公积金"
                    "与最低工资按此城市；空 = 规则 city"),
+        Column("email", "邮箱", TEXT, width=26, doc="工资条发送地址（ecomdept send）：空 = 不发送，发送时列出"),
     ),
     key=("employee_id",), required=True, table="tbl_employees",
 )

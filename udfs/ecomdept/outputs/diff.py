@@ -1,5 +1,6 @@
 """``ecomdept diff --out DIR 2026-09 2026-10``: per employee, which payslip lines changed between two
-runs and why (each side's explanation), plus who joined or left the payroll."""
+runs and why (each side's explanation), plus who joined or left the payroll, and the disputes HR
+recorded in either month's 签收申诉 sheet."""
 
 from __future__ import annotations
 
@@ -52,4 +53,11 @@ def explain(out: Path, before: str, after: str) -> list[str]:
         if changes:
             report.append(f"{emp} {new[emp]['name']}：")
             report.extend(changes)
+    from ecomdept.outputs import signoff
+
+    for month in dict.fromkeys((before, after)):  # HR's 签收申诉 entries (ABS-11)
+        found = signoff.disputes(out, month)
+        if found:
+            report.append(f"{month} 工资条申诉（{len(found)} 条，见 {month}/工资表_{month}.xlsx 的「{signoff.SHEET}」表）：")
+            report.extend(f"  {e.describe()}" for e in found)
     return report

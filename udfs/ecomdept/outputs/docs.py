@@ -30,6 +30,17 @@ def rules_markdown() -> str:
     return "\n".join(out) + "\n"
 
 
+def send_markdown() -> str:
+    from ecomdept.inputs.send_rules import SEND_PARAMS
+
+    out = ["| 参数 | 名称 | 默认值 | 说明 |", "|---|---|---|---|"]
+    for p in SEND_PARAMS:
+        default = f"`{p.default}`" if p.default not in ("", None) else "（无，须填写）"
+        choices = "（" + " / ".join(p.choices) + "）" if p.choices else ""
+        out.append(f"| `send.{p.key}` | {p.label} | {default} | {p.doc}{choices} |")
+    return "\n".join(out) + "\n"
+
+
 def kpis_markdown() -> str:
     from ecomdept.sales.kpi import DEFINITIONS
 

@@ -142,6 +142,19 @@ def _private_write(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
+INDEX_NAME = "payslips.json"
+
+
+def write_index(slips: list[dict], path: Path) -> None:
+    """The run's payslips: 工号, 姓名 and file name (without .html/.pdf) of each, in payroll order."""
+    rows = [{"employee_id": ctx["employee_id"], "name": ctx["name"], "file": file_stem(ctx)} for ctx in slips]
+    _private_write(path, (json.dumps(rows, ensure_ascii=False, indent=0) + "\n").encode("utf-8"))
+
+
+def read_index(path: Path) -> list[dict]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
 def css(templates: str | None = None) -> str:
     return (template_dir(templates) / "payslip.css").read_text(encoding="utf-8")
 

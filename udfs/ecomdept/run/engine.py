@@ -131,7 +131,8 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     alerts += (alerts_mod.leave_alerts(book.frames["leave"], staff, book.calendar, rules, year, month, schedule)
                + uncovered + comp_alerts + alerts_mod.overtime_alerts(ot_lines, rules)
                + resignations
-               + alerts_mod.duty_alerts(days, book.calendar, rules, year, month, names, schedule))
+               + alerts_mod.duty_alerts(days, book.calendar, rules, year, month, names, schedule)
+               + dispute_alerts(out_dir, f"{year:04d}-{month:02d}"))
     timings["penalties"] = time.perf_counter() - tick
     tick = time.perf_counter()
     try:
@@ -201,6 +202,17 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, pays, sources, timings, ledger,
                        kpis, scores, flow, stage, history.run_hashes, f"{this_period[0]:04d}-{this_period[1]:02d}",
                        leave_ledger, alerts_mod.duty_rota(days, schedule))
+
+
+def dispute_alerts(out_dir, label: str) -> list:
+    """Disputes HR recorded in earlier months' 签收申诉 sheets (ABS-11), open ones first."""
+    if out_dir is None:
+        return []
+    from ecomdept.outputs import signoff
+
+    found = signoff.open_disputes(Path(out_dir), label)
+    return [alerts_mod.Alert(e.employee_id, "工资申诉", signoff.CLAUSE, e.describe())
+            for e in sorted(found, key=lambda e: (bool(e.resolution), e.month, e.row))]
 
 
 def _leave_terms(book, staff, days, rules, year: int, month: int, out_dir, shift_minutes: int, alerts: list):

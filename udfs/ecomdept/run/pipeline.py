@@ -25,6 +25,7 @@ from ecomdept.outputs import payslips
 from ecomdept.core import processes
 from ecomdept.outputs import report
 from ecomdept.outputs import results
+from ecomdept.outputs import signoff
 from ecomdept.core.exitcodes import EXIT_DATA, EXIT_OK, EXIT_USAGE  # noqa: F401  (re-exported)
 from ecomdept.run.runlock import RunRefused, history_lock, refuse_outputs_over_input, ticket
 from ecomdept.core.calendar import parse_month
@@ -173,6 +174,7 @@ def _write_month(result, book, label: str, out_dir: Path, pdf: bool, templates, 
             tick = time.perf_counter()
             rows = outputs.payroll_rows(result)
             slips = payslips.contexts(result)
+            payslips.write_index(slips, tmp / payslips.INDEX_NAME)  # who has which file: ecomdept send
             fontset, pdf_refused = None, ""
             if pdf:  # before the writers fork: they record how many PDFs there are
                 try:
@@ -187,7 +189,10 @@ def _write_month(result, book, label: str, out_dir: Path, pdf: bool, templates, 
                 note_stale(result, info, label, stale)
             # the results workbook (the longest output), the CSVs, lines.json and the report are written
             # by forked processes while this one writes the payslips
-            writer = _start(_write_workbook, result, tmp, label, rows, book.issues, info)
+            kept = signoff.carried(out_dir, label)  # HR's 签收申诉 entries survive a re-run
+            if kept:
+                info["signoff_carried"] = len(kept)
+            writer = _start(_write_workbook, result, tmp, label, rows, book.issues, info, kept)
             extras = _start(_write_extras, result, tmp, info, templates)
             timings["csv"] = time.perf_counter() - tick
             tick = time.perf_counter()
@@ -252,8 +257,8 @@ def _scratch(tmp: Path):
         raise
 
 
-def _write_workbook(result, tmp: Path, label: str, rows, issues, info) -> None:
-    results.write_results(result, tmp / f"工资表_{label}.xlsx", rows, issues, info)
+def _write_workbook(result, tmp: Path, label: str, rows, issues, info, kept=None) -> None:
+    results.write_results(result, tmp / f"工资表_{label}.xlsx", rows, issues, info, kept)
 
 
 def _write_extras(result, tmp: Path, info, templates) -> None:

@@ -22,6 +22,7 @@ import chinese_calendar
 from ecomdept.pay import tax
 from ecomdept.core.calendar import HOLIDAY, RESTDAY, WORKDAY, WorkCalendar, month_dates
 from ecomdept.inputs.cells import id_check_digit
+from ecomdept.inputs import send_rules
 from ecomdept.inputs.master_workbook import rules_row_values, write_master
 from ecomdept.inputs.rules import defaults
 from ecomdept.inputs.schema import SHIFTS, TEAM_OF_POSITION
@@ -131,6 +132,7 @@ class _Builder:
                 "first_job_this_year": hire.year == self.year and rng.random() < 0.5,
                 "prior_year_under_60k": hire.year < self.year - 1 and base <= 5000 and rng.random() < 0.5,
                 "resign_notice_date": None, "comp_opening_hours": None,
+                "email": None if i == 29 else f"e{i + 1:04d}@example.com",  # one without: listed by send
             }
             if i == 23:  # resigns mid-month with two weeks' notice (HR-03)
                 row["leave_date"] = first + dt.timedelta(days=20)
@@ -536,7 +538,7 @@ def build(employees: int = DEFAULT_EMPLOYEES, month: str = DEFAULT_MONTH, seed: 
         "员工": roster_rows(b.roster), "打卡": b.punches, "请假": b.leave, "加班": b.overtime,
         "班次": shift_rows(), "排班": b.rota_rows(),
         "订单": orders, "推广": ads, "退款": refunds, "绩效": bonus, "考核评分": scores, "工资台账": ledger,
-        "节假日": holidays, "规则": rules_row_values() + kpi_rules,
+        "节假日": holidays, "规则": rules_row_values() + kpi_rules + send_rules.sample_rows(),
     }
 
 

@@ -21,7 +21,11 @@ __all__ = ["FULL_DETAIL_LIMIT", "PAY_GROUPS", "day_marks", "payout_rows", "write
            "write_refunds_csv", "write_results"]
 
 
-def write_results(result, path: Path, rows: list[dict], issues: list[Issue], info: dict) -> None:
+def write_results(result, path: Path, rows: list[dict], issues: list[Issue], info: dict,
+                  signoff_rows: dict[str, list[str]] | None = None) -> None:
+    """``signoff_rows``: what HR wrote in the month's 签收申诉 sheet before (a re-run keeps it)."""
+    from ecomdept.outputs import signoff
+
     w = Writer(path, result.label)
     names = {rec.employee_id: rec.name for rec in result.employees.itertuples(index=False)}
     write_payroll_sheet(w, result, rows)
@@ -31,6 +35,7 @@ def write_results(result, path: Path, rows: list[dict], issues: list[Issue], inf
     write_attendance(w, result, names)
     write_leave_balances(w, result)
     write_performance(w, result, names)
+    signoff.write_sheet(w, result, signoff_rows)
     write_issues_sheet(w, issues)
     write_run_info(w, result, info)
     w.book.close()

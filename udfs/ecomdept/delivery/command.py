@@ -1,0 +1,129 @@
+"""``ecomdept send`` and the 发送工资条 button: read the settings and addresses, plan, send, report.
+
+The addresses (员工 邮箱) and the 发送设置 come from the master workbook the run was computed from
+(its path is in run.json), or the one given: an address corrected after the run is used without
+computing the month again.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ecomdept.core.issues import Issue
+from ecomdept.delivery import recipients, sending, settings as settings_mod
+from ecomdept.delivery.ledger import Ledger
+from ecomdept.delivery.recipients import Plan, SendRefused
+from ecomdept.delivery.settings import SendSettings, SettingsError
+
+
+@dataclass
+class Prepared:
+    plan: Plan
+    ledger: Ledger
+    settings: SendSettings | None
+    settings_problem: str
+    encrypted: bool
+    workbook: Path
+
+
+def _sheet(source, name: str):
+    names = [n for n in source.sheet_names() if n.strip() == name]
+    return source.rows(names[0]) if names else None
+
+
+def read_workbook(workbook: Path) -> tuple[dict[str, str], dict, list[Issue]]:
+    """(工号 → 邮箱, the 发送设置 values, the problems of the 发送设置 rows) from a master workbook."""
+    from ecomdept.inputs import send_rules
+    from ecomdept.inputs.rules import _rule_id
+    from ecomdept.inputs.schema import EMPLOYEES, RULES
+    from ecomdept.inputs.workbook_io import CalamineSource, read_sheet
+
+    try:
+        source = CalamineSource(workbook)
+        staff_rows, rule_rows = _sheet(source, EMPLOYEES.name), _sheet(source, RULES.name)
+    except Exception as exc:  # noqa: BLE001 — any unreadable workbook: one message
+        raise SendRefused(f"无法读取主工作簿 {workbook}：{exc}") from None
+    if staff_rows is None:
+        raise SendRefused(f"主工作簿 {workbook} 没有「员工」表：读不到邮箱")
+    staff = read_sheet(EMPLOYEES, staff_rows, [])
+    if "email" not in staff.columns:
+        addresses = {}
+    else:
+        addresses = {e: (a or "") for e, a in zip(staff["employee_id"], staff["email"])}
+    rows = []
+    if rule_rows is not None:
+        frame = read_sheet(RULES, rule_rows, [])
+        rows = [(r.xl_row, _rule_id(r.rule_id), r.value) for r in frame.itertuples(index=False)
+                if send_rules.is_send_key(_rule_id(r.rule_id))]
+    values, issues = send_rules.from_rows(rows, RULES.name)
+    return addresses, values, issues
+
+
+def workbook_of(run_dir: Path, info: dict, given: str | Path | None) -> Path:
+    if given:
+        path = Path(given)
+    else:
+        recorded = (info.get("input") or {}).get("path")
+        if not recorded:
+            raise SendRefused(f"{run_dir}/run.json 没有记录主工作簿的位置：请用 --workbook 指定（读取 邮箱 与 发送设置）")
+        path = Path(recorded)
+        if not path.is_absolute():
+            path = Path.cwd() / path
+    if not path.is_file():
+        raise SendRefused(f"找不到主工作簿 {path}（读取 邮箱 与 发送设置）：请用 --workbook 指定")
+    return path
+
+
+def prepare(out_dir: Path, month: str, workbook: str | Path | None = None, config: str | Path | None = None,
+            only: list[str] | None = None, resend: list[str] | None = None, allow_unencrypted: bool = False) -> Prepared:
+    run_dir, info = recipients.check_run(out_dir, month, allow_unencrypted)
+    book = workbook_of(run_dir, info, workbook)
+    addresses, values, issues = read_workbook(book)
+    problem = ""
+    found = None
+    blocking = [i for i in issues if i.blocking]
+    if blocking:
+        problem = "；".join(str(i) for i in blocking)
+        if any(i.code == "send_password" for i in blocking):
+            raise SendRefused(problem)
+    else:
+        try:
+            from_file = settings_mod.load_config(Path(config)) if config else None
+            found = settings_mod.resolve(values, from_file, f"主工作簿 {book.name} 的规则表")
+        except SettingsError as exc:
+            problem = str(exc)
+    ledger = Ledger.load(out_dir, month)
+    plan = recipients.make_plan(out_dir, month, addresses, ledger, only, resend, allow_unencrypted)
+    encrypted = info.get("rules", {}).get("pdf_password", "none") != "none"
+    return Prepared(plan, ledger, found, problem, encrypted, book)
+
+
+def settings_for(out_dir: Path, month: str, workbook: str | Path | None, config: str | Path | None) -> SendSettings:
+    """The settings alone (``--save-password``): from the given workbook, or the run's."""
+    if workbook is None:
+        run_dir, info = recipients.check_run(out_dir, month, allow_unencrypted=True)
+        workbook = workbook_of(run_dir, info, None)
+    _, values, issues = read_workbook(Path(workbook))
+    blocking = [i for i in issues if i.blocking]
+    if blocking:
+        raise SettingsError("；".join(str(i) for i in blocking))
+    return settings_mod.resolve(values, settings_mod.load_config(Path(config)) if config else None,
+                                f"主工作簿 {Path(workbook).name} 的规则表")
+
+
+@contextmanager
+def send_lock(out_dir: Path, month: str):
+    """One send of a month at a time (the system's lock: it goes with the process)."""
+    from ecomdept.run.runlock import _try_lock
+
+    path = Path(out_dir) / f".send-{month}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if not _try_lock(fd):
+            raise SendRefused(f"{month} 的工资条正在由另一个 ecomdept send 发送：请等它结束")
+        yield
+    finally:
+        os.close(fd)
