@@ -438,3 +438,78 @@ def test_throttle_keeps_the_rate():
         throttle.wait()
         now[0] += 0.5  # sending takes half a second
     assert slept == [1.5, 1.5, 1.5]  # 30 a minute: one every 2 s
+
+
+@pytest.fixture(params=["starttls", "ssl"])
+def tls_server(request, tmp_path, monkeypatch):
+    """A server that takes mail only over TLS (STARTTLS on a plain port, or SSL from the first byte),
+    with a certificate from a test CA the client is told to trust."""
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_ctx)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    box = Mailbox()
+    port = _free_port()
+    # (aiosmtpd counts only a STARTTLS session as encrypted when it decides whether to offer AUTH)
+    tls = {"tls_context": server_ctx, "require_starttls": True} if request.param == "starttls" else {
+        "ssl_context": server_ctx, "auth_require_tls": False}
+    controller = Controller(box, hostname="127.0.0.1", port=port, authenticator=_authenticator, **tls)
+    controller.start()
+    box.port, box.security = port, request.param
+    yield box
+    controller.stop()
+
+
+def test_starttls_and_ssl_servers_get_the_login_and_the_mail_encrypted(month_run, tls_server, tmp_path, capsys):
+    book, out = month_run
+    roster = _roster(book)
+    config = _config(tmp_path, tls_server.port, user=USER, security=tls_server.security)
+    assert _send(out, config=config, env={"ECOMDEPT_SMTP_PASSWORD": PASSWORD}) == 0, capsys.readouterr().err
+    assert len(tls_server.messages) == sum(1 for e in _paid(out) if roster[e]["email"])
+
+
+def test_only_sends_the_named_people(month_run, smtp_server, tmp_path, capsys):
+    book, out = month_run
+    roster = _roster(book)
+    chosen = [e for e in _paid(out) if roster[e]["email"]][1:3]
+    config = _config(tmp_path, smtp_server.port, user=USER)
+    assert _send(out, "--only", *chosen, "E9999", config=config, env={"ECOMDEPT_SMTP_PASSWORD": PASSWORD}) == 0
+    assert sorted(r[0][0] for r in smtp_server.messages) == sorted(roster[e]["email"] for e in chosen)
+    assert "不在 2026-10 的工资条中：E9999" in capsys.readouterr().out
+
+
+def test_plain_smtp_to_a_remote_host_with_a_login_is_refused(tmp_path):
+    from ecomdept.delivery.settings import SettingsError, resolve
+
+    with pytest.raises(SettingsError, match="明文"):
+        resolve({"smtp_host": "smtp.example.com", "sender": "hr@example.com", "security": "none"})
+    settings = resolve({"smtp_host": "smtp.example.com", "sender": "电商部 <hr@example.com>"})
+    assert (settings.port, settings.security, settings.user) == (465, "ssl", "hr@example.com")
+    with pytest.raises(SettingsError, match="换行"):
+        resolve({"smtp_host": "smtp.example.com", "sender": "hr@example.com\r\nBcc: x@y.z"})
+    with pytest.raises(SettingsError, match="不是有效的邮箱"):
+        resolve({"smtp_host": "smtp.example.com", "sender": "人事部"})
+
+
+def test_a_password_in_the_config_file_is_refused(month_run, tmp_path, capsys):
+    _, out = month_run
+    config = _config(tmp_path, 25, password="hunter2")
+    assert _send(out, config=config) == 1
+    err = capsys.readouterr().err
+    assert "不能写在工作簿或配置文件里" in err and "hunter2" not in err
+
+
+def test_a_certificate_the_system_does_not_trust_stops_the_send(month_run, tls_server, tmp_path, capsys, monkeypatch):
+    _, out = month_run
+    monkeypatch.delenv("SSL_CERT_FILE")
+    config = _config(tmp_path, tls_server.port, user=USER, security=tls_server.security)
+    assert _send(out, config=config, env={"ECOMDEPT_SMTP_PASSWORD": PASSWORD}) == 1
+    assert "加密连接失败" in capsys.readouterr().err
+    assert not tls_server.messages
