@@ -13,10 +13,13 @@ ours the median of three runs, startup included).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import platform
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -144,13 +147,53 @@ def baseline(size: int, folder: Path, month: str) -> dict:
             "steps": steps}
 
 
+def send_rate(count: int, folder: Path, month: str) -> dict:
+    """``ecomdept send`` of ``count`` encrypted payslips to a local SMTP server (aiosmtpd, which keeps
+    nothing), with no rate limit: what the program itself costs per message (MIME, SMTP, the 发放记录)."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    from ecomdept.cli import main as cli
+    from ecomdept.inputs.master_workbook import write_master
+    from ecomdept.run import sample
+    from ecomdept.run.pipeline import run_payroll
+
+    data = sample.build(count, month)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    values = {"pdf_password": "id_last6", "send.rate_per_minute": "6000", "send.smtp_host": "127.0.0.1",
+              "send.smtp_port": str(port), "send.security": "none", "send.sender": "hr@example.com", "send.user": "-"}
+    for row in data["规则"]:
+        if row[0] in values:
+            row[2] = values.pop(row[0])
+    data["规则"] += [[key, "发送设置", value, "", "SEC-04", ""] for key, value in values.items()]
+    book = write_master(folder / f"send_{count}.xlsx", data, month=month)
+    out = folder / f"send_out_{count}"
+    shutil.rmtree(out, ignore_errors=True)
+    assert run_payroll(book, month, out, pdf=True, show_progress=False).code == 0
+    controller = Controller(Sink(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        tick = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = cli(["send", "--month", month, "--out", str(out)])
+        seconds = time.perf_counter() - tick
+    finally:
+        controller.stop()
+    sent = sum(1 for line in (out / f"发放记录_{month}.csv").read_text(encoding="utf-8-sig").splitlines() if ",已发送," in line)
+    return {"code": code, "sent": sent, "seconds": seconds}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000], help="人数（可多个；--sizes 后不写数字则只测 --send）")
     parser.add_argument("--month", default="2026-11")  # 21 workdays: about 4 punches × 21 per person
     parser.add_argument("--dir", default=str(Path(tempfile.gettempdir()) / "ecomdept-bench"))
     parser.add_argument("--baseline", action="store_true", help="LibreOffice 公式工作簿对照（30 与 3,000 人）")
     parser.add_argument("--pdf-sample", type=int, default=1000)
+    parser.add_argument("--send", type=int, default=0, metavar="N",
+                        help="另测 ecomdept send：N 份加密工资条发往本机 SMTP 服务器（需要 aiosmtpd，pip install -e '.[test]'）")
     args = parser.parse_args()
     folder = Path(args.dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -173,6 +216,10 @@ def main() -> None:
         print(f"  HTML 工资条 {rates['html_per_s']:,.0f} 份/s；PDF 工资条 {rates['pdf_per_s']:,.0f} 份/s"
               f"（{rates['pdf_n']:,} 份，{os.cpu_count()} 核，其中找字体与查字形 {rates['pdf_check_s']:.2f} s；"
               f"平均 {rates['pdf_kb']:.0f} KB/份；目标 ≥ 200 份/s；字体 {rates['font']}）")
+    if args.send:
+        result = send_rate(args.send, folder, args.month)
+        print(f"\n== ecomdept send：{result['sent']:,} 封（不限速，本机 SMTP）==\n  {result['seconds']:.1f} s，"
+              f"{result['sent'] / result['seconds']:,.0f} 封/s，退出码 {result['code']}（每封写一次发放记录）")
     if args.baseline:
         print("\n== 对照：LibreOffice 重算公式工作簿 vs ecomdept payroll --no-pdf（含启动）==")
         for size in (30, 3000):

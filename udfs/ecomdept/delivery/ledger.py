@@ -21,12 +21,13 @@ import datetime as dt
 import io
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 RESULT_LABELS = {"sent": "已发送", "committing": "发送中断（已交给服务器，应已送达）", "temporary": "临时失败（下次发送时重试）",
                  "failed": "发送失败（服务器拒收）", "no_address": "无邮箱", "bad_address": "邮箱格式不对"}
 DELIVERED = {"sent", "committing"}
+NOTE = "ecomdept send 的发放记录：不要手工修改，否则可能重复发送或漏发"
 CSV_HEADERS = ["工号", "姓名", "邮箱", "结果", "时间", "尝试次数", "服务器回复", "文件", "文件sha256", "运行", "已被替换"]
 
 
@@ -110,9 +111,10 @@ class Ledger:
         return entry
 
     def save(self) -> None:
-        data = {"month": self.month, "note": "ecomdept send 的发放记录：不要手工修改，否则可能重复发送或漏发",
-                "entries": [asdict(e) for e in self.entries]}
-        _atomic_write(self.path, (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+        # one entry per line, by json's C encoder: rewritten after every message, so it has to be quick
+        head = json.dumps({"month": self.month, "note": NOTE}, ensure_ascii=False)[:-1]
+        body = ",\n".join(json.dumps(vars(e), ensure_ascii=False) for e in self.entries)
+        _atomic_write(self.path, f'{head}, "entries": [\n{body}\n]}}\n'.encode("utf-8"))
 
     def save_csv(self) -> Path:
         path = self.path.with_suffix(".csv")

@@ -106,13 +106,16 @@ def send(plan: Plan, settings: SendSettings, password: str | None, ledger: Ledge
                     ledger.put(_entry(slip, plan, "failed", str(exc), attempts))
                     summary.failed.append((slip, str(exc)))
                     break
-                ledger.put(_entry(slip, plan, "sent", reply, attempts))
+                # written with the next message's commit (or at the end): until then the record says
+                # "committing", which counts as delivered too — one disk write per message, not two
+                ledger.replace(_entry(slip, plan, "sent", reply, attempts))
                 summary.sent.append(slip)
                 break
     except Fatal as exc:
         summary.stopped = str(exc)
     finally:
         connection.close()
+        ledger.save()
         ledger.save_csv()
     return summary
 
