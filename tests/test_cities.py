@@ -327,6 +327,10 @@ def test_a_mixed_roster_gives_each_person_their_city(tmp_path, sample_data):
     assert all("定额" not in l.explanation for p in pays.values() if p.employee_id != first for l in p.lines)
     warned = {i.message[:2] for i in outcome.issues if "未能从官方通知核实" in i.message}
     assert warned == {"上海", "北京", "广州", "深圳", "杭州"}
+    # run.json names the version of every city's table the month used, not only 规则 city's
+    used = outcome.info["statutory_data"]
+    for city in ("shanghai", "beijing", "guangzhou", "shenzhen", "hangzhou"):
+        assert used[f"city:{city}"] == city_table(city, OCTOBER).effective_from
 
 
 def test_an_unknown_roster_city_blocks_the_run(tmp_path, sample_data):
