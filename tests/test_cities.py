@@ -338,3 +338,22 @@ def test_an_unknown_roster_city_blocks_the_run(tmp_path, sample_data):
     assert outcome.code != 0
     (issue,) = [i for i in outcome.issues if i.blocking]
     assert issue.sheet == "员工" and issue.field == "si_city" and "成都" in issue.message and "北京" in issue.message
+
+
+def test_shenzhen_sick_pay_keeps_sixty_percent_of_the_wage_whatever_the_service():
+    """深圳市员工工资支付条例第二十三条: 60% of the normal wage, not below 80% of the minimum wage."""
+    from fractions import Fraction
+
+    from ecomdept.core.money import round_half_up
+    from ecomdept.pay.deductions import Basis, sick_leave
+
+    table = city_table("shenzhen", OCTOBER)
+    basis = Basis(900000, Fraction(22), "22 天", 480)  # 9,000 元, 22 workdays of 8 hours
+    one_day = sick_leave(basis, 480, 1, table, Decimal("0"), 22)
+    long_service = sick_leave(basis, 480, 20, table, Decimal("0"), 22)
+    full = basis.amount(480)
+    assert one_day.kept == long_service.kept == round_half_up(Fraction(full) * Fraction(6, 10))
+    assert "本人工资的 60%" in one_day.explanation and "年档" not in one_day.explanation
+    assert "深圳市员工工资支付条例第二十三条" in one_day.explanation
+    low = sick_leave(Basis(250000, Fraction(22), "22 天", 480), 480, 1, table, Decimal("0"), 22)
+    assert low.kept == round_half_up(Fraction(table.minimum_wage_fen) * Fraction(8, 10) / 22)  # the floor wins

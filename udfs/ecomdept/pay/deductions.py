@@ -64,7 +64,8 @@ def sick_leave(basis: Basis, minutes: int, years: int, city: CityTable, company_
     if city.sick_pay is not None:
         share, band = city.sick_pay.share(years)
         kept = round_half_up(Fraction(full) * Fraction(share))
-        keeps.append((kept, f"连续工龄 {years} 年（满 {band} 年档）法定病假工资为本人工资的 {percent(share)}："
+        service = f"连续工龄 {years} 年（满 {band} 年档）" if len(city.sick_pay.by_service_years) > 1 else ""
+        keeps.append((kept, f"{service}法定病假工资为本人工资的 {percent(share)}："
                             f"{fmt_yuan(full)} × {percent(share)} = {fmt_yuan(kept)}（{city.sick_pay.source.split('：')[0]}）"))
         floor_ratio = city.sick_pay.floor_of_minimum_wage
         floor = round_half_up(Fraction(minimum * minutes) * Fraction(floor_ratio) / (workdays * basis.shift_minutes))
