@@ -439,3 +439,23 @@ def test_sample_month_with_its_shifts(demo_run):
         [line] = [line for line in pays[emp].lines if line.code == "unpaid_leave"]
         assert "480 分钟 ÷ (18 天 × 480 分钟)" in line.explanation
     assert on_leave
+
+
+def test_night_punches_after_midnight_read_as_next_day_in_the_csv_and_the_workbook(demo_run):
+    """The sample's last 仓储发货 person works 夜班 for a week: their 06:00 punches belong to the day
+    before and are written 「次日 06:0x」, never as an hour past 24."""
+    import csv
+
+    import openpyxl
+
+    folder = demo_run.month_dir
+    rows = list(csv.DictReader((folder / "考勤明细.csv").open(encoding="utf-8-sig")))
+    night = [r for r in rows if r["末次打卡"].startswith("次日 ")]
+    assert night, "the sample has a night-shift week"
+    assert all(int(r[k].removeprefix("次日 ")[:2]) < 24 for r in rows for k in ("首次打卡", "末次打卡") if r[k])
+    book = openpyxl.load_workbook(folder / f"工资表_{folder.name}.xlsx")
+    ws = book["考勤明细"]
+    header = next(i for i, row in enumerate(ws.iter_rows(values_only=True), 1) if row[0] == "工号")
+    cells = [row[5] for row in ws.iter_rows(min_row=header + 1) if row[5].number_format.startswith('"次日')]
+    assert len(cells) == len(night)
+    assert all(0 <= cell.value.hour < 12 for cell in cells)  # the hour after midnight, shown with 次日

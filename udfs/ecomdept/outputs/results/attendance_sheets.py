@@ -9,7 +9,7 @@ import pandas as pd
 
 from ecomdept.core.calendar import HOLIDAY, KIND_LABEL, RESTDAY, WORKDAY, month_dates
 from ecomdept.inputs.schema import LEAVE_TYPES
-from ecomdept.outputs.results.book import WRAP, Writer
+from ecomdept.outputs.results.book import WRAP, Writer, punch_time
 
 FULL_DETAIL_LIMIT = 60_000  # person-days written in full to the 考勤明细 sheet
 
@@ -150,9 +150,10 @@ def write_attendance(w: Writer, result, names: dict) -> None:
         d = d[~plain]
         title = f"考勤明细（{len(result.days):,} 个人天中只列出需要说明的 {len(d):,} 个；完整明细见 考勤明细.csv）"
     w.table("考勤明细", [("工号", "text", 8), ("姓名", "text", 9), ("日期", "date", 10.5), ("日历", "text", 9),
-                     ("首次打卡", "time", 9), ("末次打卡", "time", 9), ("打卡次数", "int", 6), ("应出勤分钟", "int", 7),
+                     ("首次打卡", "typed", 11), ("末次打卡", "typed", 11), ("打卡次数", "int", 6), ("应出勤分钟", "int", 7),
                      ("迟到分钟", "int", 6), ("早退分钟", "int", 6), ("状态", "text", 12), ("原因与条款", WRAP, 60)],
-            ([r.employee_id, names.get(r.employee_id, ""), r.date, KIND_LABEL[r.kind], r.first_in, r.last_out,
+            ([r.employee_id, names.get(r.employee_id, ""), r.date, KIND_LABEL[r.kind], punch_time(r.first_in),
+              punch_time(r.last_out),
               r.punches, r.scheduled_min, r.late_min, r.early_min, r.status, r.reason]
              for r in d.itertuples(index=False)), title)
     w.table("扣款明细", [("工号", "text", 8), ("姓名", "text", 9), ("日期", "date", 10.5), ("规则", "text", 12),

@@ -20,7 +20,7 @@ from ecomdept.core.privacy import formula_like
 NUMBER_FORMATS = {
     "money": "¥#,##0.00", "int": "0", "pct": "0.0%", "rate": "0.00%", "hours": "0.0#", "num1": "0.0",
     "num2": "0.00", "num3": "0.000", "ratio": "0.0#", "date": "yyyy-mm-dd", "time": "hh:mm:ss",
-    "clock": "hh:mm", "month": "yyyy-mm",
+    "clock": "hh:mm", "month": "yyyy-mm", "nextday": '"次日 "hh:mm:ss',
 }
 WRAP = "wrap"              # long text: wrapped, top-aligned
 A4 = 9
@@ -46,10 +46,17 @@ CONVERT = {
     "money": lambda v: v / 100,                                 # fen → yuan
     "hours": lambda v: round(int(v) / 60, 2),                   # minutes → hours
     "time": lambda v: int(v) / 86400,                           # seconds of the day → Excel time
+    "nextday": lambda v: (int(v) - 86400) / 86400,              # a night shift's punch after midnight
     "int": int,
     "date": _date, "month": _date,
     "text": str, WRAP: str,
 }
+
+
+def punch_time(seconds) -> tuple[object, str]:
+    """A punch as seconds from the start of the shift's day, for a ``typed`` column: the time, or
+    「次日 02:05:00」 for the hours after midnight of a night shift."""
+    return seconds, "nextday" if not _none(seconds) and seconds >= 86400 else "time"
 
 
 def convert(kind: str, value):

@@ -37,4 +37,6 @@ def _hms(seconds) -> str:
     if seconds is None or seconds != seconds:
         return ""
     seconds = int(seconds)
-    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    day = "次日 " if seconds >= 86400 else ""  # a night shift's punch after midnight
+    seconds %= 86400
+    return f"{day}{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
