@@ -178,7 +178,7 @@ def test_each_employee_gets_one_message_with_their_own_pdf_that_opens_only_with_
         assert person["name"] in body and "元" not in body  # no amount outside the encrypted PDF
     # the one without an address is listed, not skipped silently
     assert f"无邮箱  {NO_ADDRESS}" in printed.out
-    assert "无邮箱 1 人" in printed.out
+    assert "无邮箱或邮箱有误 1 人" in printed.out
     ledger = Ledger.load(out, MONTH)
     results = {e.employee_id: e.result for e in ledger.entries}
     assert results[NO_ADDRESS] == "no_address"
@@ -292,10 +292,14 @@ def test_a_5xx_is_recorded_and_not_retried(month_run, smtp_server, tmp_path, cap
     entry = Ledger.load(out, MONTH).for_run(first, _run_id(out))
     assert entry.result == "failed" and entry.reply.startswith("550") and entry.attempts == 1
     assert "550 5.1.1 No such user here" in printed.err and "失败 1 人" in printed.out
-    # a later send does not try the refused address again
-    assert _send(out, config=config, env=env) == 0
+    # a later send does not try the refused address again, and says the slip is still not delivered
+    assert _send(out, config=config, env=env) == 1
     assert smtp_server.tries[address] == 1
-    assert f"曾被拒收  {first}" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert f"曾被拒收  {first}" in printed and "失败 1 人（其中以前被拒收 1 人）" in printed
+    # once the mailbox exists, --retry-failed sends it
+    assert _send(out, "--retry-failed", config=config, env=env) == 0
+    assert smtp_server.tries[address] == 2 and len(smtp_server.to(address)) == 1
 
 
 def _run_id(out: Path) -> str:
@@ -480,9 +484,12 @@ def test_only_sends_the_named_people(month_run, smtp_server, tmp_path, capsys):
     roster = _roster(book)
     chosen = [e for e in _paid(out) if roster[e]["email"]][1:3]
     config = _config(tmp_path, smtp_server.port, user=USER)
-    assert _send(out, "--only", *chosen, "E9999", config=config, env={"ECOMDEPT_SMTP_PASSWORD": PASSWORD}) == 0
+    env = {"ECOMDEPT_SMTP_PASSWORD": PASSWORD}
+    # a mistyped 工号 sends nothing at all
+    assert _send(out, "--only", *chosen, "E9999", config=config, env=env) == 2
+    assert "E9999 不在 2026-10 的工资条中" in capsys.readouterr().err and not smtp_server.messages
+    assert _send(out, "--only", chosen[0].lower(), chosen[1], config=config, env=env) == 0  # 工号 in any case
     assert sorted(r[0][0] for r in smtp_server.messages) == sorted(roster[e]["email"] for e in chosen)
-    assert "不在 2026-10 的工资条中：E9999" in capsys.readouterr().out
 
 
 def test_plain_smtp_to_a_remote_host_with_a_login_is_refused(tmp_path):
@@ -513,3 +520,82 @@ def test_a_certificate_the_system_does_not_trust_stops_the_send(month_run, tls_s
     assert _send(out, config=config, env={"ECOMDEPT_SMTP_PASSWORD": PASSWORD}) == 1
     assert "加密连接失败" in capsys.readouterr().err
     assert not tls_server.messages
+
+
+def test_two_people_with_one_mailbox_get_nothing_and_are_listed(tmp_path, smtp_server, capsys):
+    from ecomdept.inputs.schema import EMPLOYEES
+
+    book = _workbook(tmp_path / "master.xlsx")
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book)
+    ws = wb["员工"]
+    column = [c.id for c in EMPLOYEES.columns].index("email") + 1
+    header_row = next(r for r in range(1, 6) if ws.cell(r, 1).value and str(ws.cell(r, 1).value).startswith("工号"))
+    ws.cell(header_row + 2, column).value = "Shared@example.com"
+    ws.cell(header_row + 3, column).value = "shared@example.com"
+    wb.save(book)
+    out = tmp_path / "out"
+    assert run_payroll(book, MONTH, out, pdf=True, show_progress=False).code == 0
+    config = _config(tmp_path, smtp_server.port, user=USER)
+    assert _send(out, config=config, env={"ECOMDEPT_SMTP_PASSWORD": PASSWORD}) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("邮箱重复  ") == 2
+    assert not [m for m in smtp_server.messages if m[0][0].lower() == "shared@example.com"]
+    assert len(smtp_server.messages) == len(_paid(out)) - 3  # E0004 has none, two share one
+
+
+def test_a_server_that_cannot_be_reached_stops_after_the_first_message(month_run, tmp_path, capsys):
+    _, out = month_run
+    config = _config(tmp_path, _free_port(), user="-", retries=1)  # nothing listens there
+    started = time.monotonic()
+    assert _send(out, config=config) == 1
+    err = capsys.readouterr().err
+    assert "无法连接" in err and "其余的没有尝试" in err
+    assert time.monotonic() - started < 5
+    ledger = Ledger.load(out, MONTH)
+    assert [e.result for e in ledger.entries if e.result not in ("no_address",)] == ["temporary"]
+
+
+def test_a_refused_sender_stops_the_send(month_run, smtp_server, tmp_path, capsys):
+    _, out = month_run
+
+    async def refuse_sender(server, session, envelope, address, options):
+        return "553 5.7.1 Sender address rejected: not owned by user"
+
+    smtp_server.handle_MAIL = refuse_sender
+    config = _config(tmp_path, smtp_server.port, user=USER)
+    assert _send(out, config=config, env={"ECOMDEPT_SMTP_PASSWORD": PASSWORD}) == 1
+    err = capsys.readouterr().err
+    assert "拒绝了发件人" in err and "send.sender" in err
+    assert not [e for e in Ledger.load(out, MONTH).entries if e.result == "failed"]  # nobody marked refused
+
+
+def test_a_password_written_as_the_variable_name_is_not_shown(tmp_path):
+    from ecomdept.inputs.send_rules import from_rows
+
+    values, issues = from_rows([(80, "send.password_env", "Hunter2-EnvPw-88"), (81, "send.授权码", "abc")])
+    assert len(issues) == 2 and all(i.blocking for i in issues)
+    assert all("Hunter2-EnvPw-88" not in i.message and "abc" not in i.message for i in issues)
+    assert "环境变量的名字" in issues[0].message and "不能写在工作簿" in issues[1].message
+
+
+def test_ctrl_c_mid_send_keeps_what_went_and_says_so(month_run, smtp_server, tmp_path, capsys, monkeypatch):
+    from ecomdept.delivery import messages
+
+    _, out = month_run
+    real = messages.build
+    calls = []
+
+    def build(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(messages, "build", build)
+    config = _config(tmp_path, smtp_server.port, user=USER)
+    assert _send(out, config=config, env={"ECOMDEPT_SMTP_PASSWORD": PASSWORD}) == 130
+    printed = capsys.readouterr()
+    assert "本次发送 2 人" in printed.out and "Ctrl-C" in printed.err
+    assert sum(e.result == "sent" for e in Ledger.load(out, MONTH).entries) == 2 == len(smtp_server.messages)

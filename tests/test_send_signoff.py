@@ -47,13 +47,16 @@ def test_disputes_reach_the_next_months_alerts_and_diff_and_survive_a_rerun(tmp_
     assert [r[0] for r in rows[header + 1:]] == [p["employee_id"] for p in paid]  # one row per payslip
     first, second = rows[header + 1][0], rows[header + 2][0]
     excel_row = header + 2  # the first employee's Excel row
-    _fill(book, {f"C{excel_row}": "是", f"E{excel_row + 1}": "罚款", f"F{excel_row + 1}": "9月3日地铁停运，有证明"})
+    _fill(book, {f"C{excel_row}": "是", f"C{excel_row + 2}": "否", f"E{excel_row + 1}": "罚款",
+                 f"F{excel_row + 1}": "9月3日地铁停运，有证明"})
 
     # the month run again (HR corrected something): what HR wrote is kept in the new workbook
     assert run_payroll(september, SEPTEMBER, out, pdf=False, show_progress=False).code == 0
     kept = signoff.read(signoff.results_path(out, SEPTEMBER), SEPTEMBER)
     by_emp = {e.employee_id: e for e in kept}
     assert by_emp[first].signed and not by_emp[first].disputed
+    third = rows[header + 3][0]
+    assert by_emp[third].signed_text == "否" and not by_emp[third].signed
     assert by_emp[second].item == "罚款" and by_emp[second].note == "9月3日地铁停运，有证明"
 
     # the next month lists the open dispute in 预警 (results workbook and report)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
@@ -100,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="只列出将发给谁、哪个文件，不连接服务器、不发送")
     p.add_argument("--only", nargs="+", metavar="工号", help="只发这些人")
     p.add_argument("--resend", nargs="+", metavar="工号", help="再次发送这些人（已发送过也发）")
+    p.add_argument("--retry-failed", action="store_true", help="以前被服务器拒收（5xx）的也再发一次（邮箱没改时默认不重试）")
     p.add_argument("--workbook", help="读取 邮箱 与 发送设置 的主工作簿（默认 run.json 记录的那个）")
     p.add_argument("--config", help="发送设置的 TOML 配置文件（覆盖规则表的 send.* 行；不能含密码）")
     p.add_argument("--unencrypted", action="store_true", help="规则 pdf_password = none 时仍然发送（不推荐）")
@@ -384,6 +384,9 @@ def _send(args) -> int:
     from ecomdept.delivery.settings import SettingsError, password, save_password
 
     out = Path(args.out)
+    if not out.is_dir():
+        print(f"参数错误：输出目录 {out} 不存在或不是文件夹：--out 应为 payroll 的输出目录", file=sys.stderr)
+        return EXIT_USAGE
     if args.save_password:
         try:
             return _save_password(command.settings_for(out, args.month, args.workbook, args.config), save_password)
@@ -391,10 +394,14 @@ def _send(args) -> int:
             print(f"[错误] {exc}", file=sys.stderr)
             return EXIT_DATA
     try:
-        with command.send_lock(out, args.month) if out.is_dir() else _nothing():
+        with command.send_lock(out, args.month):
             prepared = command.prepare(out, args.month, args.workbook, args.config, args.only, args.resend,
-                                       args.unencrypted)
+                                       args.unencrypted, args.retry_failed)
             plan = prepared.plan
+            if plan.unknown:
+                print(f"参数错误：{'、'.join(plan.unknown)} 不在 {args.month} 的工资条中（--only / --resend 写的是工号），"
+                      "没有发送任何邮件", file=sys.stderr)
+                return EXIT_USAGE
             lines = describe(plan, dry_run=args.dry_run)
             if args.dry_run:
                 print("\n".join(lines + [counts_line(plan), "（--dry-run：没有连接服务器，没有发送任何邮件）"]))
@@ -402,6 +409,10 @@ def _send(args) -> int:
                     print(f"注意：{prepared.settings_problem}", file=sys.stderr)
                 elif prepared.settings:
                     print(f"发送时使用 {prepared.settings.describe()}，每分钟最多 {prepared.settings.rate_per_minute} 封")
+                    try:
+                        password(prepared.settings)
+                    except SettingsError as exc:
+                        print(f"注意：{exc}", file=sys.stderr)
                 return EXIT_OK
             if prepared.settings is None:
                 print(f"[错误] {prepared.settings_problem}", file=sys.stderr)
@@ -422,12 +433,9 @@ def _send(args) -> int:
     for line in sending.summary_lines(plan, summary):
         print(line, file=sys.stdout if line.startswith(args.month) else sys.stderr)
     print(f"发放记录：{prepared.ledger.path}（Excel 可打开 {prepared.ledger.path.with_suffix('.csv').name}）")
-    return EXIT_OK if summary.ok else EXIT_DATA
-
-
-@contextmanager
-def _nothing():
-    yield
+    if summary.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if summary.ok and not plan.refused else EXIT_DATA
 
 
 def _save_password(settings, save) -> int:
@@ -436,7 +444,11 @@ def _save_password(settings, save) -> int:
     if settings.user is None:
         print("send.user 为 -：服务器不需要登录，不用保存密码")
         return EXIT_OK
-    secret = getpass.getpass(f"{settings.user} 在 {settings.host} 的 SMTP 密码（授权码）：")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # getpass's English warning where input cannot be hidden
+        secret = getpass.getpass(f"{settings.user} 在 {settings.host} 的 SMTP 密码（授权码）：")
     if not secret:
         print("没有输入密码，未保存", file=sys.stderr)
         return EXIT_USAGE

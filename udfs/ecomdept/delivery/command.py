@@ -78,7 +78,8 @@ def workbook_of(run_dir: Path, info: dict, given: str | Path | None) -> Path:
 
 
 def prepare(out_dir: Path, month: str, workbook: str | Path | None = None, config: str | Path | None = None,
-            only: list[str] | None = None, resend: list[str] | None = None, allow_unencrypted: bool = False) -> Prepared:
+            only: list[str] | None = None, resend: list[str] | None = None, allow_unencrypted: bool = False,
+            retry_failed: bool = False) -> Prepared:
     run_dir, info = recipients.check_run(out_dir, month, allow_unencrypted)
     book = workbook_of(run_dir, info, workbook)
     addresses, values, issues = read_workbook(book)
@@ -96,8 +97,11 @@ def prepare(out_dir: Path, month: str, workbook: str | Path | None = None, confi
         except SettingsError as exc:
             problem = str(exc)
     ledger = Ledger.load(out_dir, month)
-    plan = recipients.make_plan(out_dir, month, addresses, ledger, only, resend, allow_unencrypted)
+    plan = recipients.make_plan(out_dir, month, addresses, ledger, only, resend, allow_unencrypted, retry_failed)
     encrypted = info.get("rules", {}).get("pdf_password", "none") != "none"
+    if found is not None and found.body == "html" and encrypted:
+        found, problem = None, ("send.body = html 会把工资条（金额与打码的身份证号）明文放进邮件正文，PDF 加密就没有意义了："
+                                "请把 send.body 改为 text")
     return Prepared(plan, ledger, found, problem, encrypted, book)
 
 

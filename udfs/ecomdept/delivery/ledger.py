@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RESULT_LABELS = {"sent": "已发送", "committing": "发送中断（已交给服务器，应已送达）", "temporary": "临时失败（下次发送时重试）",
-                 "failed": "发送失败（服务器拒收）", "no_address": "无邮箱", "bad_address": "邮箱格式不对"}
+                 "failed": "发送失败（服务器拒收）", "no_address": "无邮箱", "bad_address": "邮箱格式不对",
+                 "shared_address": "邮箱与他人相同（未发送）"}
 DELIVERED = {"sent", "committing"}
 NOTE = "ecomdept send 的发放记录：不要手工修改，否则可能重复发送或漏发"
 CSV_HEADERS = ["工号", "姓名", "邮箱", "结果", "时间", "尝试次数", "服务器回复", "文件", "文件sha256", "运行", "已被替换"]

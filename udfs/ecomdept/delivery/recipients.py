@@ -42,6 +42,7 @@ class Plan:
     refused: list[tuple[Slip, str]] = field(default_factory=list)  # the server refused it for good (same address)
     no_address: list[Slip] = field(default_factory=list)
     bad_address: list[Slip] = field(default_factory=list)
+    shared: list[tuple[Slip, list[str]]] = field(default_factory=list)  # the same 邮箱 as others: never sent
     resend: list[Slip] = field(default_factory=list)        # --resend: sent again on purpose
     unknown: list[str] = field(default_factory=list)        # --only / --resend ids not in the run
 
@@ -83,15 +84,30 @@ def check_run(out_dir: Path, month: str, allow_unencrypted: bool = False) -> tup
     return run_dir, info
 
 
+def _ids(given: list[str] | None, known: dict[str, str]) -> tuple[set[str], list[str]]:
+    """--only / --resend ids matched to the run's 工号 (case and spaces aside), and the unknown ones."""
+    found, unknown = set(), []
+    for text in given or []:
+        key = text.strip().casefold()
+        (found.add(known[key]) if key in known else unknown.append(text))
+    return found, unknown
+
+
 def make_plan(out_dir: Path, month: str, addresses: dict[str, str], ledger: Ledger, only: list[str] | None = None,
-              resend: list[str] | None = None, allow_unencrypted: bool = False) -> Plan:
+              resend: list[str] | None = None, allow_unencrypted: bool = False, retry_failed: bool = False) -> Plan:
     run_dir, _ = check_run(out_dir, month, allow_unencrypted)
     plan = Plan(month, run_dir, run_id(run_dir))
     index = payslips.read_index(run_dir / payslips.INDEX_NAME)
-    ids = {row["employee_id"] for row in index}
-    wanted = set(only or []) | set(resend or [])
-    plan.unknown = sorted(w for w in wanted if w not in ids)
-    resend = set(resend or [])
+    known = {row["employee_id"].casefold(): row["employee_id"] for row in index}
+    only_ids, unknown_only = _ids(only, known)
+    resend, unknown_resend = _ids(resend, known)
+    plan.unknown = unknown_only + unknown_resend
+    only = only_ids if only else None
+    holders: dict[str, list[str]] = {}
+    for row in index:
+        address = (addresses.get(row["employee_id"]) or "").strip().casefold()
+        if address:
+            holders.setdefault(address, []).append(row["employee_id"])
     for row in index:
         emp = row["employee_id"]
         if only and emp not in only and emp not in resend:
@@ -108,6 +124,10 @@ def make_plan(out_dir: Path, month: str, addresses: dict[str, str], ledger: Ledg
         if not valid_address(address):
             plan.bad_address.append(slip)
             continue
+        others = [e for e in holders.get(address.casefold(), []) if e != emp]
+        if others:  # one mailbox would get several people's pay
+            plan.shared.append((slip, others))
+            continue
         if emp in resend:
             plan.resend.append(slip)
             plan.to_send.append(slip)
@@ -119,7 +139,7 @@ def make_plan(out_dir: Path, month: str, addresses: dict[str, str], ledger: Ledg
         if mine is not None and mine.result == "committing":
             plan.interrupted.append(slip)
             continue
-        if mine is not None and mine.result == "failed" and mine.address == address:
+        if mine is not None and mine.result == "failed" and mine.address == address and not retry_failed:
             plan.refused.append((slip, mine.reply))
             continue
         earlier = ledger.delivered_before(emp, plan.run_id)
@@ -143,23 +163,35 @@ def describe(plan: Plan, dry_run: bool = False) -> list[str]:
     for slip in plan.no_address:
         lines.append(f"无邮箱  {slip.employee_id} {slip.name}：花名册「邮箱」列为空，未发送")
     for slip in plan.bad_address:
-        lines.append(f"邮箱格式不对  {slip.employee_id} {slip.name}：「{slip.address}」，未发送")
+        lines.append(f"邮箱格式不对  {slip.employee_id} {slip.name}：「{ascii_safe(slip.address)}」，未发送")
+    for slip, others in plan.shared:
+        lines.append(f"邮箱重复  {slip.employee_id} {slip.name}：{slip.address} 也是 {'、'.join(others)} 的邮箱，"
+                     "一个邮箱不能收几个人的工资条，未发送；请在花名册改正")
     for slip in plan.superseded:
         lines.append(f"已被替换  {slip.employee_id} {slip.name}：已发出的 {plan.month} 工资条来自被替换的计算结果，"
                      f"新结果与它不同；核对后用 --resend {slip.employee_id} 发送新的工资条")
     for slip, reply in plan.refused:
-        lines.append(f"曾被拒收  {slip.employee_id} {slip.name} → {slip.address}：{reply}；改正邮箱后再发送，"
-                     f"或用 --resend {slip.employee_id}")
+        lines.append(f"曾被拒收  {slip.employee_id} {slip.name} → {slip.address}：{reply}；改正邮箱后会再发送，"
+                     f"邮箱没错时用 --retry-failed（或 --resend {slip.employee_id}）")
     for slip in plan.interrupted:
-        lines.append(f"上次发送中断  {slip.employee_id} {slip.name} → {slip.address}：邮件已整封交给服务器，按已送达计；"
-                     f"如本人未收到，用 --resend {slip.employee_id}")
+        lines.append(f"上次发送中断  {slip.employee_id} {slip.name} → {slip.address}：邮件已整封交给服务器、没等到回复，"
+                     f"按已送达计；可在发件邮箱的「已发送」里核对，本人确未收到时用 --resend {slip.employee_id}")
     for emp in plan.unknown:
         lines.append(f"不在 {plan.month} 的工资条中：{emp}")
     return lines
 
 
+def ascii_safe(text: str) -> str:
+    """An address as typed, with line breaks and other control characters shown as \\n etc."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
+def unsendable(plan: Plan) -> int:
+    return len(plan.no_address) + len(plan.bad_address) + len(plan.shared)
+
+
 def counts_line(plan: Plan) -> str:
     return (f"{plan.month}：待发送 {len(plan.to_send)} 人，已发送 {len(plan.already) + len(plan.interrupted)} 人，"
-            f"无邮箱 {len(plan.no_address) + len(plan.bad_address)} 人"
+            f"无邮箱或邮箱有误 {unsendable(plan)} 人"
             + (f"，已被替换 {len(plan.superseded)} 人" if plan.superseded else "")
             + (f"，曾被拒收 {len(plan.refused)} 人" if plan.refused else ""))

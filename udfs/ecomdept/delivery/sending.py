@@ -12,11 +12,12 @@ from pathlib import Path
 
 from ecomdept.delivery import messages
 from ecomdept.delivery.ledger import Entry, Ledger, now
-from ecomdept.delivery.recipients import Plan, SendRefused, Slip, run_id, sha256
+from ecomdept.delivery.recipients import Plan, SendRefused, Slip, run_id, sha256, unsendable
 from ecomdept.delivery.settings import SendSettings
-from ecomdept.delivery.smtp import Connection, Fatal, Permanent, Temporary, Uncertain
+from ecomdept.delivery.smtp import Connection, Fatal, Permanent, Temporary, Uncertain, Unreachable
 
 MAX_WAIT = 300.0  # the longest wait between two tries of one message, in seconds
+SAME_REFUSAL_STOP = 3  # this many messages in a row refused with the same reply: the settings, not the people
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Summary:
     temporary: list[tuple[Slip, str]] = field(default_factory=list)   # retries used up: the next send tries again
     uncertain: list[Slip] = field(default_factory=list)
     stopped: str = ""  # why the send stopped before the end (login refused, run replaced …)
+    interrupted: bool = False  # Ctrl-C
 
     @property
     def ok(self) -> bool:
@@ -54,7 +56,8 @@ def _entry(slip: Slip, plan: Plan, result: str, reply: str = "", attempts: int =
 def record_unsendable(plan: Plan, ledger: Ledger) -> None:
     """Without an address: in the record, so HR's list shows them; superseded slips marked."""
     changed = False
-    for slip, result in [(s, "no_address") for s in plan.no_address] + [(s, "bad_address") for s in plan.bad_address]:
+    for slip, result in ([(s, "no_address") for s in plan.no_address] + [(s, "bad_address") for s in plan.bad_address]
+                         + [(s, "shared_address") for s, _ in plan.shared]):
         old = ledger.for_run(slip.employee_id, plan.run_id)
         if old is None or old.result != result or old.address != slip.address:
             ledger.replace(_entry(slip, plan, result))
@@ -79,6 +82,8 @@ def send(plan: Plan, settings: SendSettings, password: str | None, ledger: Ledge
     items = progress(plan.to_send, "发送工资条") if progress else plan.to_send
     try:
         for slip in items:
+            if summary.stopped:
+                break
             problem = _changed(plan, slip)
             if problem:
                 summary.stopped = problem
@@ -99,20 +104,28 @@ def send(plan: Plan, settings: SendSettings, password: str | None, ledger: Ledge
                     if attempts > settings.retries:
                         ledger.put(_entry(slip, plan, "temporary", str(exc), attempts))
                         summary.temporary.append((slip, str(exc)))
+                        if isinstance(exc, Unreachable):  # the others would wait as long for nothing
+                            summary.stopped = (f"{exc}，重试 {settings.retries} 次仍不行：已停止，其余的没有尝试。"
+                                               "请核对 send.smtp_host、端口与网络后重新运行 send")
                         break
                     sleep(min(MAX_WAIT, settings.retry_wait_seconds * 2 ** (attempts - 1)))
                     continue
                 except Permanent as exc:
                     ledger.put(_entry(slip, plan, "failed", str(exc), attempts))
                     summary.failed.append((slip, str(exc)))
+                    last = [reply for _, reply in summary.failed[-SAME_REFUSAL_STOP:]]
+                    if len(last) == SAME_REFUSAL_STOP and len(set(last)) == 1 and not summary.sent:
+                        summary.stopped = (f"最先的 {SAME_REFUSAL_STOP} 封都被服务器以同样的理由拒收（{last[0]}），"
+                                           "多半是发送设置的问题而不是收件人：已停止。改正后用 --retry-failed 重发这几封")
                     break
-                # written with the next message's commit (or at the end): until then the record says
-                # "committing", which counts as delivered too — one disk write per message, not two
-                ledger.replace(_entry(slip, plan, "sent", reply, attempts))
+                ledger.put(_entry(slip, plan, "sent", reply, attempts))
                 summary.sent.append(slip)
                 break
     except Fatal as exc:
         summary.stopped = str(exc)
+    except KeyboardInterrupt:
+        summary.stopped = "按 Ctrl-C 中断：已发出的都已记入发放记录，重新运行 send 会发送其余的"
+        summary.interrupted = True
     finally:
         connection.close()
         ledger.save()
@@ -142,9 +155,10 @@ def summary_lines(plan: Plan, summary: Summary) -> list[str]:
     for slip in summary.uncertain:
         lines.append(f"结果未知  {slip.employee_id} {slip.name} → {slip.address}：整封邮件已交给服务器后连接中断，按已发送记录；"
                      f"本人未收到时用 --resend {slip.employee_id}")
-    no_address = len(plan.no_address) + len(plan.bad_address)
-    lines.append(f"{plan.month} 工资条：本次发送 {len(summary.sent)} 人，失败 {len(summary.failed) + len(summary.temporary)} 人，"
-                 f"无邮箱 {no_address} 人；此前已发送 {len(plan.already) + len(plan.interrupted)} 人"
+    failed = len(summary.failed) + len(summary.temporary) + len(plan.refused)
+    lines.append(f"{plan.month} 工资条：本次发送 {len(summary.sent)} 人，失败 {failed} 人"
+                 + (f"（其中以前被拒收 {len(plan.refused)} 人）" if plan.refused else "")
+                 + f"，无邮箱或邮箱有误 {unsendable(plan)} 人；此前已发送 {len(plan.already) + len(plan.interrupted)} 人"
                  + (f"；已被替换待核对 {len(plan.superseded)} 人" if plan.superseded else ""))
     if summary.stopped:
         lines.append(f"已停止：{summary.stopped}")

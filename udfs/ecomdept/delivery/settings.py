@@ -84,7 +84,8 @@ def load_config(path: Path) -> dict:
         try:
             values[key] = send_rules.parse_value(param, value)
         except ValueError as exc:
-            raise SettingsError(f"发送配置文件 {path}：「{key}」（{param.label}）的值「{value}」无效：{exc}") from None
+            shown = "（不显示）" if key == "password_env" else f"「{value}」"
+            raise SettingsError(f"发送配置文件 {path}：「{key}」（{param.label}）的值{shown}无效：{exc}") from None
     return values
 
 
@@ -153,6 +154,6 @@ def save_password(settings: SendSettings, secret: str) -> str:
         raise SettingsError(f"本机没有安装 keyring：请改用环境变量 {settings.password_env}")
     try:
         keyring.set_password(KEYRING_SERVICE, keyring_account(settings), secret)
-    except Exception as exc:  # noqa: BLE001
-        raise SettingsError(f"无法写入系统钥匙串（{exc}）：请改用环境变量 {settings.password_env}") from None
+    except Exception:  # noqa: BLE001 — e.g. a Linux server without a keyring service
+        raise SettingsError(f"本机没有可用的系统钥匙串，密码未保存：请改用环境变量 {settings.password_env}") from None
     return f"系统钥匙串（服务 {KEYRING_SERVICE}，账号 {keyring_account(settings)}）"

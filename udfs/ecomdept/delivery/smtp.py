@@ -24,6 +24,10 @@ class Temporary(Exception):
     """Try again later: a 4xx reply, a dropped connection, a timeout."""
 
 
+class Unreachable(Temporary):
+    """The server could not be reached at all: after the retries, no other message will do better."""
+
+
 class Permanent(Exception):
     """This message will not go (5xx): record it and go on with the next."""
 
@@ -71,7 +75,7 @@ class Connection:
             self.smtp.ehlo()
             if s.user is not None:
                 try:
-                    self.smtp.login(s.user, self._password or "")
+                    self._login(s.user, self._password or "")
                 except smtplib.SMTPAuthenticationError as exc:
                     raise Fatal(f"SMTP 服务器拒绝登录（{_reply(exc.smtp_code, exc.smtp_error)}）：请核对 send.user 与密码；"
                                 "很多邮箱要用「授权码」而不是登录密码") from None
@@ -89,7 +93,20 @@ class Connection:
             _raise_for(exc.smtp_code, exc.smtp_error)
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
-            raise Temporary(f"无法连接 {s.host}:{s.port}（{exc}）") from None
+            raise Unreachable(f"无法连接 {s.host}:{s.port}（{exc}）") from None
+
+    def _login(self, user: str, secret: str) -> None:
+        """One AUTH with the best mechanism the server offers (smtplib's login would try the password
+        again with each mechanism: several failed logins per run bring a mail provider's lockout closer)."""
+        smtp = self.smtp
+        if not smtp.has_extn("auth"):
+            raise smtplib.SMTPNotSupportedError("AUTH")
+        offered = smtp.esmtp_features["auth"].upper().split()
+        mechanism = next((m for m in ("CRAM-MD5", "PLAIN", "LOGIN") if m in offered), None)
+        if mechanism is None:
+            raise Fatal(f"服务器只支持 {'、'.join(offered)} 登录方式，ecomdept 不支持")
+        smtp.user, smtp.password = user, secret
+        smtp.auth(mechanism, getattr(smtp, "auth_" + mechanism.lower().replace("-", "_")))
 
     def close(self) -> None:
         if self.smtp is not None:
@@ -113,6 +130,9 @@ class Connection:
             code, text = smtp.mail(self.settings.sender.addr_spec)
             if code != 250:
                 self._reset()
+                if code >= 500:
+                    raise Fatal(f"服务器拒绝了发件人 {self.settings.sender.addr_spec}（{_reply(code, text)}）：请核对 send.sender，"
+                                "它通常须与登录的邮箱一致")
                 _raise_for(code, text)
             code, text = smtp.rcpt(to_addr)
             if code not in (250, 251):

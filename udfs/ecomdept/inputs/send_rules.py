@@ -47,7 +47,7 @@ SEND_PARAMS: tuple[SendParam, ...] = (
     SendParam("subject", "邮件主题", "{年}年{月}月工资条", "text", "可用 {年} {月} {姓名}"),
 )
 BY_KEY = {p.key: p for p in SEND_PARAMS}
-SECRET = re.compile(r"pass|pwd|secret|token|密码|口令", re.I)
+SECRET = re.compile(r"pass|pwd|secret|token|密码|口令|授权码", re.I)
 
 
 def is_send_key(rule_id: str) -> bool:
@@ -73,6 +73,9 @@ def parse_value(param: SendParam, value: object) -> object:
     text = normalize_text(value) if isinstance(value, str) else parse_text(value)
     if any(ch in text for ch in "\r\n\0"):
         raise ValueError("不能含换行")
+    if param.key == "password_env" and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", text):
+        raise ValueError("应为环境变量的名字（字母、数字、下划线，如 ECOMDEPT_SMTP_PASSWORD），不是密码本身；"
+                         "密码不写进工作簿")
     if param.kind == "choice":
         folded = {c.lower(): c for c in param.choices}
         if text.lower() not in folded:
@@ -113,7 +116,8 @@ def from_rows(rows: list[tuple[int | None, str, object]], sheet: str = "规则")
         try:
             values[key] = parse_value(param, value)
         except ValueError as exc:
-            issues.append(Issue(sheet, row, "值", f"参数「send.{key}」（{param.label}）的值「{value}」无效：{exc}", ERROR,
+            shown = "（不显示）" if key == "password_env" else f"「{value}」"
+            issues.append(Issue(sheet, row, "值", f"参数「send.{key}」（{param.label}）的值{shown}无效：{exc}", ERROR,
                                 "value", "rule_value"))
     return values, issues
 

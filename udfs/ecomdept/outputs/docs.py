@@ -35,7 +35,8 @@ def send_markdown() -> str:
 
     out = ["| 参数 | 名称 | 默认值 | 说明 |", "|---|---|---|---|"]
     for p in SEND_PARAMS:
-        default = f"`{p.default}`" if p.default not in ("", None) else "（无，须填写）"
+        default = (f"`{p.default}`" if p.default not in ("", None) else
+                   "（无，须填写）" if p.key in ("smtp_host", "sender") else "（空）")
         choices = "（" + " / ".join(p.choices) + "）" if p.choices else ""
         out.append(f"| `send.{p.key}` | {p.label} | {default} | {p.doc}{choices} |")
     return "\n".join(out) + "\n"

@@ -26,6 +26,7 @@ class Entry:
     employee_id: str
     name: str
     signed: bool
+    signed_text: str  # as HR wrote it (是 / 否 / 已签收 …)
     signed_on: str
     item: str
     note: str
@@ -77,15 +78,16 @@ def read(path: Path, month: str) -> list[Entry]:
         employee, name, signed, signed_on, item, note, resolution = cells[:len(HEADERS)]
         if not employee:
             continue
-        found.append(Entry(month, index, employee, name, signed.lower() in YES, signed_on, item, note, resolution))
+        found.append(Entry(month, index, employee, name, signed.lower() in YES, signed, signed_on, item, note,
+                           resolution))
     return found
 
 
 def carried(out_dir: Path, month: str) -> dict[str, list[str]]:
     """What HR wrote in the month's current results workbook, to keep when the month is run again."""
-    return {e.employee_id: [e.employee_id, e.name, "是" if e.signed else "", e.signed_on, e.item, e.note, e.resolution]
+    return {e.employee_id: [e.employee_id, e.name, e.signed_text, e.signed_on, e.item, e.note, e.resolution]
             for e in read(results_path(out_dir, month), month)
-            if e.signed or e.signed_on or e.item or e.note or e.resolution}
+            if e.signed_text or e.signed_on or e.item or e.note or e.resolution}
 
 
 def disputes(out_dir: Path, month: str) -> list[Entry]:
