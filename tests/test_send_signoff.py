@@ -121,3 +121,18 @@ def test_the_send_button_asks_with_the_count_then_sends(tmp_path, smtp_server, m
     shutil.rmtree(out)
     assert buttons.send_payslips(book) is None
     assert "还没有计算结果" in book.app.alerts[-1]
+
+
+def test_a_results_workbook_hr_broke_is_said_in_the_next_months_alerts(tmp_path):
+    import os
+
+    out = tmp_path / "out"
+    september = sample.write(tmp_path / "sep.xlsx", 4, SEPTEMBER)
+    assert run_payroll(september, SEPTEMBER, out, pdf=False, show_progress=False).code == 0
+    book = signoff.results_path(out, SEPTEMBER)
+    book.write_bytes(b"not a workbook any more")
+    later = (out / SEPTEMBER / "run.json").stat().st_mtime + 10
+    os.utime(book, (later, later))  # saved by HR after the run
+    outcome = run_payroll(sample.write(tmp_path / "oct.xlsx", 4, MONTH), MONTH, out, pdf=False, show_progress=False)
+    said = [a.message for a in outcome.result.alerts if a.kind == "工资申诉"]
+    assert len(said) == 1 and SEPTEMBER in said[0] and "无法读取" in said[0]

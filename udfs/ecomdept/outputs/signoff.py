@@ -58,16 +58,29 @@ def _text(value) -> str:
     return " ".join(str(value).split())
 
 
-def read(path: Path, month: str) -> list[Entry]:
-    """The sheet's rows with something filled in (an unreadable or absent workbook: none)."""
+class Unreadable(Exception):
+    """The results workbook HR saved cannot be read (or lost its 签收申诉 sheet)."""
+
+
+def read(path: Path, month: str, strict: bool = False) -> list[Entry]:
+    """The sheet's rows with something filled in. An absent workbook has none; an unreadable one, or
+    one without the sheet, has none too, or raises ``Unreadable`` when ``strict``."""
     from python_calamine import CalamineWorkbook
 
+    if not Path(path).exists():
+        return []
     try:
         book = CalamineWorkbook.from_path(str(path))
         if SHEET not in book.sheet_names:
+            if strict:
+                raise Unreadable(f"{path.name} 里没有「{SHEET}」表")
             return []
         rows = book.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
-    except Exception:  # noqa: BLE001 — a results workbook HR broke is not a reason to stop a run
+    except Unreadable:
+        raise
+    except Exception as exc:  # noqa: BLE001 — a results workbook HR broke is not a reason to stop a run
+        if strict:
+            raise Unreadable(f"{path.name} 无法读取（{type(exc).__name__}）") from None
         return []
     header = next((i for i, row in enumerate(rows) if [_text(v) for v in row[:2]] == list(HEADERS[:2])), None)
     if header is None:
@@ -119,15 +132,21 @@ def earlier_months(label: str, count: int = LOOKBACK_MONTHS) -> list[str]:
     return out
 
 
-def open_disputes(out_dir: Path, label: str) -> list[Entry]:
+def open_disputes(out_dir: Path, label: str) -> tuple[list[Entry], list[str]]:
     """Disputes of the months before ``label`` (up to a year back) that have no 处理结果 yet, and the
-    previous month's resolved ones (so the next run shows what was decided)."""
-    found = []
+    previous month's resolved ones (so the next run shows what was decided); and the months whose
+    workbook HR saved but that cannot be read (said in 预警, so no dispute vanishes unseen)."""
+    found, unreadable = [], []
     for index, month in enumerate(earlier_months(label)):
         if not maybe_filled(out_dir, month):
             continue
-        found += [e for e in disputes(out_dir, month) if not e.resolution or index == 0]
-    return found
+        try:
+            entries = read(results_path(out_dir, month), month, strict=True)
+        except Unreadable as exc:
+            unreadable.append(f"{month}：{exc}")
+            continue
+        found += [e for e in entries if e.disputed and (not e.resolution or index == 0)]
+    return found, unreadable
 
 
 def write_sheet(w, result, kept: dict[str, list[str]] | None = None) -> None:

@@ -210,9 +210,12 @@ def dispute_alerts(out_dir, label: str) -> list:
         return []
     from ecomdept.outputs import signoff
 
-    found = signoff.open_disputes(Path(out_dir), label)
-    return [alerts_mod.Alert(e.employee_id, "工资申诉", signoff.CLAUSE, e.describe())
-            for e in sorted(found, key=lambda e: (bool(e.resolution), e.month, e.row))]
+    found, unreadable = signoff.open_disputes(Path(out_dir), label)
+    alerts = [alerts_mod.Alert(e.employee_id, "工资申诉", signoff.CLAUSE, e.describe())
+              for e in sorted(found, key=lambda e: (bool(e.resolution), e.month, e.row))]
+    alerts += [alerts_mod.Alert(alerts_mod.NOBODY, "工资申诉", signoff.CLAUSE,
+                                f"{text}：其中的签收与申诉没有读到，请用 Excel 打开检查后另存为 .xlsx") for text in unreadable]
+    return alerts
 
 
 def _leave_terms(book, staff, days, rules, year: int, month: int, out_dir, shift_minutes: int, alerts: list):
