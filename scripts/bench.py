@@ -219,7 +219,7 @@ def main() -> None:
     if args.send:
         result = send_rate(args.send, folder, args.month)
         print(f"\n== ecomdept send：{result['sent']:,} 封（不限速，本机 SMTP）==\n  {result['seconds']:.1f} s，"
-              f"{result['sent'] / result['seconds']:,.0f} 封/s，退出码 {result['code']}（每封写一次发放记录）")
+              f"{result['sent'] / result['seconds']:,.0f} 封/s，退出码 {result['code']}（每封写两次发放记录：交给服务器前、收到回复后）")
     if args.baseline:
         print("\n== 对照：LibreOffice 重算公式工作簿 vs ecomdept payroll --no-pdf（含启动）==")
         for size in (30, 3000):
