@@ -421,8 +421,12 @@ def test_send_refuses_unencrypted_payslips_and_runs_without_pdfs(tmp_path, capsy
     assert main(["send", "--month", MONTH, "--out", str(out), "--dry-run"]) == 1
     assert "没有 PDF" in capsys.readouterr().err
     assert run_payroll(book, MONTH, out, pdf=True, show_progress=False).code == 0
-    assert main(["send", "--month", MONTH, "--out", str(out), "--dry-run"]) == 1
-    assert "pdf_password" in capsys.readouterr().err
+    assert main(["send", "--month", MONTH, "--out", str(out)]) == 1
+    assert "pdf_password = none" in capsys.readouterr().err
+    # a dry run still lists who would get what, and says the send would be refused
+    assert main(["send", "--month", MONTH, "--out", str(out), "--dry-run"]) == 0
+    printed = capsys.readouterr()
+    assert "将发送  E0001" in printed.out and "pdf_password = none" in printed.err
     assert main(["send", "--month", "2026-01", "--out", str(out)]) == 1
     assert "没有 2026-01 的运行结果" in capsys.readouterr().err
 
@@ -488,7 +492,7 @@ def test_only_sends_the_named_people(month_run, smtp_server, tmp_path, capsys):
     # a mistyped 工号 sends nothing at all
     assert _send(out, "--only", *chosen, "E9999", config=config, env=env) == 2
     assert "E9999 不在 2026-10 的工资条中" in capsys.readouterr().err and not smtp_server.messages
-    assert _send(out, "--only", chosen[0].lower(), chosen[1], config=config, env=env) == 0  # 工号 in any case
+    assert _send(out, "--only", f"{chosen[0].lower()}，{chosen[1]}", config=config, env=env) == 0  # any case, a list
     assert sorted(r[0][0] for r in smtp_server.messages) == sorted(roster[e]["email"] for e in chosen)
 
 
@@ -599,3 +603,67 @@ def test_ctrl_c_mid_send_keeps_what_went_and_says_so(month_run, smtp_server, tmp
     printed = capsys.readouterr()
     assert "本次发送 2 人" in printed.out and "Ctrl-C" in printed.err
     assert sum(e.result == "sent" for e in Ledger.load(out, MONTH).entries) == 2 == len(smtp_server.messages)
+
+
+def test_an_address_changed_after_sending_is_said_not_resent(month_run, smtp_server, tmp_path, capsys):
+    import openpyxl
+
+    from ecomdept.inputs.schema import EMPLOYEES
+
+    book, out = month_run
+    config = _config(tmp_path, smtp_server.port, user=USER)
+    env = {"ECOMDEPT_SMTP_PASSWORD": PASSWORD}
+    assert _send(out, config=config, env=env) == 0
+    sent = len(smtp_server.messages)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["员工"]
+    column = [c.id for c in EMPLOYEES.columns].index("email") + 1
+    header_row = next(r for r in range(1, 6) if ws.cell(r, 1).value and str(ws.cell(r, 1).value).startswith("工号"))
+    who = ws.cell(header_row + 1, 1).value
+    ws.cell(header_row + 1, column).value = "new-address@example.com"
+    wb.save(book)
+    capsys.readouterr()
+    assert _send(out, config=config, env=env) == 0
+    assert f"邮箱已改  {who}" in capsys.readouterr().out and len(smtp_server.messages) == sent
+    assert _send(out, "--resend", who, config=config, env=env) == 0
+    assert len(smtp_server.to("new-address@example.com")) == 1
+
+
+def test_save_password_puts_it_in_the_keyring_and_send_reads_it_from_there(month_run, smtp_server, tmp_path,
+                                                                          capsys, monkeypatch):
+    """The keyring path as on Windows (Credential Manager) or macOS (Keychain), with an in-memory
+    backend: --save-password stores the password typed, a send without the variable finds it."""
+    import getpass
+
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class Memory(KeyringBackend):
+        priority = 1
+        store: dict = {}
+
+        def get_password(self, service, username):
+            return self.store.get((service, username))
+
+        def set_password(self, service, username, password):
+            self.store[(service, username)] = password
+
+        def delete_password(self, service, username):
+            self.store.pop((service, username), None)
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(Memory())
+    try:
+        monkeypatch.delenv("ECOMDEPT_SMTP_PASSWORD", raising=False)
+        monkeypatch.setattr(getpass, "getpass", lambda prompt="": PASSWORD)
+        _, out = month_run
+        config = _config(tmp_path, smtp_server.port, user=USER)
+        assert _send(out, "--save-password", config=config) == 0
+        assert "系统钥匙串" in capsys.readouterr().out
+        assert Memory.store == {("ecomdept-smtp", f"{USER}@127.0.0.1"): PASSWORD}
+        assert _send(out, config=config) == 0
+        assert smtp_server.messages
+        for path in [p for p in tmp_path.rglob("*") if p.is_file()]:
+            assert PASSWORD.encode() not in path.read_bytes(), path
+    finally:
+        keyring.set_keyring(previous)

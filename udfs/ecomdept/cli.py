@@ -380,7 +380,7 @@ def _kpi(args) -> int:
 
 def _send(args) -> int:
     from ecomdept.delivery import command, sending
-    from ecomdept.delivery.recipients import SendRefused, counts_line, describe
+    from ecomdept.delivery.recipients import UNENCRYPTED, SendRefused, counts_line, describe
     from ecomdept.delivery.settings import SettingsError, password, save_password
 
     out = Path(args.out)
@@ -396,7 +396,7 @@ def _send(args) -> int:
     try:
         with command.send_lock(out, args.month):
             prepared = command.prepare(out, args.month, args.workbook, args.config, args.only, args.resend,
-                                       args.unencrypted, args.retry_failed)
+                                       args.unencrypted or args.dry_run, args.retry_failed)
             plan = prepared.plan
             if plan.unknown:
                 print(f"参数错误：{'、'.join(plan.unknown)} 不在 {args.month} 的工资条中（--only / --resend 写的是工号），"
@@ -405,6 +405,8 @@ def _send(args) -> int:
             lines = describe(plan, dry_run=args.dry_run)
             if args.dry_run:
                 print("\n".join(lines + [counts_line(plan), "（--dry-run：没有连接服务器，没有发送任何邮件）"]))
+                if not prepared.encrypted and not args.unencrypted:
+                    print(f"注意：{UNENCRYPTED}", file=sys.stderr)
                 if prepared.settings_problem:
                     print(f"注意：{prepared.settings_problem}", file=sys.stderr)
                 elif prepared.settings:

@@ -43,6 +43,7 @@ class Plan:
     no_address: list[Slip] = field(default_factory=list)
     bad_address: list[Slip] = field(default_factory=list)
     shared: list[tuple[Slip, list[str]]] = field(default_factory=list)  # the same 邮箱 as others: never sent
+    moved: list[tuple[Slip, str]] = field(default_factory=list)  # sent to the address the roster had then
     resend: list[Slip] = field(default_factory=list)        # --resend: sent again on purpose
     unknown: list[str] = field(default_factory=list)        # --only / --resend ids not in the run
 
@@ -66,6 +67,10 @@ def run_info(run_dir: Path) -> dict:
     return json.loads((Path(run_dir) / "run.json").read_text(encoding="utf-8"))
 
 
+UNENCRYPTED = ("规则 pdf_password = none：工资条 PDF 没有加密，邮件可能被转发或误投，不发送。请把 pdf_password 改为 "
+               "id_last6（打开密码为本人身份证号后 6 位）后重新运行 payroll；确需发送不加密的 PDF 时加 --unencrypted")
+
+
 def check_run(out_dir: Path, month: str, allow_unencrypted: bool = False) -> tuple[Path, dict]:
     """The month's run folder and its run.json, or SendRefused saying what to do first."""
     run_dir = Path(out_dir) / month
@@ -79,15 +84,16 @@ def check_run(out_dir: Path, month: str, allow_unencrypted: bool = False) -> tup
     if not info.get("counts", {}).get("files", {}).get("payslips_pdf"):
         raise SendRefused(f"{month} 的结果里没有 PDF 工资条（计算时用了 --no-pdf 或缺少中文字体）：请重新运行 payroll 生成 PDF")
     if info.get("rules", {}).get("pdf_password", "none") == "none" and not allow_unencrypted:
-        raise SendRefused("规则 pdf_password = none：工资条 PDF 没有加密，邮件可能被转发或误投，不发送。请把 pdf_password 改为 "
-                          "id_last6（打开密码为本人身份证号后 6 位）后重新运行 payroll；确需发送不加密的 PDF 时加 --unencrypted")
+        raise SendRefused(UNENCRYPTED)
     return run_dir, info
 
 
 def _ids(given: list[str] | None, known: dict[str, str]) -> tuple[set[str], list[str]]:
     """--only / --resend ids matched to the run's 工号 (case and spaces aside), and the unknown ones."""
+    import re
+
     found, unknown = set(), []
-    for text in given or []:
+    for text in [part for item in given or [] for part in re.split(r"[,，、;；\s]+", item) if part]:
         key = text.strip().casefold()
         (found.add(known[key]) if key in known else unknown.append(text))
     return found, unknown
@@ -133,6 +139,8 @@ def make_plan(out_dir: Path, month: str, addresses: dict[str, str], ledger: Ledg
             plan.to_send.append(slip)
             continue
         mine = ledger.for_run(emp, plan.run_id)
+        if mine is not None and mine.delivered and mine.address.casefold() != address.casefold():
+            plan.moved.append((slip, mine.address))
         if mine is not None and mine.result == "sent":
             plan.already.append(slip)
             continue
@@ -176,6 +184,9 @@ def describe(plan: Plan, dry_run: bool = False) -> list[str]:
     for slip in plan.interrupted:
         lines.append(f"上次发送中断  {slip.employee_id} {slip.name} → {slip.address}：邮件已整封交给服务器、没等到回复，"
                      f"按已送达计；可在发件邮箱的「已发送」里核对，本人确未收到时用 --resend {slip.employee_id}")
+    for slip, before in plan.moved:
+        lines.append(f"邮箱已改  {slip.employee_id} {slip.name}：工资条已发到原来的 {before}，花名册现在是 {slip.address}；"
+                     f"需要发到新地址时用 --resend {slip.employee_id}")
     for emp in plan.unknown:
         lines.append(f"不在 {plan.month} 的工资条中：{emp}")
     return lines
