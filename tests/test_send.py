@@ -667,3 +667,18 @@ def test_save_password_puts_it_in_the_keyring_and_send_reads_it_from_there(month
             assert PASSWORD.encode() not in path.read_bytes(), path
     finally:
         keyring.set_keyring(previous)
+
+
+def test_two_sheets_that_fit_the_roster_stop_the_send(month_run, smtp_server, tmp_path, capsys):
+    """A stale copy named 「员工 」 could hold old addresses: the send is refused, as payroll refuses it."""
+    import openpyxl
+
+    book, out = month_run
+    wb = openpyxl.load_workbook(book)
+    copy = wb.copy_worksheet(wb["员工"])
+    copy.title = "员工 "
+    wb.save(book)
+    config = _config(tmp_path, smtp_server.port, user=USER)
+    assert _send(out, "--dry-run", config=config) == 1
+    assert "2 个工作表都对应「员工」" in capsys.readouterr().err
+    assert not smtp_server.messages

@@ -289,13 +289,12 @@ def _check(workbook: str) -> int:
 
 def _roster_clock_ids(workbook: str) -> dict[str, str]:
     from ecomdept.inputs.schema import EMPLOYEES
-    from ecomdept.inputs.workbook_io import CalamineSource, read_sheet
+    from ecomdept.inputs.workbook_io import CalamineSource, read_sheet, sheet_rows
 
-    source = CalamineSource(workbook)
-    names = [n for n in source.sheet_names() if n.strip() == EMPLOYEES.name]
-    if not names:
+    rows, _ = sheet_rows(CalamineSource(workbook), {EMPLOYEES.id})
+    if EMPLOYEES.id not in rows:
         raise ValueError(f"{workbook} 没有「员工」表")
-    frame = read_sheet(EMPLOYEES, source.rows(names[0]), [])
+    frame = read_sheet(EMPLOYEES, rows[EMPLOYEES.id], [])
     return {c: e for c, e in zip(frame["clock_id"], frame["employee_id"]) if c}
 
 

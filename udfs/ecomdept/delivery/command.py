@@ -26,36 +26,33 @@ class Prepared:
     settings: SendSettings | None
     settings_problem: str
     encrypted: bool
-    workbook: Path
-
-
-def _sheet(source, name: str):
-    names = [n for n in source.sheet_names() if n.strip() == name]
-    return source.rows(names[0]) if names else None
 
 
 def read_workbook(workbook: Path) -> tuple[dict[str, str], dict, list[Issue]]:
-    """(工号 → 邮箱, the 发送设置 values, the problems of the 发送设置 rows) from a master workbook."""
+    """(工号 → 邮箱, the 发送设置 values, the problems of the 发送设置 rows) from a master workbook. Its
+    sheets are found as payroll finds them; two sheets that fit 员工 or 规则 stop the send (a stale
+    copy would give wrong addresses)."""
     from ecomdept.inputs import send_rules
     from ecomdept.inputs.rules import _rule_id
     from ecomdept.inputs.schema import EMPLOYEES, RULES
-    from ecomdept.inputs.workbook_io import CalamineSource, read_sheet
+    from ecomdept.inputs.workbook_io import CalamineSource, read_sheet, sheet_rows
 
     try:
-        source = CalamineSource(workbook)
-        staff_rows, rule_rows = _sheet(source, EMPLOYEES.name), _sheet(source, RULES.name)
+        found, problems = sheet_rows(CalamineSource(workbook), {EMPLOYEES.id, RULES.id})
     except Exception as exc:  # noqa: BLE001 — any unreadable workbook: one message
         raise SendRefused(f"无法读取主工作簿 {workbook}：{exc}") from None
-    if staff_rows is None:
+    if problems:
+        raise SendRefused("；".join(str(i) for i in problems))
+    if EMPLOYEES.id not in found:
         raise SendRefused(f"主工作簿 {workbook} 没有「员工」表：读不到邮箱")
-    staff = read_sheet(EMPLOYEES, staff_rows, [])
+    staff = read_sheet(EMPLOYEES, found[EMPLOYEES.id], [])
     if "email" not in staff.columns:
         addresses = {}
     else:
         addresses = {e: (a or "") for e, a in zip(staff["employee_id"], staff["email"])}
     rows = []
-    if rule_rows is not None:
-        frame = read_sheet(RULES, rule_rows, [])
+    if RULES.id in found:
+        frame = read_sheet(RULES, found[RULES.id], [])
         rows = [(r.xl_row, _rule_id(r.rule_id), r.value) for r in frame.itertuples(index=False)
                 if send_rules.is_send_key(_rule_id(r.rule_id))]
     values, issues = send_rules.from_rows(rows, RULES.name)
@@ -83,26 +80,21 @@ def prepare(out_dir: Path, month: str, workbook: str | Path | None = None, confi
     run_dir, info = recipients.check_run(out_dir, month, allow_unencrypted)
     book = workbook_of(run_dir, info, workbook)
     addresses, values, issues = read_workbook(book)
+    if any(i.blocking and i.code == "send_password" for i in issues):
+        raise SendRefused("；".join(str(i) for i in issues if i.blocking))
     problem = ""
     found = None
-    blocking = [i for i in issues if i.blocking]
-    if blocking:
-        problem = "；".join(str(i) for i in blocking)
-        if any(i.code == "send_password" for i in blocking):
-            raise SendRefused(problem)
-    else:
-        try:
-            from_file = settings_mod.load_config(Path(config)) if config else None
-            found = settings_mod.resolve(values, from_file, f"主工作簿 {book.name} 的规则表")
-        except SettingsError as exc:
-            problem = str(exc)
+    try:
+        found = _resolve(values, issues, config, book)
+    except SettingsError as exc:
+        problem = str(exc)
     ledger = Ledger.load(out_dir, month)
-    plan = recipients.make_plan(out_dir, month, addresses, ledger, only, resend, allow_unencrypted, retry_failed)
+    plan = recipients.make_plan(run_dir, addresses, ledger, only, resend, retry_failed)
     encrypted = info.get("rules", {}).get("pdf_password", "none") != "none"
     if found is not None and found.body == "html" and encrypted:
         found, problem = None, ("send.body = html 会把工资条（金额与打码的身份证号）明文放进邮件正文，PDF 加密就没有意义了："
                                 "请把 send.body 改为 text")
-    return Prepared(plan, ledger, found, problem, encrypted, book)
+    return Prepared(plan, ledger, found, problem, encrypted)
 
 
 def settings_for(out_dir: Path, month: str, workbook: str | Path | None, config: str | Path | None) -> SendSettings:
@@ -111,11 +103,16 @@ def settings_for(out_dir: Path, month: str, workbook: str | Path | None, config:
         run_dir, info = recipients.check_run(out_dir, month, allow_unencrypted=True)
         workbook = workbook_of(run_dir, info, None)
     _, values, issues = read_workbook(Path(workbook))
+    return _resolve(values, issues, config, Path(workbook))
+
+
+def _resolve(values: dict, issues: list[Issue], config: str | Path | None, book: Path) -> SendSettings:
+    """The settings in force, or SettingsError naming the wrong 发送设置 rows or what is missing."""
     blocking = [i for i in issues if i.blocking]
     if blocking:
         raise SettingsError("；".join(str(i) for i in blocking))
     return settings_mod.resolve(values, settings_mod.load_config(Path(config)) if config else None,
-                                f"主工作簿 {Path(workbook).name} 的规则表")
+                                f"主工作簿 {book.name} 的规则表")
 
 
 @contextmanager

@@ -91,9 +91,6 @@ class Ledger:
         """Slips of this employee delivered under other (earlier) runs of the month."""
         return [e for e in self.entries if e.employee_id == employee_id and e.run_id != run_id and e.delivered]
 
-    def delivered_count(self, employee_id: str) -> int:
-        return sum(e.delivered for e in self.entries if e.employee_id == employee_id)
-
     # changes ---------------------------------------------------------------------------------------
     def replace(self, entry: Entry) -> Entry:
         """Add or replace the entry of (employee, run) in memory."""

@@ -99,10 +99,10 @@ def _ids(given: list[str] | None, known: dict[str, str]) -> tuple[set[str], list
     return found, unknown
 
 
-def make_plan(out_dir: Path, month: str, addresses: dict[str, str], ledger: Ledger, only: list[str] | None = None,
-              resend: list[str] | None = None, allow_unencrypted: bool = False, retry_failed: bool = False) -> Plan:
-    run_dir, _ = check_run(out_dir, month, allow_unencrypted)
-    plan = Plan(month, run_dir, run_id(run_dir))
+def make_plan(run_dir: Path, addresses: dict[str, str], ledger: Ledger, only: list[str] | None = None,
+              resend: list[str] | None = None, retry_failed: bool = False) -> Plan:
+    """The plan for a run folder that ``check_run`` accepted."""
+    plan = Plan(ledger.month, run_dir, run_id(run_dir))
     index = payslips.read_index(run_dir / payslips.INDEX_NAME)
     known = {row["employee_id"].casefold(): row["employee_id"] for row in index}
     only_ids, unknown_only = _ids(only, known)

@@ -562,6 +562,16 @@ def _load_rules(frame: pd.DataFrame, present: bool, issues: list[Issue]) -> rule
     return rules
 
 
+def sheet_rows(source: SheetSource, sheets: set[str] | frozenset[str]) -> tuple[dict[str, list[list[object]]], list[Issue]]:
+    """The rows of the given input sheets (ids) that the workbook has, found by name as ``load`` finds
+    them, and the problems with those names (two sheets that fit one name are blocking)."""
+    issues: list[Issue] = []
+    hidden = source.hidden_sheets() if hasattr(source, "hidden_sheets") else set()
+    actual = _match_sheets(source.sheet_names(), hidden, issues)
+    wanted = {sheet.name for sheet in INPUT_SHEETS if sheet.id in sheets}
+    return {sid: source.rows(name) for sid, name in actual.items() if sid in sheets}, [i for i in issues if i.sheet in wanted]
+
+
 def _match_sheets(names: list[str], hidden: set[str], issues: list[Issue]) -> dict[str, str]:
     """Sheet id → the workbook's sheet of that name. Names are compared without spaces and with full-width
     letters folded; two sheets that both fit one name are blocking (a stale hidden copy named 「员工 」
