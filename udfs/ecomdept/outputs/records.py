@@ -96,25 +96,11 @@ def statutory_versions(result) -> dict[str, str]:
     """The versions of the statutory tables the month used: 规则 city's and every 参保城市 of the roster."""
     import datetime as dt
 
-    from ecomdept.core.statutory import city_table, versions_used
-    from ecomdept.inputs.rules import _city
+    from ecomdept.core.statutory import versions_used
 
-    on = dt.date(result.year, result.month, 1)
-    used = versions_used(result.book.rules.city, on)
-    staff = result.employees
-    texts = staff["si_city"] if "si_city" in staff.columns else []
-    for city in sorted({_known_city(_city, t) for t in texts} - {None, result.book.rules.city}):
-        used[f"city:{city}"] = city_table(city, on).effective_from
+    used = versions_used(result.book.rules.city, dt.date(result.year, result.month, 1))
+    used.update({f"city:{city}": table.effective_from for city, table in sorted(result.cities.items())})
     return used
-
-
-def _known_city(parse, text) -> str | None:
-    if not isinstance(text, str) or not text.strip():
-        return None
-    try:
-        return parse(text.strip())
-    except ValueError:
-        return None
 
 
 def run_info(result, workbook_path: Path | None, sha256: str | None, files: dict[str, int]) -> dict:

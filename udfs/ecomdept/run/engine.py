@@ -55,6 +55,7 @@ class MonthResult:
     tax_period: str = ""  # the withholding period of this month's wages (a late-month hire's is the next)
     annual_leave: dict = field(default_factory=dict)  # 工号 → entitlements.AnnualLeave
     duty: pd.DataFrame | None = None  # DUTY-01 值班表: per day who was rostered, on duty, rostered and absent
+    cities: dict = field(default_factory=dict)  # city id → the CityTable the month computed with (规则 city, 参保城市)
 
     @property
     def label(self) -> str:
@@ -201,7 +202,8 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     timings["payroll"] += time.perf_counter() - tick
     return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, pays, sources, timings, ledger,
                        kpis, scores, flow, stage, history.run_hashes, f"{this_period[0]:04d}-{this_period[1]:02d}",
-                       leave_ledger, alerts_mod.duty_rota(days, schedule))
+                       leave_ledger, alerts_mod.duty_rota(days, schedule),
+                       {t.city: t for t in [city, *city_of.values()]})
 
 
 def dispute_alerts(out_dir, label: str) -> list:
