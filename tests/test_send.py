@@ -127,6 +127,24 @@ def _roster(book: Path) -> dict[str, dict]:
     return {r.employee_id: {"name": r.name, "email": r.email, "id": r.id_number} for r in staff.itertuples()}
 
 
+def _edit_roster(book: Path, cells: dict[tuple[int, str], str]) -> list[str]:
+    """Write text into 员工 as HR would: (n-th person, column id) → value. Returns the 工号 column."""
+    import openpyxl
+
+    from ecomdept.inputs.schema import EMPLOYEES
+
+    wb = openpyxl.load_workbook(book)
+    ws = wb["员工"]
+    ids = [c.id for c in EMPLOYEES.columns]
+    header = next(r for r in range(1, 6) if ws.cell(r, 1).value and str(ws.cell(r, 1).value).startswith("工号"))
+    for (person, column), text in cells.items():
+        cell = ws.cell(header + person, ids.index(column) + 1)
+        cell.value = text
+        cell.data_type = "s"  # text, as Excel keeps a value typed with a leading apostrophe
+    wb.save(book)
+    return [ws.cell(r, 1).value for r in range(header + 1, ws.max_row + 1)]
+
+
 def _send(out: Path, *args: str, config: Path | None = None, env: dict | None = None, capsys=None) -> int:
     argv = ["send", "--month", MONTH, "--out", str(out)] + (["--config", str(config)] if config else []) + list(args)
     old = dict(os.environ)
@@ -527,18 +545,8 @@ def test_a_certificate_the_system_does_not_trust_stops_the_send(month_run, tls_s
 
 
 def test_two_people_with_one_mailbox_get_nothing_and_are_listed(tmp_path, smtp_server, capsys):
-    from ecomdept.inputs.schema import EMPLOYEES
-
     book = _workbook(tmp_path / "master.xlsx")
-    import openpyxl
-
-    wb = openpyxl.load_workbook(book)
-    ws = wb["员工"]
-    column = [c.id for c in EMPLOYEES.columns].index("email") + 1
-    header_row = next(r for r in range(1, 6) if ws.cell(r, 1).value and str(ws.cell(r, 1).value).startswith("工号"))
-    ws.cell(header_row + 2, column).value = "Shared@example.com"
-    ws.cell(header_row + 3, column).value = "shared@example.com"
-    wb.save(book)
+    _edit_roster(book, {(2, "email"): "Shared@example.com", (3, "email"): "shared@example.com"})
     out = tmp_path / "out"
     assert run_payroll(book, MONTH, out, pdf=True, show_progress=False).code == 0
     config = _config(tmp_path, smtp_server.port, user=USER)
@@ -606,22 +614,12 @@ def test_ctrl_c_mid_send_keeps_what_went_and_says_so(month_run, smtp_server, tmp
 
 
 def test_an_address_changed_after_sending_is_said_not_resent(month_run, smtp_server, tmp_path, capsys):
-    import openpyxl
-
-    from ecomdept.inputs.schema import EMPLOYEES
-
     book, out = month_run
     config = _config(tmp_path, smtp_server.port, user=USER)
     env = {"ECOMDEPT_SMTP_PASSWORD": PASSWORD}
     assert _send(out, config=config, env=env) == 0
     sent = len(smtp_server.messages)
-    wb = openpyxl.load_workbook(book)
-    ws = wb["员工"]
-    column = [c.id for c in EMPLOYEES.columns].index("email") + 1
-    header_row = next(r for r in range(1, 6) if ws.cell(r, 1).value and str(ws.cell(r, 1).value).startswith("工号"))
-    who = ws.cell(header_row + 1, 1).value
-    ws.cell(header_row + 1, column).value = "new-address@example.com"
-    wb.save(book)
+    who = _edit_roster(book, {(1, "email"): "new-address@example.com"})[0]
     capsys.readouterr()
     assert _send(out, config=config, env=env) == 0
     assert f"邮箱已改  {who}" in capsys.readouterr().out and len(smtp_server.messages) == sent
@@ -682,3 +680,50 @@ def test_two_sheets_that_fit_the_roster_stop_the_send(month_run, smtp_server, tm
     assert _send(out, "--dry-run", config=config) == 1
     assert "2 个工作表都对应「员工」" in capsys.readouterr().err
     assert not smtp_server.messages
+
+
+def test_broken_send_rows_name_sheet_row_and_column_and_keep_the_good_ones():
+    from ecomdept.inputs.send_rules import from_rows
+
+    values, issues = from_rows([(70, "send.smtp_host", "smtp.example.com"), (71, "send.smtp_port", "四六五"),
+                                (72, "send.security", "tls"), (73, "send.smpt_host", "x"),
+                                (74, "send.smtp_host", "other.example.com"), (75, "send.rate_per_minute", "0"),
+                                (76, "send.subject", "工资\r\nBcc: x@example.com")])
+    assert values == {"smtp_host": "smtp.example.com"}  # the good row is kept, the first of the duplicates
+    by_row = {i.row: i for i in issues}
+    assert sorted(by_row) == [71, 72, 73, 74, 75, 76] and all(i.blocking and i.sheet == "规则" for i in issues)
+    assert "应为数字" in by_row[71].message and by_row[71].column == "值"
+    assert "ssl / starttls / none" in by_row[72].message
+    assert "send.smtp_host" in by_row[73].message and by_row[73].column == "参数"
+    assert "重复，与第 70 行相同" in by_row[74].message
+    assert "1–6000" in by_row[75].message and "换行" in by_row[76].message
+
+
+def test_a_broken_config_file_is_named(month_run, tmp_path, capsys):
+    _, out = month_run
+    config = tmp_path / "发送设置.toml"
+    config.write_text("smtp_port = = 465\n", encoding="utf-8")
+    assert _send(out, "--dry-run", config=config) == 0  # the list is still shown
+    assert "发送配置文件" in capsys.readouterr().err
+    assert _send(out, config=config) == 1
+    err = capsys.readouterr().err
+    assert "发送配置文件" in err and "TOML" in err
+
+
+def test_hostile_roster_values_never_reach_a_header_or_run_in_the_ledger(tmp_path, smtp_server, capsys):
+    import csv
+
+    book = _workbook(tmp_path / "master.xlsx")
+    _edit_roster(book, {(1, "email"): "e0001@example.com\r\nBcc: spy@example.com",
+                        (2, "email"): "=HYPERLINK(\"http://x\")@example.com", (3, "name"): "=1+1"})
+    out = tmp_path / "out"
+    assert run_payroll(book, MONTH, out, pdf=True, show_progress=False).code == 0
+    config = _config(tmp_path, smtp_server.port, user=USER)
+    assert _send(out, config=config, env={"ECOMDEPT_SMTP_PASSWORD": PASSWORD}) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("邮箱格式不对  ") == 2 and "\\r\\n" in printed  # shown escaped, not sent
+    assert all("spy@example.com" not in r and len(r) == 1 for r, _ in smtp_server.messages)
+    third = smtp_server.to("e0003@example.com")
+    assert len(third) == 1 and "=1+1" in str(third[0]["To"])  # a name is only a name
+    rows = list(csv.reader((out / f"发放记录_{MONTH}.csv").open(encoding="utf-8-sig")))
+    assert all(not cell.startswith(("=", "+", "@")) for row in rows for cell in row)

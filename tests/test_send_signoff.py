@@ -136,3 +136,16 @@ def test_a_results_workbook_hr_broke_is_said_in_the_next_months_alerts(tmp_path)
     outcome = run_payroll(sample.write(tmp_path / "oct.xlsx", 4, MONTH), MONTH, out, pdf=False, show_progress=False)
     said = [a.message for a in outcome.result.alerts if a.kind == "工资申诉"]
     assert len(said) == 1 and SEPTEMBER in said[0] and "无法读取" in said[0]
+
+
+def test_a_signoff_sheet_whose_header_hr_overwrote_is_said_not_dropped(tmp_path):
+    out = tmp_path / "out"
+    september = sample.write(tmp_path / "sep.xlsx", 4, SEPTEMBER)
+    assert run_payroll(september, SEPTEMBER, out, pdf=False, show_progress=False).code == 0
+    book = signoff.results_path(out, SEPTEMBER)
+    rows = _sheet(book, signoff.SHEET)
+    header = next(i for i, r in enumerate(rows) if r[:2] == ["工号", "姓名"]) + 1
+    _fill(book, {f"A{header}": "员工编号", f"F{header + 1}": "罚款算错了"})
+    outcome = run_payroll(sample.write(tmp_path / "oct.xlsx", 4, MONTH), MONTH, out, pdf=False, show_progress=False)
+    said = [a.message for a in outcome.result.alerts if a.kind == "工资申诉"]
+    assert len(said) == 1 and "找不到表头" in said[0] and SEPTEMBER in said[0]

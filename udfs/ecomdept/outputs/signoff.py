@@ -84,6 +84,8 @@ def read(path: Path, month: str, strict: bool = False) -> list[Entry]:
         return []
     header = next((i for i, row in enumerate(rows) if [_text(v) for v in row[:2]] == list(HEADERS[:2])), None)
     if header is None:
+        if strict:
+            raise Unreadable(f"{path.name} 的「{SHEET}」表找不到表头「工号、姓名」")
         return []
     found = []
     for index, row in enumerate(rows[header + 1:], start=header + 2):
