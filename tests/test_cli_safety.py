@@ -4,13 +4,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from ecomdept.core.backups import back_up, free_name, stamped
 from ecomdept.cli import main
+from ecomdept.core.scratch import INTERRUPT_AT, PAUSE_AT, PAUSE_FILE
+from waiting import wait_for
 
 
 def children_of(pid: int) -> set[int]:
@@ -25,50 +26,113 @@ def children_of(pid: int) -> set[int]:
     return found
 
 
-def payroll_process(sample_path, out):
+def payroll_process(sample_path, out, env=None, pdf=True):
     return subprocess.Popen([sys.executable, "-m", "ecomdept", "payroll", "--month", "2026-10", "--workbook",
-                             str(sample_path), "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                             str(sample_path), "--out", str(out), *([] if pdf else ["--no-pdf"])],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
-@pytest.mark.parametrize("when", ["starting", "writing"])
-def test_ctrl_c_cleans_up_and_exits_130(sample_path, tmp_path, when):
-    codes = []
-    for attempt in range(3):  # a run may finish between seeing its folder and the signal: then try again
-        out = tmp_path / f"out{attempt}"
-        proc = payroll_process(sample_path, out)
-        deadline = time.monotonic() + 30
-        if when == "writing":  # once the hidden folder of the month exists the run is writing its files
-            while not list(out.glob(".2026-10.tmp-*")) and proc.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.005)
-        else:
-            time.sleep(0.5)
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=120)
-        codes.append(proc.returncode)
-        assert proc.returncode in (0, 130) and "Traceback" not in err, (proc.returncode, err)
-        if proc.returncode == 130:
-            assert "已中断" in err
-            assert not list(out.glob(".2026-10.tmp-*")) and not (out / "2026-10").exists()
-            break
-    assert 130 in codes, codes
+def tagged_env(tmp_path, windows: str) -> tuple[dict, str]:
+    """The environment of a run that interrupts itself at ``windows`` (scratch.checkpoint names), with
+    a tag that every process it forks inherits, so the test can tell none of them outlived it."""
+    tag = f"ecomdept-test-{os.getpid()}-{tmp_path.name}-{windows}"
+    env = {**os.environ, "ECOMDEPT_TEST_TAG": tag}
+    if windows:
+        env[INTERRUPT_AT] = windows
+    return env, tag
+
+
+def processes_tagged(tag: str) -> list[int]:
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if f"ECOMDEPT_TEST_TAG={tag}".encode() in environ.read_bytes().split(b"\0"):
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+def leftovers(out: Path) -> list[str]:
+    return sorted(p.name for p in out.rglob("*") if ".tmp" in p.name) if out.exists() else []
+
+
+# each window of a run, hit on purpose: before the hidden folder exists, right after, while the forked
+# writers run, while the PDF workers run, during the final move, and a second Ctrl-C during the cleanup
+WINDOWS = ["read", "before-folder", "folder", "writers", "pdf", "commit", "writers,cleanup", "pdf,cleanup"]
+
+
+@pytest.mark.parametrize("windows", WINDOWS)
+def test_ctrl_c_in_every_window_cleans_up_and_exits_130(sample_path, tmp_path, windows):
+    out = tmp_path / "out"
+    env, tag = tagged_env(tmp_path, windows)
+    proc = payroll_process(sample_path, out, env)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130 and "已中断" in err and "Traceback" not in err, (proc.returncode, err)
+    assert not leftovers(out) and not (out / "2026-10").exists()
+    assert not processes_tagged(tag), "a helper outlived the interrupted run"
+    assert not list((out / ".queue").iterdir()) if (out / ".queue").exists() else True
+
+
+def test_ctrl_c_at_the_final_move_keeps_the_earlier_result(sample_path, tmp_path):
+    out = tmp_path / "out"
+    first = payroll_process(sample_path, out, pdf=False)
+    assert first.wait(timeout=300) == 0
+    before = {p.relative_to(out): p.read_bytes() for p in (out / "2026-10").rglob("*") if p.is_file()}
+    env, tag = tagged_env(tmp_path, "commit")
+    proc = payroll_process(sample_path, out, env)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    after = {p.relative_to(out): p.read_bytes() for p in (out / "2026-10").rglob("*") if p.is_file()}
+    assert after == before and not list(out.glob("2026-10.bak*")) and not leftovers(out)
+
+
+@pytest.mark.parametrize("windows", ["written", "commit", "written,cleanup"])
+def test_ctrl_c_while_a_workbook_is_written_leaves_none(tmp_path, windows):
+    target = tmp_path / "样本.xlsx"
+    env, tag = tagged_env(tmp_path, windows)
+    done = subprocess.run([sys.executable, "-m", "ecomdept", "sample", "--employees", "5", "--month", "2026-10",
+                           "--seed", "1", "-o", str(target)], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 130 and "Traceback" not in done.stderr, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_ledger_write_interrupted_keeps_the_old_file(tmp_path, monkeypatch):
+    from ecomdept.core import scratch
+
+    path = tmp_path / "发放记录.json"
+    path.write_bytes(b"old")
+    monkeypatch.setenv(INTERRUPT_AT, "written")
+    with pytest.raises(KeyboardInterrupt):
+        scratch.atomic_write(path, b"new")
+    assert path.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["发放记录.json"]
+    monkeypatch.setenv(INTERRUPT_AT, "commit")
+    with pytest.raises(KeyboardInterrupt):
+        scratch.atomic_write(path, b"new")
+    assert path.read_bytes() == b"old" and sorted(p.name for p in tmp_path.iterdir()) == ["发放记录.json"]
+    monkeypatch.delenv(INTERRUPT_AT)
+    scratch.atomic_write(path, b"new")
+    assert path.read_bytes() == b"new" and sorted(p.name for p in tmp_path.iterdir()) == ["发放记录.json"]
 
 
 def test_forked_workers_die_with_a_killed_run(sample_path, tmp_path):
-    proc = payroll_process(sample_path, tmp_path / "out")
-    deadline = time.monotonic() + 20
-    kids = set()
-    while time.monotonic() < deadline and proc.poll() is None:
-        kids |= children_of(proc.pid)
-        if len(kids) >= 2:
-            break
-        time.sleep(0.05)
+    pause_file = tmp_path / "paused"
+    env, tag = tagged_env(tmp_path, "")
+    env.update({PAUSE_AT: "writers", PAUSE_FILE: str(pause_file)})  # held while the writers are at work
+    proc = payroll_process(sample_path, tmp_path / "out", env)
+    wait_for(lambda: pause_file.exists() or proc.poll() is not None, what="the run reaching its writers")
+    kids = children_of(proc.pid)
+    assert len(kids) >= 2, "the run forked no helpers to check"
     proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    time.sleep(3)
-    assert kids, "the run forked no helper to check"
-    alive = [k for k in kids if Path(f"/proc/{k}").exists() and "Z" not in Path(f"/proc/{k}/stat").read_text().split()[2]]
-    assert not alive
+    proc.communicate()
+    wait_for(lambda: not [k for k in processes_tagged(tag) if not zombie(k)], what="every helper ending")
+
+
+def zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
 
 
 def test_a_workbook_inside_the_month_folder_is_refused(sample_path, tmp_path, capsys):

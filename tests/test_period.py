@@ -1,5 +1,6 @@
 """Period integrity: the month the data is about, and no negative pay (period.py)."""
 
+import os
 import datetime as dt
 import subprocess
 import sys
@@ -7,6 +8,8 @@ import sys
 from ecomdept.run import sample
 from ecomdept.inputs.master_workbook import write_master
 from ecomdept.run.pipeline import run_payroll
+from ecomdept.core.scratch import PAUSE_AT, PAUSE_FILE
+from waiting import wait_for
 
 
 def test_a_run_for_the_wrong_month_is_refused(sample_path, tmp_path):
@@ -84,9 +87,16 @@ def test_months_run_in_parallel_equal_months_run_in_order(tmp_path):
     months = ("2026-09", "2026-10", "2026-11")
     for month in months:
         assert run_payroll(path, month, tmp_path / "in_order", pdf=False, show_progress=False).code == 0
+    # started together: each is held right after joining the queue until all three have joined
+    pauses = {m: tmp_path / f"paused-{m}" for m in months}
     procs = [subprocess.Popen([sys.executable, "-m", "ecomdept", "payroll", "--month", m, "--workbook", str(path),
                                "--out", str(tmp_path / "parallel"), "--no-pdf"], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE) for m in reversed(months)]
+                              stderr=subprocess.PIPE, env={**os.environ, PAUSE_AT: "read", PAUSE_FILE: str(pauses[m])})
+             for m in reversed(months)]
+    wait_for(lambda: all(p.exists() for p in pauses.values()) or any(p.poll() is not None for p in procs),
+             what="all three runs joining the queue")
+    for pause in pauses.values():
+        pause.unlink()
     for proc in procs:
         assert proc.wait(timeout=300) == 0, proc.stderr.read().decode()
     for month in months:

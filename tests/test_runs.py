@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pikepdf
 import pytest
@@ -13,6 +12,8 @@ from ecomdept.run import sample
 from ecomdept.cli import main
 from ecomdept.inputs.master_workbook import write_master
 from ecomdept.run.pipeline import run_payroll
+from ecomdept.core.scratch import PAUSE_AT, PAUSE_FILE
+from waiting import wait_for
 
 EXPECTED = {"payroll.csv", "run.json", "lines.json", "report.html", "工资表_2026-10.xlsx", "考勤明细.csv", "payslips"}
 
@@ -21,13 +22,16 @@ def complete(folder) -> bool:
     return EXPECTED <= {p.name for p in folder.iterdir()}
 
 
-@pytest.mark.parametrize("delay", [0.3, 1.0, 2.0, 3.5])
-def test_killed_run_leaves_nothing_complete_looking_and_next_run_succeeds(sample_path, tmp_path, delay):
+@pytest.mark.parametrize("point", ["read", "folder", "writers", "pdf", "commit"])
+def test_killed_run_leaves_nothing_complete_looking_and_next_run_succeeds(sample_path, tmp_path, point):
     out = tmp_path / "out"
+    pause_file = tmp_path / "paused"
     code = (f"from ecomdept.run.pipeline import run_payroll; "
             f"run_payroll({str(sample_path)!r}, '2026-10', {str(out)!r}, pdf=True, show_progress=False)")
-    child = subprocess.Popen([sys.executable, "-c", code])
-    time.sleep(delay)
+    child = subprocess.Popen([sys.executable, "-c", code],
+                             env={**os.environ, PAUSE_AT: point, PAUSE_FILE: str(pause_file)})
+    wait_for(lambda: pause_file.exists() or child.poll() is not None, what=f"the run reaching {point}")
+    assert child.poll() is None, "the run ended before the point it was to be killed at"
     child.send_signal(signal.SIGKILL)
     child.wait()
     month = out / "2026-10"

@@ -204,6 +204,22 @@ def _back_up(targets: list[Path]) -> None:
             print(f"原文件已备份为 {backup}")
 
 
+def _write_demo_workbook(write, workbook: Path) -> None:
+    """The demo's sample workbook, written anew; a different earlier copy is kept as a backup."""
+    import os
+
+    from ecomdept.core import scratch
+
+    with scratch.ScratchFolder(workbook.parent / f".{workbook.name}.tmp-{os.getpid()}") as folder:
+        fresh = write(folder / workbook.name)
+        if workbook.exists() and workbook.read_bytes() != fresh.read_bytes():
+            from ecomdept.core.backups import back_up
+
+            print(f"原示例工作簿与新生成的不同，已备份为 {back_up(workbook).name}")
+        scratch.commit(fresh, workbook)
+        folder.rmdir()
+
+
 def _sample(args) -> int:
     from ecomdept.run.sample import write
 
@@ -512,12 +528,7 @@ def _main(argv: list[str] | None = None) -> int:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         workbook = out / "sample_master.xlsx"
-        fresh = write(out / ".sample_master.new.xlsx")
-        if workbook.exists() and workbook.read_bytes() != fresh.read_bytes():
-            from ecomdept.core.backups import back_up
-
-            print(f"原示例工作簿与新生成的不同，已备份为 {back_up(workbook).name}")
-        fresh.replace(workbook)
+        _write_demo_workbook(write, workbook)
         print(f"示例主工作簿：{workbook}")
         code = _payroll(workbook, DEFAULT_MONTH, args.out, not args.no_pdf, None, args.font)
         if code in (EXIT_OK, EXIT_DATA):

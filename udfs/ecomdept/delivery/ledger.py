@@ -20,9 +20,10 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from ecomdept.core.scratch import atomic_write
 
 RESULT_LABELS = {"sent": "已发送", "committing": "发送中断（已交给服务器，应已送达）", "temporary": "临时失败（下次发送时重试）",
                  "failed": "发送失败（服务器拒收）", "no_address": "无邮箱", "bad_address": "邮箱格式不对",
@@ -112,7 +113,7 @@ class Ledger:
         # one entry per line, by json's C encoder: rewritten after every message, so it has to be quick
         head = json.dumps({"month": self.month, "note": NOTE}, ensure_ascii=False)[:-1]
         body = ",\n".join(json.dumps(vars(e), ensure_ascii=False) for e in self.entries)
-        _atomic_write(self.path, f'{head}, "entries": [\n{body}\n]}}\n'.encode("utf-8"))
+        atomic_write(self.path, f'{head}, "entries": [\n{body}\n]}}\n'.encode("utf-8"))
 
     def save_csv(self) -> Path:
         path = self.path.with_suffix(".csv")
@@ -123,7 +124,7 @@ class Ledger:
             writer.writerow([_cell(v) for v in (e.employee_id, e.name, e.address, RESULT_LABELS.get(e.result, e.result),
                                                e.time, e.attempts, e.reply, e.file, e.sha256, e.run_id[:12],
                                                "是" if e.superseded_by else "")])
-        _atomic_write(path, ("\ufeff" + buffer.getvalue()).encode("utf-8"))
+        atomic_write(path, ("\ufeff" + buffer.getvalue()).encode("utf-8"))
         return path
 
 
@@ -132,22 +133,3 @@ def _cell(value) -> str:
     text = str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    if os.name != "nt":
-        folder = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ecomdept.core.scratch import checkpoint
 from ecomdept.delivery import messages
 from ecomdept.delivery.ledger import Entry, Ledger, now
 from ecomdept.delivery.recipients import Plan, SendRefused, Slip, run_id, sha256, unsendable
@@ -44,6 +45,7 @@ class Throttle:
         if self.last is not None:
             left = self.last + self.interval - self.clock()
             if left > 0:
+                checkpoint("throttle")
                 self.sleep(left)
         self.last = self.clock()
 

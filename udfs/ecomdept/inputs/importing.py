@@ -12,10 +12,10 @@ import os
 import re
 import stat
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ecomdept.core import scratch
 from ecomdept.inputs.master_workbook import write_master
 from ecomdept.core.privacy import safe_text
 
@@ -496,27 +496,20 @@ def write(result: ImportResult, out: Path, force: bool = False) -> tuple[Path, l
     existing = [t for t in targets if t.exists()]
     if existing and not force:
         raise OutputRefused(f"目标文件已存在：{'、'.join(map(str, existing))}。加 --force 覆盖")
-    temps: list[Path] = []
     backups: list[Path] = []
-    try:
-        for target in targets:
-            handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-            os.close(handle)
-            temps.append(Path(name))
+    mask = os.umask(0)
+    os.umask(mask)
+    with scratch.ScratchFolder(out.parent / f".{out.name}.tmp-{os.getpid()}") as folder:  # private while written
+        temps = [folder / target.name for target in targets]
         write_master(temps[0], {result.sheet: result.rows}, only_given=True)
         _write_rejects(result, temps[1])
-        mask = os.umask(0)
-        os.umask(mask)
-        for temp in temps:  # a temporary file is private; the result is as any new file
+        for temp in temps:  # the result is as any new file
             os.chmod(temp, 0o666 & ~mask)
         for temp, target in zip(temps, targets):
             if target.exists():
                 backups.append(_keep_backup(target))
-            os.replace(temp, target)
-    finally:
-        for temp in temps:
-            with contextlib.suppress(OSError):
-                temp.unlink()
+            scratch.commit(temp, target)
+        folder.rmdir()
     return targets[1], backups
 
 

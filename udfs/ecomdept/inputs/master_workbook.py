@@ -12,6 +12,7 @@ from pathlib import Path
 import xlsxwriter
 
 from ecomdept.inputs.rules import PARAMS
+from ecomdept.core import scratch
 from ecomdept.core.privacy import formula_like
 from ecomdept.inputs.schema import INPUT_SHEETS, README_SHEET, SHEETS_BY_NAME, Sheet
 
@@ -121,10 +122,18 @@ def write_master(path: str | Path, data: dict[str, list[list[object]]], title: s
     unless ``only_given`` (importers: just the sheets they produce, no 说明)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    with scratch.replacing(path) as new:  # the file appears complete or not at all
+        _write_book(new, data, title, only_given, month, buttons, vba_project, conf)
+    return path
+
+
+def _write_book(path: Path, data: dict[str, list[list[object]]], title: str, only_given: bool, month: str | None,
+                buttons: list[tuple[str, str]] | None, vba_project: Path | bytes | None,
+                conf: list[list[str]] | None) -> None:
     big = sum(len(rows) for rows in data.values()) > 200_000
     book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
                                            "strings_to_urls": False, "constant_memory": False,
-                                           "use_zip64": big})
+                                           "use_zip64": big, "tmpdir": str(path.parent)})
     book.set_properties({"title": title, "created": dt.datetime(2000, 1, 1)})  # same data → same bytes
     formats = {kind: book.add_format(spec) for kind, spec in FORMATS.items()}
     formats["title"] = book.add_format({"bold": True, "font_size": 16})
@@ -152,7 +161,6 @@ def write_master(path: str | Path, data: dict[str, list[list[object]]], title: s
             ws.write_string(r, 0, key)
             ws.write_string(r, 1, value)
     book.close()
-    return path
 
 
 def rules_row_values() -> list[list[object]]:

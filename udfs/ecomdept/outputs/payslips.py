@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 
 from ecomdept import __version__
-from ecomdept.core import processes
+from ecomdept.core import processes, scratch
 from ecomdept.outputs import fonts
 from ecomdept.core.money import fmt_yuan
 from ecomdept.pay.payroll import DEDUCTION, EARNING, WITHHOLDING
@@ -345,6 +345,7 @@ def write_pdf(slips: list[dict], folder: Path, templates: str | None = None, bat
         pool = multiprocessing.get_context("fork").Pool(workers, _one_typst_thread)
     with pool:
         done = pool.imap_unordered(_render_to_folder, batches)
+        scratch.checkpoint("pdf")
         for _ in (progress(done, "PDF 工资条") if progress else done):
             pass
     return len(slips)

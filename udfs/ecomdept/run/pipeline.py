@@ -12,11 +12,11 @@ import os
 import shutil
 import sys
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ecomdept.core import backups
+from ecomdept.core import backups, scratch
 from ecomdept.run import engine
 from ecomdept.outputs import fonts
 from ecomdept.pay import history
@@ -81,6 +81,7 @@ def _run_payroll(workbook: Path, year: int, mon: int, out_dir: Path, pdf: bool, 
     show = sys.stderr.isatty() if show_progress is None else show_progress
     progress = progress_bar(show)
     tick = time.perf_counter()
+    scratch.checkpoint("read")
     try:
         book = load_path(workbook, PAYROLL_SHEETS)
     except WorkbookReadError as exc:
@@ -167,10 +168,11 @@ def _write_month(result, book, label: str, out_dir: Path, pdf: bool, templates, 
     with processes.frozen_heap():  # the writers below are forked
         for stale in out_dir.glob(f".{label}.tmp-*"):  # left by a run that was killed; we hold the lock
             shutil.rmtree(stale, ignore_errors=True)
-        tmp = out_dir / f".{label}.tmp-{os.getpid()}"
-        (tmp / "payslips").mkdir(parents=True, mode=0o700)
-        tmp.chmod(0o700)
-        with _scratch(tmp):  # Ctrl-C, a full disk, any failure: nothing half-written stays
+        scratch.checkpoint("before-folder")
+        # Ctrl-C, a full disk, any failure: nothing half-written stays (the writers stopped first)
+        with scratch.ScratchFolder(out_dir / f".{label}.tmp-{os.getpid()}", helpers=True) as tmp:
+            scratch.checkpoint("folder")
+            (tmp / "payslips").mkdir(mode=0o700)
             tick = time.perf_counter()
             rows = outputs.payroll_rows(result)
             slips = payslips.contexts(result)
@@ -194,6 +196,7 @@ def _write_month(result, book, label: str, out_dir: Path, pdf: bool, templates, 
                 info["signoff_carried"] = len(kept)
             writer = _start(_write_workbook, result, tmp, label, rows, book.issues, info, kept)
             extras = _start(_write_extras, result, tmp, info, templates)
+            scratch.checkpoint("writers")
             timings["csv"] = time.perf_counter() - tick
             tick = time.perf_counter()
             payslips.write_html(slips, tmp / "payslips", templates, progress)
@@ -214,17 +217,12 @@ def _write_month(result, book, label: str, out_dir: Path, pdf: bool, templates, 
             _finish(extras)
             timings["results_wait"] = time.perf_counter() - tick
             if workbook is not None and sha256_file(workbook) != book.sha256:
-                shutil.rmtree(tmp, ignore_errors=True)
                 raise RuntimeError("输入工作簿在计算期间被修改：结果作废，请关闭其他程序后重新运行")
             info["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
             outputs.write_run_json(info, tmp / "run.json")
             _private(tmp)
             final = out_dir / label
-            previous = None
-            if final.exists():
-                previous = backups.stamped(final)
-                final.rename(previous)
-            tmp.rename(final)
+            previous = scratch.commit(tmp, final, backups.stamped(final) if final.exists() else None)
         (out_dir / f"数据问题_{label}.xlsx").unlink(missing_ok=True)  # fixed now: the old list would mislead
     if pdf_refused:
         return RunOutcome(EXIT_DATA, final, book.issues, result, info, timings,
@@ -241,20 +239,6 @@ def note_stale(result, info: dict, label: str, stale: list[str]) -> None:
             f"请按月份顺序重新计算 {'、'.join(stale)}")
     result.alerts.append(Alert(NOBODY, "结果过期", "STA-2018-61", text))
     info["stale_later_runs"] = stale
-
-
-@contextmanager
-def _scratch(tmp: Path):
-    try:
-        yield
-    except BaseException:
-        import multiprocessing
-
-        for child in multiprocessing.active_children():  # writers still at work in the folder
-            child.terminate()
-            child.join(5)
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def _write_workbook(result, tmp: Path, label: str, rows, issues, info, kept=None) -> None:

@@ -43,6 +43,9 @@ def write_results(result, path: Path, rows: list[dict], issues: list[Issue], inf
 
 def write_issues_only(path: Path, issues: list[Issue]) -> None:
     """When blocking problems stop the run: a results workbook with just the 数据问题 sheet."""
-    w = Writer(path)
-    write_issues_sheet(w, issues)
-    w.book.close()
+    from ecomdept.core import scratch
+
+    with scratch.replacing(path) as new:  # complete or absent, never a half-written list
+        w = Writer(new)
+        write_issues_sheet(w, issues)
+        w.book.close()

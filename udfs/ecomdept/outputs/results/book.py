@@ -99,7 +99,8 @@ class Writer:
     def __init__(self, path: Path, label: str = ""):
         # not constant_memory: it loses all but the first merged group header of a row
         self.book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                                    "strings_to_numbers": False})
+                                                    "strings_to_numbers": False,
+                                                    "tmpdir": str(Path(path).parent)})  # inside the run's folder
         self.label = label
         self._styles: dict = {}
         self._rows: dict = {}  # (kinds, properties) → the formats of a row's cells
