@@ -26,10 +26,17 @@ def children_of(pid: int) -> set[int]:
     return found
 
 
+def interruptible() -> None:
+    """In the child before it starts: Ctrl-C as in a terminal, even when the tests themselves were
+    started with it ignored (in the background, under nohup)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def payroll_process(sample_path, out, env=None, pdf=True):
     return subprocess.Popen([sys.executable, "-m", "ecomdept", "payroll", "--month", "2026-10", "--workbook",
                              str(sample_path), "--out", str(out), *([] if pdf else ["--no-pdf"])],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=interruptible)
 
 
 def tagged_env(tmp_path, windows: str) -> tuple[dict, str]:
@@ -92,16 +99,19 @@ def test_ctrl_c_while_a_workbook_is_written_leaves_none(tmp_path, windows):
     target = tmp_path / "样本.xlsx"
     env, tag = tagged_env(tmp_path, windows)
     done = subprocess.run([sys.executable, "-m", "ecomdept", "sample", "--employees", "5", "--month", "2026-10",
-                           "--seed", "1", "-o", str(target)], capture_output=True, text=True, env=env, timeout=300)
+                           "--seed", "1", "-o", str(target)], capture_output=True, text=True, env=env, timeout=300,
+                          preexec_fn=interruptible)
     assert done.returncode == 130 and "Traceback" not in done.stderr, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
-def test_a_ledger_write_interrupted_keeps_the_old_file(tmp_path, monkeypatch):
+def test_a_ledger_write_interrupted_keeps_the_old_file(tmp_path, monkeypatch, request):
     from ecomdept.core import scratch
 
     path = tmp_path / "发放记录.json"
     path.write_bytes(b"old")
+    old_handler = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+    request.addfinalizer(lambda: signal.signal(signal.SIGINT, old_handler))
     monkeypatch.setenv(INTERRUPT_AT, "written")
     with pytest.raises(KeyboardInterrupt):
         scratch.atomic_write(path, b"new")
