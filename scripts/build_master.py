@@ -1,7 +1,7 @@
-"""Build workbook/master.xlsm, the repository's sample master workbook: python scripts/build_master.py [-o PATH]
+"""Build udfs/ecomdept/workbook/master.xlsm, the packaged sample master workbook: python scripts/build_master.py [-o PATH]
 
 The sheets with the seeded sample data, 计算月份 and the buttons on 说明, and the VBA project of the
-installed xlwings with workbook/vba/Buttons.bas as its user module (see ecomdept.excel.master and
+installed xlwings with ecomdept/workbook/vba/Buttons.bas as its user module (see ecomdept.excel.master and
 ecomdept.excel.vba_project). Its xlwings.conf names no interpreter and no PYTHONPATH: a user's own
 copy, which does, comes from ``ecomdept excel init``.
 """
@@ -20,7 +20,7 @@ from ecomdept.excel.master import BUTTONS, build  # noqa: E402,F401  (BUTTONS: f
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("-o", "--output", default=str(ROOT / "workbook" / "master.xlsm"))
+    parser.add_argument("-o", "--output", default=str(ROOT / "udfs" / "ecomdept" / "workbook" / "master.xlsm"))
     args = parser.parse_args()
     print(f"已生成 {build(Path(args.output))}")
 

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def cited_ids() -> set[str]:
     found = set()
-    for path in list((ROOT / "udfs" / "ecomdept").rglob("*.py")) + list((ROOT / "templates").iterdir()):
+    for path in list((ROOT / "udfs" / "ecomdept").rglob("*.py")) + list((ROOT / "udfs" / "ecomdept" / "templates").iterdir()):
         found |= set(clauses.ID.findall(path.read_text(encoding="utf-8")))
     return found
 

@@ -43,7 +43,7 @@ def built(tmp_path_factory):
 
 def test_buttons_bas_round_trips_through_olevba(built):
     modules = vba_modules(built[0])
-    buttons_bas = (ROOT / "workbook" / "vba" / "Buttons.bas").read_text(encoding="ascii")
+    buttons_bas = (ROOT / "udfs" / "ecomdept" / "workbook" / "vba" / "Buttons.bas").read_text(encoding="ascii")
     assert code_lines(modules[vba_project.USER_MODULE]) == code_lines(buttons_bas)
 
 
@@ -72,7 +72,7 @@ def test_built_twice_same_bytes_and_sheets(built):
 
 
 def test_committed_master_matches_the_build(built):
-    committed = ROOT / "workbook" / "master.xlsm"
+    committed = ROOT / "udfs" / "ecomdept" / "workbook" / "master.xlsm"
     assert vba_bin(committed) == vba_bin(built[0]), "workbook/master.xlsm 过期：运行 python scripts/build_master.py"
     a, b = CalamineWorkbook.from_path(str(committed)), CalamineWorkbook.from_path(str(built[0]))
     assert a.sheet_names == b.sheet_names

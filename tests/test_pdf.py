@@ -37,7 +37,8 @@ def flat(text: str) -> str:
 
 def embedded_fonts(path: Path) -> list[str]:
     out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
-    return [line.split()[0].split("+", 1)[-1] for line in out.splitlines()[2:] if line.strip()]
+    return [line.split()[0].split("+", 1)[-1].removesuffix("-Identity-H")
+            for line in out.splitlines()[2:] if line.strip()]
 
 
 def hostile_workbook(tmp_path: Path, names: list[str]) -> Path:
@@ -125,7 +126,7 @@ def test_a_character_no_font_has_refuses_the_pdfs_but_not_the_rest(tmp_path):
 
 
 def test_a_template_that_picks_another_font_is_refused(demo_slips, tmp_path):
-    own = (ROOT / "templates" / "payslip.typ").read_text(encoding="utf-8")
+    own = (ROOT / "udfs" / "ecomdept" / "templates" / "payslip.typ").read_text(encoding="utf-8")
     own = own.replace("#set page(", '#set text(font: "DejaVu Sans Mono")\n#set page(', 1)
     (tmp_path / "payslip.typ").write_text(own, encoding="utf-8")
     with pytest.raises(fonts.FontMissing, match="DejaVuSansMono"):
@@ -158,6 +159,8 @@ sys.meta_path.insert(0, NoWeasyPrint())
 from ecomdept.outputs import fonts
 if {no_dirs}:
     fonts.font_dirs = lambda: []
+if {no_bundle}:  # an install without the noto-cjk-sans-otc package
+    fonts._bundled_files = lambda: []
 from ecomdept.cli import main
 code = main(["payroll", "--month", "2026-10", "--workbook", {workbook!r}, "--out", {out!r}])
 try:
@@ -168,7 +171,8 @@ print(json.dumps({{"code": code, "fonts": names}}))
 """
 
 
-def run_child(tmp_path: Path, workbook: Path, no_dirs: bool, limit_fontconfig: bool = True) -> tuple[dict, str]:
+def run_child(tmp_path: Path, workbook: Path, no_dirs: bool, limit_fontconfig: bool = True,
+              no_bundle: bool = False) -> tuple[dict, str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT / "udfs"))
     env.pop(fonts.FONT_ENV, None)
     if limit_fontconfig:
@@ -183,7 +187,7 @@ def run_child(tmp_path: Path, workbook: Path, no_dirs: bool, limit_fontconfig: b
         env["FONTCONFIG_FILE"] = str(config)
         listed = subprocess.run(["fc-list", ":lang=zh-cn", "file"], capture_output=True, text=True, env=env).stdout
         assert listed.strip() == ""  # fontconfig really knows no Chinese font
-    code = CHILD.format(no_dirs=no_dirs, workbook=str(workbook), out=str(tmp_path / "out"))
+    code = CHILD.format(no_dirs=no_dirs, no_bundle=no_bundle, workbook=str(workbook), out=str(tmp_path / "out"))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode in (0, 1), done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr
@@ -204,8 +208,15 @@ def check_real_pdfs(folder: Path, pays, allowed: list[str], tmp_path: Path) -> N
     assert sum(1 for value in pixels if value < 128) > 2000  # text drawn, not an empty page
 
 
-def test_without_weasyprint_and_without_any_chinese_font_no_pdf_and_exit_1(sample_path, tmp_path):
+def test_without_any_chinese_font_the_bundled_one_writes_every_pdf(demo_run, sample_path, tmp_path):
     result, stderr = run_child(tmp_path, sample_path, no_dirs=True)
+    assert result["code"] == 0, stderr
+    assert result["fonts"] and all(name.startswith("NotoSansCJK") for name in result["fonts"])
+    check_real_pdfs(tmp_path / "out" / "2026-10" / "payslips", demo_run.result.pays, result["fonts"], tmp_path)
+
+
+def test_without_any_chinese_font_nor_the_bundled_one_no_pdf_and_exit_1(sample_path, tmp_path):
+    result, stderr = run_child(tmp_path, sample_path, no_dirs=True, no_bundle=True)
     assert result == {"code": 1, "fonts": []}
     assert "没有找到中文字体" in stderr and "apt-get install fonts-wqy-microhei" in stderr and "ECOMDEPT_FONT" in stderr
     month = tmp_path / "out" / "2026-10"

@@ -16,7 +16,7 @@ from oletools.olevba import VBA_Parser, decompress_stream
 from conftest import ROOT
 from ecomdept.excel import master, vba_project
 
-BUTTONS_BAS = (ROOT / "workbook" / "vba" / "Buttons.bas").read_text(encoding="ascii")
+BUTTONS_BAS = (ROOT / "udfs" / "ecomdept" / "workbook" / "vba" / "Buttons.bas").read_text(encoding="ascii")
 MODULE = vba_project.USER_MODULE
 RED, BLACK = 0, 1  # MS-CFB 2.6.1 ColorFlag
 

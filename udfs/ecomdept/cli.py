@@ -485,6 +485,9 @@ def console() -> int:
 
     code = main()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    fonts = sys.modules.get("ecomdept.outputs.fonts")
+    if fonts is not None:  # os._exit runs no atexit handler: the private font folder goes here
+        fonts.release()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -1,11 +1,11 @@
-"""The master workbook with buttons and VBA: the repository's sample (``workbook/master.xlsm``, whose
+"""The master workbook with buttons and VBA: the packaged sample (``ecomdept/workbook/master.xlsm``, whose
 xlwings.conf carries no machine paths) and the user's own copy (``ecomdept excel init``), whose
 xlwings.conf names the Python that made it, with two launchers beside it for WPS and machines
 without Excel (xlwings drives Microsoft Excel only): ``计算工资.cmd`` (Windows) and
 ``计算工资.command`` (macOS) run ``python -m ecomdept payroll`` on the workbook.
 
-The VBA source, ``workbook/vba/Buttons.bas``, is read from the repository like ``templates/``
-(see ``ecomdept.outputs.templating``); the VBA project around it is xlwings' own (``vba_project``).
+The VBA source, ``ecomdept/workbook/vba/Buttons.bas``, is package data like the templates (see
+``ecomdept.core.resources``); the VBA project around it is xlwings' own (``vba_project``).
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ecomdept.core.resources import package_file
+
 from . import vba_project
 
-ROOT = Path(__file__).resolve().parents[3]
-BUTTONS_BAS = ROOT / "workbook" / "vba" / "Buttons.bas"
+BUTTONS_BAS = package_file("workbook", "vba", "Buttons.bas")
+MASTER_XLSM = package_file("workbook", "master.xlsm")
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # …/ecomdept
 BUTTONS = [("校验数据", "ValidateData"), ("计算考勤", "ComputeAttendance"), ("计算工资", "ComputePayroll"),
            ("生成工资条", "MakePayslips"), ("导入打卡", "ImportPunches"), ("导入订单", "ImportOrders"),
@@ -36,7 +38,7 @@ def buttons_source() -> str:
     try:
         return BUTTONS_BAS.read_text(encoding="ascii")
     except FileNotFoundError:
-        raise vba_project.VbaProjectError(f"找不到按钮的 VBA 源码 {BUTTONS_BAS}：请在 ecomdept 仓库里运行") from None
+        raise vba_project.VbaProjectError(f"找不到按钮的 VBA 源码 {BUTTONS_BAS}：ecomdept 安装不完整，请重新安装（pip install --force-reinstall ecomdept）") from None
 
 
 def build(out: str | Path, conf: list[list[str]] | None = None, modules: dict[str, str] | None = None) -> Path:

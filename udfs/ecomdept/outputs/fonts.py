@@ -4,7 +4,10 @@ A PDF is only written with a font that has every character it shows. The fonts a
 this order: ``--font`` / ``ECOMDEPT_FONT`` (a font file; nothing else is then used); fontconfig's
 fonts for Simplified Chinese (``fc-list :lang=zh-cn``, Linux and wherever fontconfig is installed);
 the usual Chinese font files in the system's font folders (Windows: 微软雅黑, 等线, 黑体, 宋体;
-macOS: 苹方, 冬青黑体, 华文黑体, 宋体; Linux: 文泉驿, Noto / 思源黑体, Droid Sans Fallback).
+macOS: 苹方, 冬青黑体, 华文黑体, 宋体; Linux: 文泉驿, Noto / 思源黑体, Droid Sans Fallback); last, Noto Sans
+CJK from the ``noto-cjk-sans-otc`` package that pip installs with ecomdept (SIL Open Font License 1.1),
+used only when the machine has no Chinese font at all (a fresh Linux, a container), so a system font
+still wins.
 
 The chosen files are linked (or copied) into a private folder, and Typst loads that folder with the
 system fonts ignored, so the PDF can use no other font than those checked here. Without one,
@@ -107,6 +110,8 @@ def _find(override: str | None) -> FontSet:
     else:
         files = candidate_files()
     fontset = _load(files)
+    if fontset is None and not override:  # no Chinese font on the machine: the one pip installed
+        fontset = _load(_bundled_files())
     if fontset is None:
         where = f"字体文件 {files[0]} 不含中文字形。" if override else "本机没有找到中文字体，"
         raise FontMissing(f"{where}PDF 工资条未生成。{INSTALL_HINT}")
@@ -165,6 +170,16 @@ def _known_files() -> list[Path]:
                 if name.lower() in rank:
                     found.append((rank[name.lower()], str(Path(root) / name), Path(root) / name))
     return [path for _rank, _text, path in sorted(found)]
+
+
+def _bundled_files() -> list[Path]:
+    """Noto Sans CJK from the ``noto-cjk-sans-otc`` wheel (a dependency; absent only in a broken install)."""
+    try:
+        from noto_cjk_sans_otc import FONT_PATH
+    except ImportError:
+        return []
+    path = Path(str(FONT_PATH))
+    return [path] if path.is_file() else []
 
 
 def _load(files: list[Path]) -> FontSet | None:
@@ -236,11 +251,26 @@ def _cmap(path: str, index: int) -> tuple[frozenset[int], str]:
     return frozenset(cmap), postscript
 
 
+_folders: list[tuple[int, Path]] = []  # (process, folder) made by _private_folder
+
+
 def _private_folder() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="ecomdept-fonts-"))
-    owner = os.getpid()
-    atexit.register(lambda: os.getpid() == owner and shutil.rmtree(folder, ignore_errors=True))
+    if not _folders:
+        atexit.register(release)
+    _folders.append((os.getpid(), folder))
     return folder
+
+
+def release() -> None:
+    """Remove the private font folders this process made (at exit, and from ``ecomdept``'s own exit,
+    which ends the process without running ``atexit``). Fonts found afterwards are linked again."""
+    mine = [folder for owner, folder in _folders if owner == os.getpid()]
+    _folders.clear()
+    if mine:
+        _find.cache_clear()
+    for folder in mine:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _link(source: Path, target: Path) -> None:

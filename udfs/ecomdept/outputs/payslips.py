@@ -255,7 +255,9 @@ def _page_fonts(resources, depth: int = 0) -> set[str]:
     if resources is None or depth > 8:
         return names
     for font in (resources.get("/Font") or {}).values():
-        names.add(str(font.get("/BaseFont", "")).lstrip("/").split("+", 1)[-1])
+        name = str(font.get("/BaseFont", "")).lstrip("/").split("+", 1)[-1]
+        # a CFF-based CJK font (Noto Sans CJK .otc) is a Type0 font named after its CMap as well
+        names.add(name.removesuffix("-Identity-H").removesuffix("-Identity-V"))
     for xobject in (resources.get("/XObject") or {}).values():
         names |= _page_fonts(xobject.get("/Resources"), depth + 1)
     return names

@@ -1,7 +1,8 @@
 """One Jinja environment (StrictUndefined) and every template filter, in one place.
 
-Templates live in the top-level ``templates/`` folder so users can restyle payslips and the report
-without touching code; ``ECOMDEPT_TEMPLATES`` or ``--templates`` points at another folder.
+Templates ship in the package (``ecomdept/templates``); to restyle payslips and the report without
+touching code, copy that folder (``ecomdept templates --copy DIR``) and point ``ECOMDEPT_TEMPLATES`` or
+``--templates`` at the copy.
 
 Typst templates (``*.typ``, the PDF payslips) are rendered by the same environment with one
 difference: a ``{{ value }}`` never becomes Typst source. Its text goes into a list of values that the
@@ -25,8 +26,9 @@ from ecomdept.core.clauses import line_citation, plain, readable
 from ecomdept.core.money import fmt_yuan
 from ecomdept.core.money_words import rmb_upper
 from ecomdept.core.privacy import mask_account, mask_id
+from ecomdept.core.resources import package_file
 
-PACKAGE_TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
+PACKAGE_TEMPLATES = package_file("templates")
 
 
 def template_dir(override: str | Path | None = None) -> Path:
