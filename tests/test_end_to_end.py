@@ -21,7 +21,7 @@ from ecomdept.outputs.payslips import batch_size, css
 
 
 def read_csv(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8", newline="") as handle:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -167,3 +167,12 @@ def test_spaceless_keeps_text_spaces():
     from ecomdept.outputs.templating import environment
     template = environment().from_string("{% filter spaceless %}<p>\n  <b>a b</b> c\n</p>\n<p>{{ x }}</p>{% endfilter %}")
     assert template.render(x="<i>") == "<p><b>a b</b> c\n</p><p>&lt;i&gt;</p>"
+
+
+def test_every_csv_opens_in_excel_on_chinese_windows(demo_run):
+    """UTF-8 with a BOM: Excel on Chinese Windows otherwise reads a CSV as GBK and garbles every name."""
+    csvs = sorted(demo_run.month_dir.rglob("*.csv"))
+    assert {path.name for path in csvs} >= {"payroll.csv", "考勤明细.csv", "退款流程.csv"}
+    for path in csvs:
+        assert path.read_bytes().startswith(b"\xef\xbb\xbfemployee_id" if path.name == "payroll.csv"
+                                            else b"\xef\xbb\xbf"), path.name

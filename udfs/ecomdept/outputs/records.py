@@ -68,7 +68,7 @@ def _leave_columns(result, employee_id: str) -> dict:
 
 def write_payroll_csv(result, path: Path) -> None:
     columns = CONTRACT_COLUMNS + EXTRA_COLUMNS
-    with open(path, "w", encoding="utf-8", newline="") as handle:
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
         for row in payroll_rows(result):
