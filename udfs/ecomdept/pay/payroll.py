@@ -279,6 +279,8 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
         sick = sick_leave(basis, sick_min, years, city, rules.sick_pay_floor_ratio, workdays)
         sick_amount = min(sick.deduction, cap - personal_amount)
         p.lines.append(Line(DEDUCTION, "sick_leave", "病假扣款", sick_amount, sick.explanation, "LV-10"))
+        if sick.raised:
+            p.warnings.append(("规则", "值", f"病假 {hours_text(sick_min)} 小时：{sick.raised} {fmt_yuan(sick.kept)}"))
     leave_amount = personal_amount + sick_amount
     absent_amount = basis.amount(absent_min)
     if absent_amount:

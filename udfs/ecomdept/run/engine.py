@@ -183,12 +183,13 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
             leave_terms.get(emp.employee_id)))
     rows = {"员工": dict(zip(staff["employee_id"], staff["xl_row"])),
             "年终奖": dict(zip(annual_rows["employee_id"], annual_rows["xl_row"])) if len(annual_rows) else {}}
+    kinds = {"员工": ("最低工资", "PAY-07"), "年终奖": ("年终奖", "STA-2023-30"), "规则": ("病假工资", "LV-10")}
     for pay in pays:  # what HR must look at about a person's pay: 预警 and 数据问题, never the payslip
         for sheet, column, warning in pay.warnings:
-            alerts.append(alerts_mod.Alert(pay.employee_id, "最低工资" if sheet == "员工" else "年终奖",
-                                           "PAY-07" if sheet == "员工" else "STA-2023-30", warning))
-            issues.append(Issue(sheet, rows[sheet].get(pay.employee_id), column, f"{pay.employee_id}：{warning}",
-                                WARNING))
+            kind, clause = kinds[sheet]
+            alerts.append(alerts_mod.Alert(pay.employee_id, kind, clause, warning))
+            issues.append(Issue(sheet, rows.get(sheet, {}).get(pay.employee_id), column,
+                                f"{pay.employee_id}：{warning}", WARNING))
     negative, negative_alerts = period.negative_net(pays, staff, rules.allow_negative_net == "yes")
     issues.extend(negative)
     alerts.extend(negative_alerts)
