@@ -57,7 +57,7 @@ def test_leaving_with_unused_days_is_paid_at_300_percent():
             leave=LeaveTerms(annual=ledger))
     line = next(l for l in p.lines if l.code == "annual_leave_pay")
     assert line.amount == 400000 and p.annual_leave_pay == 400000     # 5 × 8,700 ÷ 21.75 × 200% = 4,000.00
-    assert "5 天 × 月基本工资 ¥8,700.00 ÷ 21.75 × 200% = ¥4,000.00" in line.explanation
+    assert "按本月月基本工资 ¥8,700.00（实施办法第十一条）；¥8,700.00 ÷ 21.75 × 5 天 × 200% = ¥4,000.00" in line.explanation
 
 
 def test_leave_taken_beyond_the_balance_is_personal_leave():

@@ -169,7 +169,7 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     fines_by, ot_by = _group(fines), _group(ot_lines)
     shift_minutes = schedule.daily_minutes(days)  # a day's minutes of each person's usual shift (PAY-08)
     leave_terms, leave_ledger = _leave_terms(book, staff, days, rules, year, month, out_dir, schedule.default.minutes,
-                                             alerts)
+                                             alerts, this_period)
     pays = []
     records = list(staff.itertuples(index=False))
     iterator = progress(records, "计算工资") if progress else records
@@ -221,8 +221,11 @@ def dispute_alerts(out_dir, label: str) -> list:
     return alerts
 
 
-def _leave_terms(book, staff, days, rules, year: int, month: int, out_dir, shift_minutes: int, alerts: list):
-    """Annual-leave ledger and statutory-leave allowances for the month (entitlements.py)."""
+def _leave_terms(book, staff, days, rules, year: int, month: int, out_dir, shift_minutes: int, alerts: list,
+                 this_period: tuple[int, int]):
+    """Annual-leave ledger and statutory-leave allowances for the month (entitlements.py); for the unused
+    days paid out, the average monthly wage of the 12 months paid before (实施办法第十一条)."""
+    from ecomdept.pay import history
     from ecomdept.pay.history import previous_run_rows
 
     annual, annual_alerts = entitlements.annual_ledger(staff, days, previous_run_rows(out_dir, year, month), rules,
@@ -232,7 +235,11 @@ def _leave_terms(book, staff, days, rules, year: int, month: int, out_dir, shift
                                                           year, month, shift_minutes)
     nursing = entitlements.nursing_excess(days, allowance)
     alerts += annual_alerts + excess_alerts
-    terms = {e: payroll_mod.LeaveTerms(annual.get(e), excess.get(e), nursing.get(e, 0), rules.leave_excess)
+    paid_out = {e for e, ledger in annual.items() if ledger.payout_days}
+    wages = (history.wage_history(book.frames["ledger"], out_dir, this_period, 12, rules.iit_period, paid_out,
+                                  f"{year:04d}-{month:02d}") if paid_out else {})
+    terms = {e: payroll_mod.LeaveTerms(annual.get(e), excess.get(e), nursing.get(e, 0), rules.leave_excess,
+                                       history.average_wage(wages.get(e, {}), history.ANNUAL_LEAVE))
              for e in staff["employee_id"]}
     return terms, annual
 

@@ -7,7 +7,8 @@ cumulative working years 1–10 / 10–20 / ≥ 20 (roster 参加工作日期; b
 roster's 年假期初余额, else the year's entitlement) and drawn by 年假 leave; leave beyond it is an
 alert and is deducted as 事假. On leaving: (days of the year worked ÷ 365 × entitlement) − days taken,
 whole days, paid at 300% of the daily wage — the 100% in the normal wage included, so 200% is added
-(第十条、第十二条); the daily wage is the monthly base ÷ 21.75 (第十一条). At year end, 规则
+(第十条、第十二条); the daily wage is the average monthly wage of the 12 months paid before, overtime pay
+excluded, ÷ 21.75 (第十一条; history.average_wage, computed in payroll). At year end, 规则
 ``annual_leave_year_end``: ``pay`` the unused whole days the same way, or ``carry`` them into the next
 year's first quarter.
 
