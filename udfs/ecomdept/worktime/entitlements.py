@@ -104,22 +104,47 @@ class Entitlement:
     days: int                 # this year's entitlement, whole days
     full: int                 # the full-year entitlement for the working years
     text: str
+    since: dt.date | None = None  # the day it starts where that is after 1 January (new hire, 12 months reached)
+
+
+def anniversary(start: dt.date, years: int) -> dt.date:
+    """The day ``years`` full years after ``start`` are reached (29 February → 1 March)."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:
+        return dt.date(start.year + years, 3, 1)
 
 
 def entitlement(work_start: dt.date | None, hire: dt.date, year: int) -> Entitlement:
-    """This year's annual leave; a new hire's prorated (实施办法第五条: 剩余日历天数 ÷ 365 × 全年天数, 不足 1 天不计)."""
+    """This year's annual leave.
+
+    The band (5 / 10 / 15 days) is the one of the working years completed on 1 January (条例第三条); a band
+    reached later in the year applies from the next 1 January. Someone who completes 12 months of work during
+    the year (条例第二条, 实施办法第三条: 连续工作 1 年以上) has, from that day, the rest of the year pro-rated as a
+    new hire; a new hire's first year likewise from the hire date (实施办法第五条: 剩余日历天数 ÷ 365 × 全年天数,
+    不足 1 天不计). The later of the two days counts."""
     start = work_start or hire
+    jan1, dec31 = dt.date(year, 1, 1), dt.date(year, 12, 31)
     full = full_entitlement(start, year)
-    basis = f"参加工作 {start}，至 {year}-01-01 满 {working_years(start, dt.date(year, 1, 1))} 年，全年 {full} 天"
+    basis = f"参加工作 {start}，至 {year}-01-01 满 {working_years(start, jan1)} 年，全年 {full} 天"
+    since, why = None, ""
     if not full:
-        return Entitlement(0, 0, basis + "（累计工作不满 1 年，条例第三条）")
-    if hire.year == year and hire > dt.date(year, 1, 1):
-        remaining = (dt.date(year, 12, 31) - hire).days + 1
-        exact = Fraction(remaining, 365) * full
-        days = math.floor(exact)
-        return Entitlement(days, full, f"{basis}；{hire} 入职，当年剩余 {remaining} 天 ÷ 365 × {full} 天 = "
-                                       f"{float(exact):.2f} 天，取整 {days} 天（实施办法第五条）")
-    return Entitlement(full, full, basis)
+        reached = anniversary(start, 1)
+        if not jan1 < reached <= dec31:
+            return Entitlement(0, 0, basis + "（累计工作不满 1 年，条例第二条）")
+        full = int(_data()["annual_leave"]["by_working_years"][0][1])
+        basis = (f"参加工作 {start}，{reached} 累计工作满 12 个月，自该日起享受年假（条例第二条、实施办法第三条），"
+                 f"全年 {full} 天")
+        since, why = reached, f"{reached} 满 12 个月"
+    if hire.year == year and hire > jan1 and (since is None or hire > since):
+        since, why = hire, f"{hire} 入职"
+    if since is None:
+        return Entitlement(full, full, basis)
+    remaining = (dec31 - since).days + 1
+    exact = Fraction(remaining, 365) * full
+    days = math.floor(exact)
+    return Entitlement(days, full, f"{basis}；{why}，当年剩余 {remaining} 天 ÷ 365 × {full} 天 = "
+                                   f"{float(exact):.2f} 天，取整 {days} 天（实施办法第五条）", since)
 
 
 @dataclass
@@ -172,10 +197,20 @@ def annual_ledger(staff: pd.DataFrame, days: pd.DataFrame, previous: dict[str, d
             opening = ent.days * shift_minutes + carried
             used_before = 0
             how = f"本年额度 {ent.days} 天" + (f" + 上年结转 {carried / shift_minutes:g} 天（一季度内使用）" if carried else "")
+        granted = ent.days if ent.since is None or ent.since <= last else 0  # from the day 12 months are reached
+        if prior and same_year and prior.get("annual_leave_closing_min") not in (None, ""):
+            recorded = prior.get("annual_leave_entitled_days")
+            before = granted if recorded in (None, "") else int(recorded)
+            if granted > before:
+                opening += (granted - before) * shift_minutes
+                how += f"；{ent.since} 起享受本年年假 {granted - before} 天"
+        elif granted < ent.days:
+            opening -= ent.days * shift_minutes
+            how = f"{ent.since} 起才享受本年年假，本月为 0 天"
         taken = int(used.get(rec.employee_id, 0))
         excess = max(0, taken - opening)
         closing = max(0, opening - taken)
-        ledger = AnnualLeave(ent.days, opening, taken, excess, closing, used_before + taken - excess,
+        ledger = AnnualLeave(granted, opening, taken, excess, closing, used_before + taken - excess,
                              max(0, carried - taken), text=f"{ent.text}；期初 {how}")
         if excess:
             alerts.append(Alert(rec.employee_id, "年假超额", "LV-11",
@@ -196,17 +231,16 @@ def annual_ledger(staff: pd.DataFrame, days: pd.DataFrame, previous: dict[str, d
 
 def _leaving_payout(ledger: AnnualLeave, rec, ent: Entitlement, year: int, shift_minutes: int) -> None:
     """实施办法第十二条: 当年已过日历天数 ÷ 365 × 全年应休天数 − 已休天数, 不足 1 天不支付; never clawed back."""
-    start = max(dt.date(year, 1, 1), rec.hire_date)
-    worked = (rec.leave_date - dt.date(year, 1, 1)).days + 1
+    start = ent.since or dt.date(year, 1, 1)   # the hire date, or the day 12 months of work were reached
+    worked = max(0, (rec.leave_date - start).days + 1)
     full = ent.full
     accrued = Fraction(worked, 365) * full
-    if rec.hire_date.year == year and rec.hire_date > dt.date(year, 1, 1):
-        accrued = Fraction((rec.leave_date - start).days + 1, 365) * full
-        worked = (rec.leave_date - start).days + 1
     taken = Fraction(ledger.used_ytd_min, shift_minutes)
     days = max(0, math.floor(accrued - taken))
     ledger.payout_days = days
-    ledger.payout_text = (f"离职：当年在本单位已过 {worked} 天 ÷ 365 × {full} 天 = {float(accrued):.2f} 天，"
+    counted = (f"自 {start} 满 12 个月起已过 {worked} 天" if ent.since and ent.since != rec.hire_date
+               else f"当年在本单位已过 {worked} 天")
+    ledger.payout_text = (f"离职：{counted} ÷ 365 × {full} 天 = {float(accrued):.2f} 天，"
                           f"减已休 {float(taken):g} 天，不足 1 天不计，应休未休 {days} 天（实施办法第十二条）")
     ledger.closing_min = 0
 
