@@ -140,6 +140,9 @@ PARAMS: tuple[Param, ...] = (
     Param("iit_period", "个税所属期", "pay_month", CHOICE, "PAY-03",
           "pay_month = 发放月（推荐：扣缴义务人支付时预扣，10 月工资 11 月发放属 11 月；12 月工资次年 1 月发放属次年）；"
           "work_month = 工资所属月", choices=("pay_month", "work_month")),
+    Param("personal_leave_pay", "事假工资", "deduct", CHOICE, "LV-10",
+          "deduct = 事假按分钟扣工资（LV-10：事假为无薪假，推荐）；paid = 事假不扣工资，此时本年事假累计 20 天以上的"
+          "当年不享受年休假（职工带薪年休假条例第四条第（二）项）", choices=("deduct", "paid")),
     Param("annual_leave_year_end", "年末未休年假", "carry", CHOICE, "LV-11",
           "carry = 结转到次年一季度（推荐：实施办法第九条允许跨年安排）；pay = 12 月按日工资 300% 支付未休天数",
           choices=("carry", "pay")),

@@ -276,7 +276,7 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
     basis = Basis(base, divisor, f"{workdays} 天" if rules.day_divisor == "workdays" else "21.75 天", shift_minutes)
     unpaid_min = int(summary.get("unpaid_leave_min", 0))
     sick_min = min(int(summary.get("leave_min_病假", 0)), unpaid_min)
-    personal_min = unpaid_min - sick_min
+    personal_min = unpaid_min - sick_min if rules.personal_leave_pay == "deduct" else 0  # 规则: 事假 paid
     absent_min = int(summary.get("absent_unworked_min", 0))
     cap = p.base_pay
     personal_amount = min(basis.amount(personal_min), cap)

@@ -14,6 +14,7 @@ import pandas as pd
 from ecomdept.worktime import alerts as alerts_mod
 from ecomdept.worktime import attendance
 from ecomdept.worktime import entitlements
+from ecomdept.worktime import leave_year
 from ecomdept.sales import kpi
 from ecomdept.pay import probation
 from ecomdept.worktime import overtime
@@ -228,8 +229,21 @@ def _leave_terms(book, staff, days, rules, year: int, month: int, out_dir, shift
     from ecomdept.pay import history
     from ecomdept.pay.history import previous_run_rows
 
-    annual, annual_alerts = entitlements.annual_ledger(staff, days, previous_run_rows(out_dir, year, month), rules,
-                                                      year, month, shift_minutes)
+    previous = previous_run_rows(out_dir, year, month)
+    leave_rows = book.frames["leave"]
+    paid = rules.personal_leave_pay == "paid"
+    years = {rec.employee_id: entitlements.working_years(getattr(rec, "work_start", None) or rec.hire_date,
+                                                         dt.date(year, 1, 1)) for rec in staff.itertuples(index=False)}
+    counted = leave_year.count(leave_rows, staff, book.calendar, year, month, previous, shift_minutes, paid, years)
+    last_year = None
+    if month == 1:  # 实施办法第八条 where no December run says it
+        unknown = staff[~staff["employee_id"].map(lambda e: previous.get(e, {}).get("annual_leave_year") == str(year - 1))]
+        last_years = {e: entitlements.working_years(s, dt.date(year - 1, 1, 1)) for e, s in
+                      ((r.employee_id, getattr(r, "work_start", None) or r.hire_date) for r in unknown.itertuples(index=False))}
+        last_year = leave_year.next_year_exclusions(leave_rows, unknown, book.calendar, year, shift_minutes, paid,
+                                                    last_years, leave_year.rules_data()["next_year"]) if len(unknown) else {}
+    annual, annual_alerts = entitlements.annual_ledger(staff, days, previous, rules, year, month, shift_minutes,
+                                                      counted, last_year)
     allowance = entitlements.allowances(rules.city, dt.date(year, month, 1))
     excess, excess_alerts = entitlements.statutory_excess(book.frames["leave"], days, staff, book.calendar, allowance,
                                                           year, month, shift_minutes)

@@ -159,6 +159,10 @@ class AnnualLeave:
     payout_days: int = 0
     payout_text: str = ""
     text: str = ""
+    sick_days: int = 0            # the year's sick leave and 事假 so far (leave_year.py)
+    personal_days: int = 0
+    exclusion: str = ""           # why there is no annual leave this year (条例第四条, 实施办法第八条), else ""
+    next_year_excluded: bool = False   # 实施办法第八条: none next year either
 
 
 def day_minutes(shift_minutes: int) -> int:
@@ -166,8 +170,12 @@ def day_minutes(shift_minutes: int) -> int:
 
 
 def annual_ledger(staff: pd.DataFrame, days: pd.DataFrame, previous: dict[str, dict[str, str]], rules,
-                  year: int, month: int, shift_minutes: int) -> tuple[dict[str, AnnualLeave], list[Alert]]:
-    """The month's annual-leave ledger per person, and the alerts (over-drawn balances)."""
+                  year: int, month: int, shift_minutes: int, year_leave: dict | None = None,
+                  last_year_exclusion: dict[str, str] | None = None) -> tuple[dict[str, AnnualLeave], list[Alert]]:
+    """The month's annual-leave ledger per person, and the alerts (over-drawn balances, leave taken away).
+
+    ``year_leave``: leave_year.count's totals and limits (条例第四条); ``last_year_exclusion``: people with no
+    leave this year by 实施办法第八条 found from the workbook's last-year rows (where no December run says so)."""
     used = days.groupby("employee_id")["leave_min_年假"].sum().to_dict() if len(days) else {}
     first, last = dt.date(year, month, 1), dt.date(year, month, 1) + pd.offsets.MonthEnd(0)
     last = last.date() if hasattr(last, "date") else last
@@ -198,7 +206,12 @@ def annual_ledger(staff: pd.DataFrame, days: pd.DataFrame, previous: dict[str, d
             used_before = 0
             how = f"本年额度 {ent.days} 天" + (f" + 上年结转 {carried / shift_minutes:g} 天（一季度内使用）" if carried else "")
         granted = ent.days if ent.since is None or ent.since <= last else 0  # from the day 12 months are reached
-        if prior and same_year and prior.get("annual_leave_closing_min") not in (None, ""):
+        counted = (year_leave or {}).get(rec.employee_id)
+        standing = _standing_exclusion(prior, same_year, year, rec.employee_id, last_year_exclusion, counted)
+        if standing:                      # no annual leave this year: the balance is 0, whatever is taken is 事假
+            opening, carried, granted = 0, 0, 0
+            how += f"；{standing}"
+        elif prior and same_year and prior.get("annual_leave_closing_min") not in (None, ""):
             recorded = prior.get("annual_leave_entitled_days")
             before = granted if recorded in (None, "") else int(recorded)
             if granted > before:
@@ -212,6 +225,21 @@ def annual_ledger(staff: pd.DataFrame, days: pd.DataFrame, previous: dict[str, d
         closing = max(0, opening - taken)
         ledger = AnnualLeave(granted, opening, taken, excess, closing, used_before + taken - excess,
                              max(0, carried - taken), text=f"{ent.text}；期初 {how}")
+        if counted is not None:
+            ledger.sick_days, ledger.personal_days = counted.sick_days, counted.personal_days
+        if standing:
+            ledger.exclusion = standing
+            ledger.next_year_excluded = standing_next_year(prior, same_year)
+        elif counted is not None and counted.reason:   # a limit reached this month (or found only now)
+            ledger.exclusion = counted.reason
+            ledger.entitled_days = 0
+            ledger.closing_min, ledger.carried_min = 0, 0
+            this_year_taken = ledger.used_ytd_min > 0
+            ledger.next_year_excluded = this_year_taken
+            when = f"{counted.reached} 达到" if counted.reached else "已达到"
+            text = (f"{counted.reason}：{when}，本月起年假余额为 0（已休的 {ledger.used_ytd_min / shift_minutes:g} 天不扣回）"
+                    + (f"；本年已休过年假，下一年度也不享受（{_exclusions()['next_year']}）" if this_year_taken else ""))
+            alerts.append(Alert(rec.employee_id, "不享受年休假", "LV-11", text))
         if excess:
             alerts.append(Alert(rec.employee_id, "年假超额", "LV-11",
                                 f"本月年假 {taken / 60:g} 小时，余额只有 {opening / 60:g} 小时：超出 {excess / 60:g} 小时按事假扣款"))
@@ -229,8 +257,37 @@ def annual_ledger(staff: pd.DataFrame, days: pd.DataFrame, previous: dict[str, d
     return out, alerts
 
 
+def _exclusions() -> dict:
+    return _data()["annual_leave"]["exclusions"]
+
+
+def _standing_exclusion(prior: dict, same_year: bool, year: int, employee_id: str,
+                        last_year_exclusion: dict[str, str] | None, counted) -> str:
+    """An exclusion in force before this month: carried from last month's run (same year), or this year's
+    none by 实施办法第八条 (last December's run, else the workbook's last-year rows)."""
+    if same_year and prior.get("annual_leave_exclusion"):
+        return prior["annual_leave_exclusion"]
+    if not same_year and prior.get("annual_leave_year") == str(year - 1) and \
+            prior.get("annual_leave_next_year_excluded") == "1":
+        why = (prior.get("annual_leave_exclusion") or "达到条例第四条的情形").replace("，不享受当年年休假", "")
+        return f"{year - 1} 年已休年假后又{why}，{year} 年不享受年休假（{_exclusions()['next_year']}）"
+    if not same_year and last_year_exclusion and employee_id in last_year_exclusion:
+        return last_year_exclusion[employee_id]
+    if counted is not None and counted.reason and not counted.new and same_year:
+        return counted.reason           # reached before this month, though last month's run did not say so
+    return ""
+
+
+def standing_next_year(prior: dict, same_year: bool) -> bool:
+    return same_year and prior.get("annual_leave_next_year_excluded") == "1"
+
+
 def _leaving_payout(ledger: AnnualLeave, rec, ent: Entitlement, year: int, shift_minutes: int) -> None:
     """实施办法第十二条: 当年已过日历天数 ÷ 365 × 全年应休天数 − 已休天数, 不足 1 天不支付; never clawed back."""
+    if ledger.exclusion:
+        ledger.payout_days, ledger.closing_min = 0, 0
+        ledger.payout_text = f"离职：{ledger.exclusion}，没有应休未休的年休假"
+        return
     start = ent.since or dt.date(year, 1, 1)   # the hire date, or the day 12 months of work were reached
     worked = max(0, (rec.leave_date - start).days + 1)
     full = ent.full
