@@ -143,6 +143,9 @@ PARAMS: tuple[Param, ...] = (
     Param("personal_leave_pay", "事假工资", "deduct", CHOICE, "LV-10",
           "deduct = 事假按分钟扣工资（LV-10：事假为无薪假，推荐）；paid = 事假不扣工资，此时本年事假累计 20 天以上的"
           "当年不享受年休假（职工带薪年休假条例第四条第（二）项）", choices=("deduct", "paid")),
+    Param("annual_bonus_repeat", "年终奖第二次单独计税", "merge", CHOICE, "STA-2023-30",
+          "一个纳税年度第二笔要单独计税的年终奖（国税发〔2005〕9号第三条：每人每年只能一次）：merge = 较晚发放的一笔并入综合所得"
+          "并预警（推荐）；stop = 不出结果，数据问题写明两行", choices=("merge", "stop")),
     Param("annual_leave_year_end", "年末未休年假", "carry", CHOICE, "LV-11",
           "carry = 结转到次年一季度（推荐：实施办法第九条允许跨年安排）；pay = 12 月按日工资 300% 支付未休天数",
           choices=("carry", "pay")),

@@ -138,7 +138,7 @@ def prior_months(ledger: pd.DataFrame, out_dir: Path | None, year: int, month: i
                 ytd.add(t, taxed_income(row), _fen(row, "social_insurance") + _fen(row, "housing_fund"),
                         _fen(row, "additional_deductions"), _fen(row, "iit"))
                 if row.get("annual_bonus_method") == "separate":
-                    ytd.separate_bonus.append(tax_period)
+                    ytd.separate_bonus.append(f"{folder} 的运行结果（所属期 {tax_period}）")
                 covered.add((emp, tax_period))
                 used = True
             if used:

@@ -57,6 +57,7 @@ class MonthResult:
     annual_leave: dict = field(default_factory=dict)  # 工号 → entitlements.AnnualLeave
     duty: pd.DataFrame | None = None  # DUTY-01 值班表: per day who was rostered, on duty, rostered and absent
     cities: dict = field(default_factory=dict)  # city id → the CityTable the month computed with (规则 city, 参保城市)
+    stale_runs: dict = field(default_factory=dict)  # later month → why its result no longer holds (年终奖 once a year)
 
     @property
     def label(self) -> str:
@@ -166,6 +167,8 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
         annual_rows = annual_rows[annual_rows["month"] == label]
     for rec in annual_rows.itertuples(index=False):
         annual[rec.employee_id] = (rec.amount, rec.method)
+    bonus_stale = _one_separate_bonus(book, annual, annual_rows, ytd, out_dir, label, this_period, normal_pay_date,
+                                      issues, alerts)
     by_emp_summary = {rec["employee_id"]: rec for rec in summ.to_dict("records")}
     fines_by, ot_by = _group(fines), _group(ot_lines)
     shift_minutes = schedule.daily_minutes(days)  # a day's minutes of each person's usual shift (PAY-08)
@@ -205,7 +208,57 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, pays, sources, timings, ledger,
                        kpis, scores, flow, stage, history.run_hashes, f"{this_period[0]:04d}-{this_period[1]:02d}",
                        leave_ledger, alerts_mod.duty_rota(days, schedule),
-                       {t.city: t for t in [city, *city_of.values()]})
+                       {t.city: t for t in [city, *city_of.values()]}, bonus_stale)
+
+
+def _one_separate_bonus(book, annual: dict, annual_rows, ytd: dict, out_dir, label: str, this_period, paid_on,
+                        issues: list, alerts: list) -> dict[str, str]:
+    """国税发〔2005〕9号第三条: the separate method once per person and tax year, whatever the order of the runs.
+
+    Each person's earlier claims of the tax year (runs and 年终奖 rows of months not run yet) go into
+    ``separate_bonus``, so that this month's bonus is merged (or, 规则 annual_bonus_repeat = stop, the run stops
+    naming both rows). Where this month keeps the separate method, later months' runs that took it are stale:
+    returned, month → why."""
+    from ecomdept.pay import annual_bonus
+    from ecomdept.pay.history import YearToDate
+
+    if not annual:
+        return {}
+    rules = book.rules
+
+    def period_of(month: str) -> tuple[str, dt.date]:
+        y, m = int(month[:4]), int(month[5:7])
+        on, _ = payroll_mod.pay_date(y, m, dt.date(y, m, 1), book.calendar, rules)
+        ty, tm = payroll_mod.tax_period(y, m, on, rules)
+        return f"{ty:04d}-{tm:02d}", on
+
+    here = f"{this_period[0]:04d}-{this_period[1]:02d}"
+    found = annual_bonus.claims(book.frames["annual_bonus"], out_dir, label, period_of, here[:4])
+    rows = dict(zip(annual_rows["employee_id"], annual_rows["xl_row"])) if len(annual_rows) else {}
+    allowed = annual_bonus.annual_bonus_table(paid_on).separate_allowed(paid_on)
+    stale: dict[str, str] = {}
+    for emp, (amount, method) in annual.items():
+        mine = found.get(emp, [])
+        earlier = sorted((c for c in mine if (c.period, c.month) < (here, label)), key=lambda c: (c.period, c.month))
+        ytd.setdefault(emp, YearToDate()).separate_bonus = [c.where for c in earlier]
+        wants = annual_bonus.SHEET_METHOD.get(method or "", annual_bonus.SEPARATE) == annual_bonus.SEPARATE
+        if not (wants and allowed and amount):
+            continue
+        if earlier and rules.annual_bonus_repeat == "stop":
+            issues.append(Issue("年终奖", rows.get(emp), "计税方式",
+                                f"{emp}：一个纳税年度内全年一次性奖金只能单独计税一次（国税发〔2005〕9号第三条）："
+                                f"{earlier[0].where}{'已' if earlier[0].run else '要'}单独计税，本表第 {rows.get(emp)} 行（{label} 随工资发放，所属期 {here}）"
+                                "又要单独计税。请把其中一行的计税方式改为「并入综合所得」，或把规则 annual_bonus_repeat 设为 merge",
+                                ERROR, "method"))
+            continue
+        if earlier:
+            continue
+        for claim in (c for c in mine if c.run and (c.period, c.month) > (here, label)):
+            text = (f"{emp} 的年终奖在 {label}（所属期 {here}）单独计税，在前；{claim.where}也单独计税了，一个纳税年度"
+                    f"只能一次（国税发〔2005〕9号第三条）：{claim.month} 的结果已过期，请重新计算，那次年终奖将并入综合所得")
+            stale[claim.month] = text
+            alerts.append(alerts_mod.Alert(emp, "年终奖", "STA-2023-30", text))
+    return stale
 
 
 def dispute_alerts(out_dir, label: str) -> list:

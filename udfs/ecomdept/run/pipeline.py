@@ -187,6 +187,7 @@ def _write_month(result, book, label: str, out_dir: Path, pdf: bool, templates, 
             info = outputs.run_info(result, workbook or book.path, book.sha256, files)
             outputs.write_payroll_csv(result, tmp / "payroll.csv")
             stale = history.stale_later_runs(out_dir, label, sha256_file(tmp / "payroll.csv"), book.rules.iit_period)
+            stale = sorted(set(stale) | set(result.stale_runs))  # + later runs that took the year's separate bonus
             if stale:
                 note_stale(result, info, label, stale)
             # the results workbook (the longest output), the CSVs, lines.json and the report are written
