@@ -164,3 +164,11 @@ def test_a_run_pays_no_unused_leave_to_the_sick_leaver_and_carries_the_totals(tm
         written = next(r for r in csv.DictReader(handle) if r["employee_id"] == emp)
     assert written["sick_leave_ytd_days"] == "68" and written["annual_leave_entitled_days"] == "0"
     assert "第四条第（三）项" in written["annual_leave_exclusion"] and written["annual_leave_next_year_excluded"] == "0"
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(outcome.month_dir / "工资表_2026-10.xlsx", read_only=True)["假期余额"]
+    table = list(sheet.iter_rows(values_only=True))
+    header = next(r for r in table if r and r[0] == "工号")
+    mine = dict(zip(header, next(r for r in table if r and r[0] == emp)))
+    assert (mine["本年年假（天）"], mine["本年病假（天）"], mine["本年事假（天）"]) == (0, 68, 0)
+    assert "职工带薪年休假条例第四条第（三）项" in mine["不享受年假的原因"] and mine["年假月末（天）"] == 0
