@@ -115,6 +115,8 @@ def claims(annual_rows, out_dir, label: str, period_of, tax_year: str) -> dict[s
             folder = csv_path.parent.name
             if folder == label or not re.fullmatch(r"\d{4}-\d{2}", folder):
                 continue
+            if not f"{int(tax_year) - 1}-11" <= folder <= f"{tax_year}-12":  # cannot be paid in the tax year
+                continue
             mode_period = period_of(folder)[0]
             for row in read_run(csv_path):
                 ran.setdefault(folder, set()).add(row["employee_id"])

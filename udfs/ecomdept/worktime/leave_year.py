@@ -101,10 +101,9 @@ def count(leave: pd.DataFrame, staff: pd.DataFrame, calendar: WorkCalendar, year
     approved = leave[(leave["status"] == "已批准") & leave["leave_type"].isin(("病假", "事假"))] if len(leave) else leave
     approved = approved[(approved["end"] > pd.Timestamp(first_of_year))
                         & (approved["start"] < pd.Timestamp(month_last + dt.timedelta(days=1)))] if len(approved) else approved
-    by_person = dict(tuple(approved.groupby("employee_id"))) if len(approved) else {}
+    groups = ({key: rows for key, rows in approved.groupby(["employee_id", "leave_type"])} if len(approved) else {})
     out: dict[str, YearLeave] = {}
     for emp in staff["employee_id"]:
-        rows = by_person.get(emp)
         prior = previous.get(emp, {})
         carried_year = prior.get("annual_leave_year") == str(year)
         result = YearLeave()
@@ -115,7 +114,7 @@ def count(leave: pd.DataFrame, staff: pd.DataFrame, calendar: WorkCalendar, year
         else:
             kinds.append(("事假", True, None, "personal_leave_ytd_days"))
         for kind, workdays_only, limit, column in kinds:
-            mine = rows[rows["leave_type"] == kind] if rows is not None else None
+            mine = groups.get((emp, kind))
             earlier = (_days(mine, first_of_year, before_last, workdays_only, calendar, day_minutes)
                        if mine is not None and month > 1 else [])
             this = _days(mine, month_first, month_last, workdays_only, calendar, day_minutes) if mine is not None else []
