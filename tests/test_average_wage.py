@@ -7,6 +7,7 @@ import datetime as dt
 
 import pandas as pd
 
+from explain_check import checks, failures
 from ecomdept.pay import history, payroll
 from ecomdept.pay.payroll import LeaveTerms
 from ecomdept.worktime.entitlements import AnnualLeave
@@ -92,6 +93,7 @@ def test_the_payout_line_shows_the_months_the_average_and_the_division(tmp_path)
     line = next(l for l in p.lines if l.code == "annual_leave_pay")
     assert line.amount == p.annual_leave_pay == 931801                  # 12,666.67 ÷ 21.75 × 8 × 200% = 9,318.01
     assert "¥12,666.67 ÷ 21.75 × 8 天 × 200% = ¥9,318.01" in line.explanation and "2025-12 至 2026-11" in line.explanation
+    assert not failures(line.explanation) and len(list(checks(line.explanation))) == 2   # the average, the payout
     assert p.allowance == 200000 + 931801
 
 
@@ -101,7 +103,7 @@ def test_no_history_uses_this_months_base_and_allowance():
     line = next(l for l in p.lines if l.code == "annual_leave_pay")
     assert line.amount == 882759
     assert "月基本工资 ¥10,000.00 + 岗位津贴 ¥2,000.00 = ¥12,000.00" in line.explanation
-    assert "¥12,000.00 ÷ 21.75 × 8 天 × 200% = ¥8,827.59" in line.explanation
+    assert "¥12,000.00 ÷ 21.75 × 8 天 × 200% = ¥8,827.59" in line.explanation and not failures(line.explanation)
 
 
 def test_employed_five_months_is_averaged_over_five(tmp_path):

@@ -172,3 +172,12 @@ def test_a_run_pays_no_unused_leave_to_the_sick_leaver_and_carries_the_totals(tm
     mine = dict(zip(header, next(r for r in table if r and r[0] == emp)))
     assert (mine["本年年假（天）"], mine["本年病假（天）"], mine["本年事假（天）"]) == (0, 68, 0)
     assert "职工带薪年休假条例第四条第（三）项" in mine["不享受年假的原因"] and mine["年假月末（天）"] == 0
+
+
+def test_a_limit_reached_before_the_first_run_is_found_and_said_once():
+    """Sick 01-05 … 03-05 (60 days) in the workbook, first run in October: no leave this year, one alert."""
+    out, _ = run_months({"work_start": dt.date(2019, 3, 1)}, [sick("2026-01-05", 60)], [10, 11])
+    october, alerts = out[10]
+    assert october.entitled_days == 0 and october.opening_min == 0 and october.closing_min == 0
+    assert [a.kind for a in alerts] == ["不享受年休假"] and "本月起年假余额为 0" in alerts[0].message
+    assert not [a for a in out[11][1] if a.kind == "不享受年休假"] and out[11][0].exclusion == october.exclusion

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 
 from builders import employees
+from explain_check import failures
 from ecomdept.core.calendar import WorkCalendar
 from ecomdept.core.statutory import city_table
 from ecomdept.inputs import rules as rules_mod
@@ -45,6 +46,7 @@ def test_a_company_rule_below_the_floor_is_raised_to_it(city, minimum, floor, cl
     shown = f"不低于最低工资 ¥{minimum / 100:,.2f} × 80% × 8100 分钟 ÷ (18 天 × 450 分钟) = ¥{floor / 100:,.2f}（{clause}）"
     assert shown in line.explanation
     assert f"扣 ¥10,000.00 − ¥{floor / 100:,.2f} = ¥{(1000000 - floor) / 100:,.2f}" in line.explanation
+    assert not failures(line.explanation)
     (warning,) = p.warnings
     assert warning[0] == "规则" and clause in warning[2] and f"{ratio if ratio == '0' else '50'}%" in warning[2]
     assert p.allowance == 200000 and p.gross_pay == floor + 200000

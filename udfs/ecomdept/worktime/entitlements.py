@@ -207,7 +207,7 @@ def annual_ledger(staff: pd.DataFrame, days: pd.DataFrame, previous: dict[str, d
             how = f"本年额度 {ent.days} 天" + (f" + 上年结转 {carried / shift_minutes:g} 天（一季度内使用）" if carried else "")
         granted = ent.days if ent.since is None or ent.since <= last else 0  # from the day 12 months are reached
         counted = (year_leave or {}).get(rec.employee_id)
-        standing = _standing_exclusion(prior, same_year, year, rec.employee_id, last_year_exclusion, counted)
+        standing, source = _standing_exclusion(prior, same_year, year, rec.employee_id, last_year_exclusion, counted)
         if standing:                      # no annual leave this year: the balance is 0, whatever is taken is 事假
             opening, carried, granted = 0, 0, 0
             how += f"；{standing}"
@@ -229,7 +229,10 @@ def annual_ledger(staff: pd.DataFrame, days: pd.DataFrame, previous: dict[str, d
             ledger.sick_days, ledger.personal_days = counted.sick_days, counted.personal_days
         if standing:
             ledger.exclusion = standing
-            ledger.next_year_excluded = standing_next_year(prior, same_year)
+            ledger.next_year_excluded = (standing_next_year(prior, same_year) if source != "counted"
+                                         else ledger.used_ytd_min > 0)
+            if source != "carried":  # first seen this month: 第八条 in January, or a limit the runs had not seen
+                alerts.append(Alert(rec.employee_id, "不享受年休假", "LV-11", f"{standing}：本月起年假余额为 0"))
         elif counted is not None and counted.reason:   # a limit reached this month (or found only now)
             ledger.exclusion = counted.reason
             ledger.entitled_days = 0
@@ -262,20 +265,20 @@ def _exclusions() -> dict:
 
 
 def _standing_exclusion(prior: dict, same_year: bool, year: int, employee_id: str,
-                        last_year_exclusion: dict[str, str] | None, counted) -> str:
+                        last_year_exclusion: dict[str, str] | None, counted) -> tuple[str, str]:
     """An exclusion in force before this month: carried from last month's run (same year), or this year's
     none by 实施办法第八条 (last December's run, else the workbook's last-year rows)."""
     if same_year and prior.get("annual_leave_exclusion"):
-        return prior["annual_leave_exclusion"]
+        return prior["annual_leave_exclusion"], "carried"
     if not same_year and prior.get("annual_leave_year") == str(year - 1) and \
             prior.get("annual_leave_next_year_excluded") == "1":
         why = (prior.get("annual_leave_exclusion") or "达到条例第四条的情形").replace("，不享受当年年休假", "")
-        return f"{year - 1} 年已休年假后又{why}，{year} 年不享受年休假（{_exclusions()['next_year']}）"
+        return f"{year - 1} 年已休年假后又{why}，{year} 年不享受年休假（{_exclusions()['next_year']}）", "next_year"
     if not same_year and last_year_exclusion and employee_id in last_year_exclusion:
-        return last_year_exclusion[employee_id]
-    if counted is not None and counted.reason and not counted.new and same_year:
-        return counted.reason           # reached before this month, though last month's run did not say so
-    return ""
+        return last_year_exclusion[employee_id], "next_year"
+    if counted is not None and counted.reason and not counted.new:
+        return counted.reason, "counted"  # reached before this month, though no earlier run said so
+    return "", ""
 
 
 def standing_next_year(prior: dict, same_year: bool) -> bool:
