@@ -268,6 +268,8 @@ LEDGER = Sheet(
         Column("special", "专项扣除", MONEY, True, doc="个人社保 + 公积金"),
         Column("additional", "专项附加扣除", MONEY, True),
         Column("iit", "已预扣个税", MONEY, True, limits=(0, None)),
+        Column("overtime", "加班工资", MONEY, limits=(0, None),
+               doc="应发工资中的加班工资：未休年假工资按剔除加班工资的月平均工资计（实施办法第十一条）；空 = 无法剔除，工资条注明"),
     ),
     key=("month", "employee_id"), table="tbl_ledger",
 )

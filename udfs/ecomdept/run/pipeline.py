@@ -208,6 +208,7 @@ def _write_month(result, book, label: str, out_dir: Path, pdf: bool, templates, 
                 info["reopened"] = {"reason": reopen.reason, "from_version": versions.version_of(out_dir / label)
                                     if (out_dir / label).exists() else None, "approvals": approved}
             stale = history.stale_later_runs(out_dir, label, sha256_file(tmp / "payroll.csv"), book.rules.iit_period)
+            stale = sorted(set(stale) | set(result.stale_runs))  # + later runs that took the year's separate bonus
             if stale:
                 note_stale(result, info, label, stale)
             # the results workbook (the longest output), the CSVs, lines.json and the report are written

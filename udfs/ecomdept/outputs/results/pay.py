@@ -199,13 +199,18 @@ def write_leave_balances(w: Writer, result) -> None:
         comp = result.comp_ledger.get(pay.employee_id, {})
         if ledger is None:
             continue
-        rows.append([pay.employee_id, pay.name, ledger.entitled_days, ledger.opening_min / day, ledger.used_min / day,
+        rows.append([pay.employee_id, pay.name, ledger.entitled_days, ledger.sick_days, ledger.personal_days,
+                     ledger.exclusion + ("；下一年度也不享受（实施办法第八条）" if ledger.next_year_excluded
+                                         and "第八条" not in ledger.exclusion else ""),
+                     ledger.opening_min / day, ledger.used_min / day,
                      ledger.excess_min / day, ledger.closing_min / day, ledger.payout_days, ledger.carried_min / day,
                      comp.get("opening", 0) / 60, comp.get("earned", 0) / 60, comp.get("used", 0) / 60,
                      comp.get("closing", 0) / 60])
     w.table("假期余额", [("工号", "text", 8), ("姓名", "text", 9), ("本年年假（天）", "num2", 10),
+                      ("本年病假（天）", "int", 10), ("本年事假（天）", "int", 10), ("不享受年假的原因", "text", 40),
                       ("年假月初（天）", "num2", 10), ("本月休（天）", "num2", 9), ("超出余额（天）", "num2", 10),
                       ("年假月末（天）", "num2", 10), ("折算工资（天）", "int", 10), ("其中上年结转（天）", "num2", 12),
                       ("补休月初（小时）", "num2", 10), ("补休新增（小时）", "num2", 10), ("补休使用（小时）", "num2", 10),
                       ("补休月末（小时）", "num2", 10)], rows,
-            f"假期余额 {result.label}（年假：职工带薪年休假条例；补休：OT-02）")
+            f"假期余额 {result.label}（年假：职工带薪年休假条例；本年病假按日历天数、事假按工作日累计，"
+            "达到第四条的天数当年不享受年假；补休：OT-02）")
