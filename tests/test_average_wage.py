@@ -176,3 +176,29 @@ def test_a_run_pays_a_leaver_on_the_ledgers_average(tmp_path):
     assert outcome.result.annual_leave[emp].payout_days == 8
     assert line.amount == 882759 and "¥120,000.00 ÷ 10 = ¥12,000.00" in line.explanation
     assert "已剔除加班工资 ¥1,000.00" in line.explanation and "¥12,000.00 ÷ 21.75 × 8 天 × 200% = ¥8,827.59" in line.explanation
+
+
+def test_year_end_payout_under_pay_uses_the_average_too(tmp_path):
+    """规则 annual_leave_year_end = pay, December 2026, 3 days left (roster opening balance): 工资台账 paid months
+    2026-01 … 2026-12 at 12,000, one of them 13,000 with 1,000 overtime: 12,000 ÷ 21.75 × 3 × 200% = 3,310.34."""
+    from ecomdept.inputs.master_workbook import write_master
+    from ecomdept.inputs.schema import EMPLOYEES
+    from ecomdept.run import sample
+    from ecomdept.run.pipeline import run_payroll
+
+    data = sample.build(employees=3, month="2026-12", orders_per_employee=1)
+    next(r for r in data["规则"] if r[0] == "annual_leave_year_end")[2] = "pay"
+    col = {c.id: i for i, c in enumerate(EMPLOYEES.columns)}
+    row = data["员工"][1]
+    emp = row[col["employee_id"]]
+    row[col["annual_leave_opening_days"]] = 3
+    data["请假"] = [r for r in data["请假"] if r[1] != emp]
+    data["工资台账"] = [r for r in data["工资台账"] if r[1] != emp] + [
+        [f"2026-{m:02d}", emp, 1300000 if m == 6 else 1200000, 0, 0, 0, 100000 if m == 6 else 0] for m in range(1, 13)]
+    path = write_master(tmp_path / "m.xlsx", data, month="2026-12")
+    outcome = run_payroll(path, "2026-12", tmp_path / "out", pdf=False, show_progress=False)
+    assert outcome.code == 0, outcome.message
+    pay = next(p for p in outcome.result.pays if p.employee_id == emp)
+    line = next(l for l in pay.lines if l.code == "annual_leave_pay")
+    assert line.amount == 331034 and "年末未休年假 3 天" in line.explanation
+    assert "¥144,000.00 ÷ 12 = ¥12,000.00" in line.explanation and not failures(line.explanation)

@@ -181,3 +181,35 @@ def test_a_limit_reached_before_the_first_run_is_found_and_said_once():
     assert october.entitled_days == 0 and october.opening_min == 0 and october.closing_min == 0
     assert [a.kind for a in alerts] == ["不享受年休假"] and "本月起年假余额为 0" in alerts[0].message
     assert not [a for a in out[11][1] if a.kind == "不享受年休假"] and out[11][0].exclusion == october.exclusion
+
+
+def test_runs_july_to_december_carry_the_exclusion(tmp_path):
+    """Real monthly runs, July … December 2026: 7 years of work, sick 08-03 … 10-09. payroll.csv says 5 days
+    until September, 0 from October on, with the year's sick days carried (29, 59, 68, 68, 68 after July's 0)."""
+    import csv
+
+    from ecomdept.inputs.master_workbook import write_master
+    from ecomdept.inputs.schema import EMPLOYEES
+    from ecomdept.run import sample
+    from ecomdept.run.pipeline import run_payroll
+
+    data = sample.build(employees=3, month="2026-07", months=6, orders_per_employee=1)
+    col = {c.id: i for i, c in enumerate(EMPLOYEES.columns)}
+    row = data["员工"][1]
+    emp, boss = row[col["employee_id"]], data["员工"][0][col["employee_id"]]
+    row[col["work_start"]], row[col["annual_leave_opening_days"]] = dt.date(2019, 3, 1), None
+    data["请假"] = [r for r in data["请假"] if r[1] != emp]
+    data["请假"].append(["QJ-SICK", emp, "病假", dt.datetime(2026, 8, 3, 8, 30), dt.datetime(2026, 10, 9, 18, 0),
+                        dt.datetime(2026, 8, 3, 8, 0), "已批准", boss, True, None, None, None, "住院"])
+    path = write_master(tmp_path / "m.xlsx", data, month="2026-07")
+    seen = []
+    for month in range(7, 13):
+        outcome = run_payroll(path, f"2026-{month:02d}", tmp_path / "out", pdf=False, show_progress=False)
+        assert outcome.code == 0, outcome.message
+        with open(outcome.month_dir / "payroll.csv", encoding="utf-8-sig") as handle:
+            mine = next(r for r in csv.DictReader(handle) if r["employee_id"] == emp)
+        told = [a for a in outcome.result.alerts if a.employee_id == emp and a.kind == "不享受年休假"]
+        seen.append((mine["annual_leave_entitled_days"], mine["sick_leave_ytd_days"], bool(mine["annual_leave_exclusion"]),
+                     len(told)))
+    assert seen == [("5", "0", False, 0), ("5", "29", False, 0), ("5", "59", False, 0), ("0", "68", True, 1),
+                    ("0", "68", True, 0), ("0", "68", True, 0)]

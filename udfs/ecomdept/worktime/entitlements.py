@@ -185,7 +185,7 @@ def annual_ledger(staff: pd.DataFrame, days: pd.DataFrame, previous: dict[str, d
         ent = entitlement(getattr(rec, "work_start", None), rec.hire_date, year)
         prior = previous.get(rec.employee_id, {})
         same_year = prior.get("annual_leave_year") == str(year)
-        carried = 0
+        carried, fresh = 0, False
         if prior and same_year and prior.get("annual_leave_closing_min") not in (None, ""):
             opening = int(prior["annual_leave_closing_min"])
             used_before = int(prior.get("annual_leave_used_ytd_min") or 0)
@@ -203,7 +203,7 @@ def annual_ledger(staff: pd.DataFrame, days: pd.DataFrame, previous: dict[str, d
             if prior and prior.get("annual_leave_year") == str(year - 1) and rules.annual_leave_year_end == "carry":
                 carried = int(prior.get("annual_leave_closing_min") or 0)
             opening = ent.days * shift_minutes + carried
-            used_before = 0
+            used_before, fresh = 0, True
             how = f"本年额度 {ent.days} 天" + (f" + 上年结转 {carried / shift_minutes:g} 天（一季度内使用）" if carried else "")
         granted = ent.days if ent.since is None or ent.since <= last else 0  # from the day 12 months are reached
         counted = (year_leave or {}).get(rec.employee_id)
@@ -217,7 +217,7 @@ def annual_ledger(staff: pd.DataFrame, days: pd.DataFrame, previous: dict[str, d
             if granted > before:
                 opening += (granted - before) * shift_minutes
                 how += f"；{ent.since} 起享受本年年假 {granted - before} 天"
-        elif granted < ent.days:
+        elif fresh and granted < ent.days:
             opening -= ent.days * shift_minutes
             how = f"{ent.since} 起才享受本年年假，本月为 0 天"
         taken = int(used.get(rec.employee_id, 0))

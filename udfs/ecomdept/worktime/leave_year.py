@@ -74,12 +74,11 @@ def personal_limit() -> Limit:
     return Limit("事假", int(data["personal_days"]), f"{data['personal_days']} 天", data["personal_item"])
 
 
-def _days(rows: pd.DataFrame, first: dt.date, last: dt.date, workdays_only: bool, calendar: WorkCalendar,
-          day_minutes: int) -> list[dt.date]:
+def _days(rows: list[tuple[dt.datetime, dt.datetime]], first: dt.date, last: dt.date, workdays_only: bool,
+          calendar: WorkCalendar, day_minutes: int) -> list[dt.date]:
     """Dates in [first, last] covered for at least ``day_minutes`` by one of the requests (each date once)."""
     found: set[dt.date] = set()
-    for rec in rows.itertuples(index=False):
-        start, end = rec.start, rec.end
+    for start, end in rows:
         day = max(start.date(), first)
         while day <= min(end.date(), last):
             begin = dt.datetime.combine(day, dt.time())
@@ -101,7 +100,11 @@ def count(leave: pd.DataFrame, staff: pd.DataFrame, calendar: WorkCalendar, year
     approved = leave[(leave["status"] == "已批准") & leave["leave_type"].isin(("病假", "事假"))] if len(leave) else leave
     approved = approved[(approved["end"] > pd.Timestamp(first_of_year))
                         & (approved["start"] < pd.Timestamp(month_last + dt.timedelta(days=1)))] if len(approved) else approved
-    groups = ({key: rows for key, rows in approved.groupby(["employee_id", "leave_type"])} if len(approved) else {})
+    groups: dict[tuple[str, str], list[tuple[dt.datetime, dt.datetime]]] = {}
+    if len(approved):
+        for emp, kind, start, end in zip(approved["employee_id"], approved["leave_type"],
+                                         pd.to_datetime(approved["start"]), pd.to_datetime(approved["end"])):
+            groups.setdefault((emp, kind), []).append((start.to_pydatetime(), end.to_pydatetime()))
     out: dict[str, YearLeave] = {}
     for emp in staff["employee_id"]:
         prior = previous.get(emp, {})
