@@ -3,11 +3,13 @@
 On Windows ``xw.func``/``xw.arg``/``xw.ret`` are ``xlwings.udfs.xlfunc``/``xlarg``/``xlret``; on
 Linux they do nothing, so a function that cannot register would go unnoticed. Here pywin32 is
 stubbed, the decorators are bound to xlwings' real ones, ``ecomdept.excel.functions`` is imported
-afresh and xlwings' own ``generate_vba_wrapper`` writes the VBA module "Import Functions" would.
+afresh and xlwings' own ``generate_vba_wrapper`` writes the VBA module "Import Functions" would — the
+module the master workbook and every ``excel init`` workbook carry in their VBA project.
 """
 
 import datetime as dt
 import importlib
+import inspect
 import io
 import re
 import sys
@@ -15,6 +17,11 @@ import types
 from unittest import mock
 
 import pytest
+from oletools.olevba import VBA_Parser
+
+from conftest import ROOT
+from ecomdept import cli
+from ecomdept.excel import udf_module
 
 # Every worksheet function with the signature Excel sees (caller is filled in by xlwings).
 SIGNATURES = {
@@ -64,6 +71,44 @@ def vba_module(module, udfs, workbook_name="master.xlsm") -> str:
     out = io.StringIO()
     udfs.generate_vba_wrapper("ecomdept.excel.functions", module, out, types.SimpleNamespace(Name=workbook_name))
     return out.getvalue()
+
+
+def import_functions_text(module, udfs, workbook_name="master.xlsm") -> str:
+    """The file xlwings' Import Functions (import_udfs) writes and imports: its header lines, then the
+    generator's wrappers."""
+    return "\n".join(udf_module.HEADER) + "\n" + vba_module(module, udfs, workbook_name)
+
+
+def embedded_module(path) -> str:
+    parser = VBA_Parser(str(path))
+    try:
+        modules = {name: code for _, _, name, code in parser.extract_macros()}
+    finally:
+        parser.close()
+    return modules["xlwings_udfs.bas"].replace("\r\n", "\n")
+
+
+def test_the_header_is_the_one_import_functions_writes(windows_functions):
+    _, udfs = windows_functions
+    source = inspect.getsource(udfs.import_udfs)
+    for line in udf_module.HEADER:
+        assert repr(line)[1:-1] in source or line in source, line
+
+
+def test_the_master_workbook_carries_the_import_functions_module(windows_functions):
+    expected = import_functions_text(*windows_functions)
+    assert embedded_module(ROOT / "udfs" / "ecomdept" / "workbook" / "master.xlsm") == expected
+    assert udf_module.stored() == expected, "vba/xlwings_udfs.bas 过期：运行 python scripts/build_master.py"
+
+
+def test_an_init_workbook_carries_the_import_functions_module(windows_functions, tmp_path):
+    book = tmp_path / "工资 2026.xlsm"
+    assert cli.main(["excel", "init", "-o", str(book)]) == 0
+    assert embedded_module(book) == import_functions_text(*windows_functions, book.name)
+
+
+def test_generating_in_a_fresh_process_gives_the_same_text(windows_functions):
+    assert udf_module.generate("我的工资.xlsm") == import_functions_text(*windows_functions, "我的工资.xlsm")
 
 
 def test_every_function_registers_with_its_signature(windows_functions):

@@ -11,7 +11,7 @@ from oletools.olevba import VBA_Parser
 from python_calamine import CalamineWorkbook
 
 from conftest import ROOT
-from ecomdept.excel import buttons, master, vba_project
+from ecomdept.excel import buttons, master, udf_module, vba_project
 
 # macro → the ecomdept.excel.buttons function its RunPython command calls
 COMMANDS = {"ValidateData": "validate", "ComputeAttendance": "attendance", "ComputePayroll": "payroll",
@@ -81,7 +81,9 @@ def test_committed_master_matches_the_build(built):
 
 
 def test_the_embedded_project_is_the_one_built(built):
-    assert vba_bin(built[0]) == vba_project.build({vba_project.USER_MODULE: master.buttons_source()})
+    assert vba_bin(built[0]) == vba_project.build({vba_project.USER_MODULE: master.buttons_source()},
+                                                  added={"xlwings_udfs": udf_module.stored()})
+    assert vba_modules(built[0])["xlwings_udfs"].replace("\r\n", "\n") == udf_module.stored()
 
 
 def test_libreoffice_opens_and_converts(built, tmp_path):

@@ -255,12 +255,16 @@ def _excel_init(args) -> int:
     try:
         python = master.interpreter()
         pythonpath = master.pythonpath_for(python)
-        files = master.user_copy(book, python, pythonpath)
+        master.vba_project_bytes()  # xlwings and the package's VBA sources are there, before the slow part
+        udfs, why_stored = master.udf_wrappers(book.name)
+        files = master.user_copy(book, python, pythonpath, udfs)
     except VbaProjectError as exc:
         print(f"[错误] {exc}", file=sys.stderr)
         return EXIT_DATA
     _back_up(targets)
     master.write_files(files)
+    if why_stored:
+        print(f"[提示] {why_stored}；ED_ 函数的 VBA 模块用了安装包里的版本", file=sys.stderr)
     print(f"主工作簿已写入 {book}：xlwings.conf 的解释器为 {python}，"
           + (f"PYTHONPATH 为 {pythonpath}" if pythonpath else "ecomdept 已安装在该解释器中（不设 PYTHONPATH）"))
     print(f"WPS 或没有 Excel 时：保存工作簿后双击旁边的 {master.WINDOWS_LAUNCHER}（Windows）或 "

@@ -4,8 +4,9 @@ xlwings.conf names the Python that made it, with two launchers beside it for WPS
 without Excel (xlwings drives Microsoft Excel only): ``计算工资.cmd`` (Windows) and
 ``计算工资.command`` (macOS) run ``python -m ecomdept payroll`` on the workbook.
 
-The VBA source, ``ecomdept/workbook/vba/Buttons.bas``, is package data like the templates (see
-``ecomdept.core.resources``); the VBA project around it is xlwings' own (``vba_project``).
+The VBA sources, ``ecomdept/workbook/vba/Buttons.bas`` and the worksheet functions' wrappers
+``xlwings_udfs.bas`` (``udf_module``), are package data like the templates (see
+``ecomdept.core.resources``); the VBA project around them is xlwings' own (``vba_project``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from ecomdept.core.resources import package_file
 
-from . import vba_project
+from . import udf_module, vba_project
 
 BUTTONS_BAS = package_file("workbook", "vba", "Buttons.bas")
 MASTER_XLSM = package_file("workbook", "master.xlsm")
@@ -41,16 +42,29 @@ def buttons_source() -> str:
         raise vba_project.VbaProjectError(f"找不到按钮的 VBA 源码 {BUTTONS_BAS}：ecomdept 安装不完整，请重新安装（pip install --force-reinstall ecomdept）") from None
 
 
-def build(out: str | Path, conf: list[list[str]] | None = None, modules: dict[str, str] | None = None) -> Path:
+def build(out: str | Path, conf: list[list[str]] | None = None, modules: dict[str, str] | None = None,
+          udfs: str | None = None) -> Path:
     """The master workbook with sample data, 计算月份 and the buttons on 说明, and the VBA project:
     xlwings' with its user module's source replaced by Buttons.bas (``modules`` replaces more, by
-    module name: the LibreOffice test swaps a RunPython stub in for the xlwings module)."""
+    module name: the LibreOffice test swaps a RunPython stub in for the xlwings module) and the module
+    ``xlwings_udfs`` added: ``udfs``, the text of ``udf_module.generate``, by default the one stored in
+    the package."""
     from ecomdept.run import sample
     from ecomdept.inputs.master_workbook import write_master
 
-    vba = vba_project.build({vba_project.USER_MODULE: buttons_source(), **(modules or {})})
+    vba = vba_project_bytes(modules, udfs)
     return write_master(out, sample.build(), title="电商部主工作簿（示例数据）", month=sample.DEFAULT_MONTH,
                         buttons=BUTTONS, vba_project=vba, conf=conf if conf is not None else conf_rows())
+
+
+def vba_project_bytes(modules: dict[str, str] | None = None, udfs: str | None = None) -> bytes:
+    """The master workbook's vbaProject.bin (see ``build``)."""
+    try:
+        text = udfs if udfs is not None else udf_module.stored()
+    except udf_module.UdfModuleError as exc:
+        raise vba_project.VbaProjectError(str(exc)) from None
+    return vba_project.build({vba_project.USER_MODULE: buttons_source(), **(modules or {})},
+                             added={udf_module.MODULE_NAME: text})
 
 
 def conf_rows(python: str | None = None, pythonpath: str | None = None, platform: str = sys.platform
@@ -149,12 +163,23 @@ def launcher_paths(book: Path) -> list[Path]:
     return [book.with_name(WINDOWS_LAUNCHER), book.with_name(MAC_LAUNCHER)]
 
 
-def user_copy(book: Path, python: str, pythonpath: str | None) -> dict[Path, tuple[bytes, bool]]:
+def udf_wrappers(book_name: str) -> tuple[str, str | None]:
+    """The xlwings_udfs module for a new workbook: generated now by xlwings for the installed functions;
+    the packaged text, with the reason, when that fails."""
+    try:
+        return udf_module.generate(book_name), None
+    except udf_module.UdfModuleError as exc:
+        return udf_module.stored(), str(exc)
+
+
+def user_copy(book: Path, python: str, pythonpath: str | None, udfs: str | None = None
+              ) -> dict[Path, tuple[bytes, bool]]:
     """What ``ecomdept excel init -o BOOK`` writes: path → (content, executable). The workbook is the
     sample master whose xlwings.conf names ``python`` (``interpreter()``) and ``pythonpath``
-    (``pythonpath_for(python)``); the launchers run the same."""
+    (``pythonpath_for(python)``), with ``udfs`` as its xlwings_udfs module (``udf_wrappers``); the
+    launchers run the same."""
     with tempfile.TemporaryDirectory() as tmp:
-        data = build(Path(tmp) / "book.xlsm", conf_rows(python, pythonpath)).read_bytes()
+        data = build(Path(tmp) / "book.xlsm", conf_rows(python, pythonpath), udfs=udfs).read_bytes()
     windows, mac = launcher_paths(book)
     return {book: (data, False), windows: (windows_launcher(book.name, python, pythonpath), False),
             mac: (mac_launcher(book.name, python, pythonpath), True)}
