@@ -28,15 +28,15 @@ SIGNATURES = {
     "ed_iit": "ytd_income, ytd_exempt, ytd_basic_deduction, ytd_special_deduction, ytd_additional_deduction, "
               "ytd_other_deduction, ytd_withheld, Optional ytd_relief",
     "ed_late_minutes": "punch_time, start_time, Optional grace_minutes",
-    "ed_workdays": "month",
-    "ed_is_workday": "day",
-    "ed_penalty": "employee_id, month",
-    "ed_net_pay": "employee_id, month",
-    "ed_kpi": "scope, month, metric",
-    "ed_payroll": "month",
+    "ed_workdays": "month, Optional data_version",
+    "ed_is_workday": "day, Optional data_version",
+    "ed_penalty": "employee_id, month, Optional data_version",
+    "ed_net_pay": "employee_id, month, Optional data_version",
+    "ed_kpi": "scope, month, metric, Optional data_version",
+    "ed_payroll": "month, Optional data_version",
     "ed_annual_bonus_iit": "amount, Optional paid_on",
 }
-VOLATILE = {"ed_workdays", "ed_is_workday", "ed_penalty", "ed_net_pay", "ed_kpi", "ed_payroll"}
+READS_BOOK = {"ed_workdays", "ed_is_workday", "ed_penalty", "ed_net_pay", "ed_kpi", "ed_payroll"}
 VBA_RESERVED = {"and", "as", "boolean", "byref", "byte", "byval", "call", "case", "const", "currency", "date",
                 "decimal", "declare", "dim", "do", "double", "each", "else", "elseif", "end", "enum", "erase",
                 "error", "event", "exit", "false", "for", "friend", "function", "get", "global", "gosub", "goto",
@@ -125,13 +125,13 @@ def test_every_function_registers_with_its_signature(windows_functions):
             if arg["name"] != "caller":
                 assert arg["options"].get("err_to_str") is True, f"{name}({arg['name']}) would read #N/A as blank"
                 assert re.search("[\u4e00-\u9fff]", arg["doc"]), "argument help is Chinese"
-        assert info["volatile"] is (name in VOLATILE)
+        assert info["volatile"] is False, f"{name} would run on every recalculation"
+        assert info["call_in_wizard"] is (name not in READS_BOOK)
+        assert not info["ret"]["options"].get("expand"), "a plain array spills; expand writes a legacy array"
         assert f'XLPy.CallUDF("ecomdept.excel.functions", "{name}"' in vba
+    assert "Application.Volatile" not in vba
     body = vba.split("Function ed_net_pay(")[1].split("End Function")[0]
-    assert "Application.Volatile" in body and "Array(employee_id, month, Nothing)" in body
-    assert module.ed_payroll.__xlfunc__["ret"]["options"].get("expand") == "table"   # the array function
-    assert all(not getattr(module, n).__xlfunc__["ret"]["options"].get("expand") for n in SIGNATURES
-               if n != "ed_payroll")
+    assert "Array(employee_id, month, data_version, Nothing)" in body
 
 
 def test_registered_functions_still_compute(windows_functions):

@@ -24,6 +24,8 @@ from ecomdept.core.resources import package_file
 from . import udf_module, vba_project
 
 BUTTONS_BAS = package_file("workbook", "vba", "Buttons.bas")
+THIS_WORKBOOK_CLS = package_file("workbook", "vba", "ThisWorkbook.cls")  # keeps the 数据版本 current
+WORKBOOK_MODULE = "ThisWorkbook"
 MASTER_XLSM = package_file("workbook", "master.xlsm")
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # …/ecomdept
 BUTTONS = [("校验数据", "ValidateData"), ("计算考勤", "ComputeAttendance"), ("计算工资", "ComputePayroll"),
@@ -35,17 +37,26 @@ WINDOWS_LAUNCHER, MAC_LAUNCHER = "计算工资.cmd", "计算工资.command"
 INTERPRETER_KEYS = {"win32": ["Interpreter_Win"], "darwin": ["Interpreter_Mac"]}
 
 
-def buttons_source() -> str:
+def _vba_source(path: Path) -> str:
     try:
-        return BUTTONS_BAS.read_text(encoding="ascii")
+        return path.read_text(encoding="ascii")
     except FileNotFoundError:
-        raise vba_project.VbaProjectError(f"找不到按钮的 VBA 源码 {BUTTONS_BAS}：ecomdept 安装不完整，请重新安装（pip install --force-reinstall ecomdept）") from None
+        raise vba_project.VbaProjectError(f"找不到 VBA 源码 {path}：ecomdept 安装不完整，请重新安装（pip install --force-reinstall ecomdept）") from None
+
+
+def buttons_source() -> str:
+    return _vba_source(BUTTONS_BAS)
+
+
+def workbook_source() -> str:
+    return _vba_source(THIS_WORKBOOK_CLS)
 
 
 def build(out: str | Path, conf: list[list[str]] | None = None, modules: dict[str, str] | None = None,
           udfs: str | None = None) -> Path:
     """The master workbook with sample data, 计算月份 and the buttons on 说明, and the VBA project:
-    xlwings' with its user module's source replaced by Buttons.bas (``modules`` replaces more, by
+    xlwings' with its user module's source replaced by Buttons.bas, ThisWorkbook's by ThisWorkbook.cls
+    (which keeps the 数据版本 on 说明 current; ``modules`` replaces more, by
     module name: the LibreOffice test swaps a RunPython stub in for the xlwings module) and the module
     ``xlwings_udfs`` added: ``udfs``, the text of ``udf_module.generate``, by default the one stored in
     the package."""
@@ -54,7 +65,8 @@ def build(out: str | Path, conf: list[list[str]] | None = None, modules: dict[st
 
     vba = vba_project_bytes(modules, udfs)
     return write_master(out, sample.build(), title="电商部主工作簿（示例数据）", month=sample.DEFAULT_MONTH,
-                        buttons=BUTTONS, vba_project=vba, conf=conf if conf is not None else conf_rows())
+                        buttons=BUTTONS, vba_project=vba, conf=conf if conf is not None else conf_rows(),
+                        data_version=True)
 
 
 def vba_project_bytes(modules: dict[str, str] | None = None, udfs: str | None = None) -> bytes:
@@ -63,8 +75,8 @@ def vba_project_bytes(modules: dict[str, str] | None = None, udfs: str | None = 
         text = udfs if udfs is not None else udf_module.stored()
     except udf_module.UdfModuleError as exc:
         raise vba_project.VbaProjectError(str(exc)) from None
-    return vba_project.build({vba_project.USER_MODULE: buttons_source(), **(modules or {})},
-                             added={udf_module.MODULE_NAME: text})
+    return vba_project.build({vba_project.USER_MODULE: buttons_source(), WORKBOOK_MODULE: workbook_source(),
+                              **(modules or {})}, added={udf_module.MODULE_NAME: text})
 
 
 def conf_rows(python: str | None = None, pythonpath: str | None = None, platform: str = sys.platform

@@ -27,30 +27,28 @@ failed:
     ed_iit = Err.Description
 End Function
 
-Function ed_is_workday(day)
+Function ed_is_workday(day, Optional data_version)
     If (Not Application.CommandBars("Standard").Controls(1).Enabled) Then Exit Function
-    Application.Volatile
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ed_is_workday = XLPy.CallUDF("ecomdept.excel.functions", "ed_is_workday", Array(day, Nothing), ThisWorkbook, Application.Caller)
+        ed_is_workday = XLPy.CallUDF("ecomdept.excel.functions", "ed_is_workday", Array(day, data_version, Nothing), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        ed_is_workday = XLPy.CallUDF("ecomdept.excel.functions", "ed_is_workday", Array(day, Nothing))
+        ed_is_workday = XLPy.CallUDF("ecomdept.excel.functions", "ed_is_workday", Array(day, data_version, Nothing))
         Exit Function
     #End If
 failed:
     ed_is_workday = Err.Description
 End Function
 
-Function ed_kpi(scope, month, metric)
+Function ed_kpi(scope, month, metric, Optional data_version)
     If (Not Application.CommandBars("Standard").Controls(1).Enabled) Then Exit Function
-    Application.Volatile
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ed_kpi = XLPy.CallUDF("ecomdept.excel.functions", "ed_kpi", Array(scope, month, metric, Nothing), ThisWorkbook, Application.Caller)
+        ed_kpi = XLPy.CallUDF("ecomdept.excel.functions", "ed_kpi", Array(scope, month, metric, data_version, Nothing), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        ed_kpi = XLPy.CallUDF("ecomdept.excel.functions", "ed_kpi", Array(scope, month, metric, Nothing))
+        ed_kpi = XLPy.CallUDF("ecomdept.excel.functions", "ed_kpi", Array(scope, month, metric, data_version, Nothing))
         Exit Function
     #End If
 failed:
@@ -70,60 +68,56 @@ failed:
     ed_late_minutes = Err.Description
 End Function
 
-Function ed_net_pay(employee_id, month)
+Function ed_net_pay(employee_id, month, Optional data_version)
     If (Not Application.CommandBars("Standard").Controls(1).Enabled) Then Exit Function
-    Application.Volatile
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ed_net_pay = XLPy.CallUDF("ecomdept.excel.functions", "ed_net_pay", Array(employee_id, month, Nothing), ThisWorkbook, Application.Caller)
+        ed_net_pay = XLPy.CallUDF("ecomdept.excel.functions", "ed_net_pay", Array(employee_id, month, data_version, Nothing), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        ed_net_pay = XLPy.CallUDF("ecomdept.excel.functions", "ed_net_pay", Array(employee_id, month, Nothing))
+        ed_net_pay = XLPy.CallUDF("ecomdept.excel.functions", "ed_net_pay", Array(employee_id, month, data_version, Nothing))
         Exit Function
     #End If
 failed:
     ed_net_pay = Err.Description
 End Function
 
-Function ed_payroll(month)
+Function ed_payroll(month, Optional data_version)
     If (Not Application.CommandBars("Standard").Controls(1).Enabled) Then Exit Function
-    Application.Volatile
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ed_payroll = XLPy.CallUDF("ecomdept.excel.functions", "ed_payroll", Array(month, Nothing), ThisWorkbook, Application.Caller)
+        ed_payroll = XLPy.CallUDF("ecomdept.excel.functions", "ed_payroll", Array(month, data_version, Nothing), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        ed_payroll = XLPy.CallUDF("ecomdept.excel.functions", "ed_payroll", Array(month, Nothing))
+        ed_payroll = XLPy.CallUDF("ecomdept.excel.functions", "ed_payroll", Array(month, data_version, Nothing))
         Exit Function
     #End If
 failed:
     ed_payroll = Err.Description
 End Function
 
-Function ed_penalty(employee_id, month)
+Function ed_penalty(employee_id, month, Optional data_version)
     If (Not Application.CommandBars("Standard").Controls(1).Enabled) Then Exit Function
-    Application.Volatile
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ed_penalty = XLPy.CallUDF("ecomdept.excel.functions", "ed_penalty", Array(employee_id, month, Nothing), ThisWorkbook, Application.Caller)
+        ed_penalty = XLPy.CallUDF("ecomdept.excel.functions", "ed_penalty", Array(employee_id, month, data_version, Nothing), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        ed_penalty = XLPy.CallUDF("ecomdept.excel.functions", "ed_penalty", Array(employee_id, month, Nothing))
+        ed_penalty = XLPy.CallUDF("ecomdept.excel.functions", "ed_penalty", Array(employee_id, month, data_version, Nothing))
         Exit Function
     #End If
 failed:
     ed_penalty = Err.Description
 End Function
 
-Function ed_workdays(month)
+Function ed_workdays(month, Optional data_version)
     If (Not Application.CommandBars("Standard").Controls(1).Enabled) Then Exit Function
-    Application.Volatile
     #If App = "Microsoft Excel" Then
         If TypeOf Application.Caller Is Range Then On Error GoTo failed
-        ed_workdays = XLPy.CallUDF("ecomdept.excel.functions", "ed_workdays", Array(month, Nothing), ThisWorkbook, Application.Caller)
+        ed_workdays = XLPy.CallUDF("ecomdept.excel.functions", "ed_workdays", Array(month, data_version, Nothing), ThisWorkbook, Application.Caller)
         Exit Function
     #Else
-        ed_workdays = XLPy.CallUDF("ecomdept.excel.functions", "ed_workdays", Array(month, Nothing))
+        ed_workdays = XLPy.CallUDF("ecomdept.excel.functions", "ed_workdays", Array(month, data_version, Nothing))
         Exit Function
     #End If
 failed:
