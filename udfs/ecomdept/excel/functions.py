@@ -115,7 +115,7 @@ def _book_of(caller):
     return xw.Book(caller.Worksheet.Parent.FullName)
 
 
-def data_version(value):
+def version_key(value):
     """The 数据版本 argument, the key of what was read at it."""
     check_error(value, "数据版本")
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -135,7 +135,7 @@ def _compute(snapshot, month: str):
 
 def _state(caller, version):
     book = _book_of(caller)
-    return book, _recalc.version(book, data_version(version))
+    return book, _recalc.version(book, version_key(version))
 
 
 def _month_label(state, book, month) -> str:
@@ -144,18 +144,21 @@ def _month_label(state, book, month) -> str:
     return month_text(month_from(state.snapshot(book, ALL_SHEETS)), "计算月份")
 
 
-def month_result(caller, month, version):
-    """The month's computation for the calling book at this 数据版本: read and computed at most once."""
+def _month(caller, month, version):
+    """(the book's state at this 数据版本, the month, its computation): read and computed at most once."""
     book, state = _state(caller, version)
     label = _month_label(state, book, month)
-    return state.value(("month", label), lambda: _compute(state.snapshot(book, ALL_SHEETS), label))
+    return state, label, state.value(("month", label), lambda: _compute(state.snapshot(book, ALL_SHEETS), label))
+
+
+def month_result(caller, month, version):
+    """The month's computation for the calling book at this 数据版本."""
+    return _month(caller, month, version)[2]
 
 
 def month_pays(caller, month, version) -> dict:
     """工号 → this month's pay, for the calling book at this 数据版本."""
-    book, state = _state(caller, version)
-    label = _month_label(state, book, month)
-    result = month_result(caller, label, version)
+    state, label, result = _month(caller, month, version)
     return state.value(("pays", label), lambda: {pay.employee_id: pay for pay in result.pays})
 
 
@@ -230,9 +233,13 @@ PAYROLL_HEADERS = ["工号", "姓名", "基本工资", "岗位津贴", "加班�
 def ed_payroll(month, data_version=None, caller=None):
     """ED_PAYROLL(月份, 数据版本) → 数组：本月工资表（表头 + 每人一行）。Excel 365/2021 自动溢出（下方有内容时为 #SPILL!）；
     旧版 Excel 须先选中区域再按 Ctrl+Shift+Enter 作为数组公式输入。"""
+    state, label, result = _month(caller, month, data_version)
+    return [list(row) for row in state.value(("payroll", label), lambda: payroll_table(result))]
+
+
+def payroll_table(result) -> list[list]:
     from ecomdept.outputs.records import CONTRACT_COLUMNS, payroll_rows
 
-    result = month_result(caller, month, data_version)
     rows = [list(PAYROLL_HEADERS)]
     for row in payroll_rows(result):
         rows.append([row["employee_id"], row["name"]] + [fen_to_float(row[c]) for c in CONTRACT_COLUMNS[2:14]])
