@@ -154,7 +154,8 @@ def _missing(workbook: str | Path | None) -> bool:
 
 
 def _payroll(workbook: Path, month: str, out: str, pdf: bool, templates: str | None,
-             font: str | None = None) -> int:
+             font: str | None = None, report: dict | None = None) -> int:
+    """``ecomdept payroll``; ``report`` (the double-click launchers) gets the run's outcome."""
     if _missing(workbook):
         return EXIT_USAGE
     try:
@@ -163,6 +164,8 @@ def _payroll(workbook: Path, month: str, out: str, pdf: bool, templates: str | N
             from ecomdept.run.pipeline import print_issues, run_payroll
 
             outcome = run_payroll(workbook, month, out, pdf=pdf, templates=templates, font=font)
+            if report is not None:
+                report["outcome"] = outcome
     except BadOutput as exc:
         print(f"参数错误：{exc}", file=sys.stderr)
         return EXIT_USAGE
