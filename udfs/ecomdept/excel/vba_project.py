@@ -4,7 +4,9 @@ one standard module added.
 ``xlwings`` ships ``quickstart_standalone.xlsm``, saved by Excel, whose ``xl/vbaProject.bin`` holds the
 xlwings VBA module (with its ``Dictionary`` class), the document modules ``ThisWorkbook``, ``Sheet1``,
 ``Sheet2`` and one user module, ``Module1``. ``build`` takes that project and changes only what a new
-source needs, following MS-OVBA (the VBA File Format):
+source needs, following MS-OVBA (the VBA File Format). For each module whose source is swapped (the
+master workbook swaps ``Module1`` and the document module ``ThisWorkbook``, whose new source keeps the
+attribute lines Excel wrote):
 
 - the module's stream (2.3.4.3) becomes just the new source, compressed as in 2.4.1 (``compress``): no
   PerformanceCache (compiled p-code) before it, so VBA compiles the module from source;
@@ -28,7 +30,7 @@ PROJECTMODULES count one higher; in ``PROJECT`` (2.3.1) a ``Module=`` line after
 lines and a line in [Workspace]; in ``PROJECTwm`` (2.3.3) the name's MBCS/UTF-16 pair before the
 terminator. Everything else stays as for a swap.
 
-The module keeps the template's name, ``Module1``: ``PROJECT`` (``Module=Module1`` and its [Workspace]
+A swapped module keeps the template's name (``Module1``, not ``Buttons``): ``PROJECT`` (``Module=Module1`` and its [Workspace]
 line), ``PROJECTwm`` and the names in ``dir`` then stay exactly as Excel made them, and nothing
 needs the module's name — buttons call their macros by Sub name (``[0]!ValidateData``). Only the
 source's ``Attribute VB_Name`` line is rewritten to the module's name, which must match MODULENAME.
