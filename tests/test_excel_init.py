@@ -14,7 +14,7 @@ from python_calamine import CalamineWorkbook
 from conftest import ROOT
 from ecomdept import cli
 from ecomdept.run import sample
-from ecomdept.excel import master, vba_project
+from ecomdept.excel import master, udf_module, vba_project
 from ecomdept.excel.workbook import last_month, readme_month
 
 BOOK = "我的工资.xlsm"
@@ -212,6 +212,17 @@ def test_without_xlwings_init_explains_and_writes_nothing(tmp_path, monkeypatch,
     assert cli.main(["excel", "init", "-o", str(tmp_path / BOOK)]) == cli.EXIT_DATA
     assert "找不到 xlwings" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_without_the_generator_init_uses_the_packaged_functions_module(tmp_path, monkeypatch, capsys):
+    def broken(book_name, python=None):
+        raise udf_module.UdfModuleError("xlwings 生成 ED_ 函数的 VBA 模块失败：测试")
+
+    monkeypatch.setattr(udf_module, "generate", broken)
+    assert cli.main(["excel", "init", "-o", str(tmp_path / BOOK)]) == 0
+    assert "[提示] xlwings 生成 ED_ 函数的 VBA 模块失败：测试；ED_ 函数的 VBA 模块用了安装包里的版本" in capsys.readouterr().err
+    with zipfile.ZipFile(tmp_path / BOOK) as z, zipfile.ZipFile(master.MASTER_XLSM) as m:
+        assert z.read("xl/vbaProject.bin") == m.read("xl/vbaProject.bin")
 
 
 def test_payroll_takes_the_month_from_the_workbook_when_omitted(initialised, tmp_path, capsys):

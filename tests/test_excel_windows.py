@@ -134,6 +134,16 @@ def test_every_function_registers_with_its_signature(windows_functions):
     assert "Array(employee_id, month, data_version, Nothing)" in body
 
 
+def test_registered_data_functions_read_the_book_at_its_data_version(windows_functions, sample_path):
+    from ecomdept.excel.filebook import Caller, FileBook
+
+    module, _ = windows_functions
+    caller = Caller(FileBook(sample_path))
+    assert module.ed_workdays("2026-10", 85000000000.0, caller) == 18
+    assert module.ed_payroll("2026-10", 85000000000.0, caller)[0][0] == "工号"
+    assert module.ed_net_pay("E0001", "2026-10", None, caller) == "错误：缺少数据版本：最后一个参数写 ED_DATA_VERSION"
+
+
 def test_registered_functions_still_compute(windows_functions):
     module, _ = windows_functions
     assert module.ed_iit(30000.0, None, 5000.0, 4500.0, 2000.0, None, 0.0) == 555.0
