@@ -21,7 +21,7 @@ from ecomdept.outputs.payslips import batch_size, css
 
 
 def read_csv(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8", newline="") as handle:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -116,7 +116,7 @@ def test_rerun_is_identical_and_keeps_a_backup(demo_run, sample_path):
     again = run_payroll(sample_path, "2026-10", out, pdf=False, show_progress=False)
     assert again.code == 0
     assert (again.month_dir / "payroll.csv").read_bytes() == (
-        next(out.glob("2026-10.bak-*")) / "payroll.csv").read_bytes()
+        next(out.glob("2026-10.v*")) / "payroll.csv").read_bytes()
 
 
 def test_next_month_continues_year_to_date(two_months_path, tmp_path):
@@ -150,7 +150,7 @@ def test_next_month_continues_year_to_date(two_months_path, tmp_path):
                                                        + yuan_to_fen(oct_rows[deferred[0]]["net_pay"]))
     # re-running October afterwards does not count October twice
     again = run_payroll(sample_path, "2026-10", tmp_path, pdf=False, show_progress=False)
-    assert (again.month_dir / "payroll.csv").read_bytes() == (oct_run.month_dir.parent.glob("2026-10.bak-*").__next__()
+    assert (again.month_dir / "payroll.csv").read_bytes() == (oct_run.month_dir.parent.glob("2026-10.v*").__next__()
                                                               / "payroll.csv").read_bytes()
 
 
@@ -167,3 +167,12 @@ def test_spaceless_keeps_text_spaces():
     from ecomdept.outputs.templating import environment
     template = environment().from_string("{% filter spaceless %}<p>\n  <b>a b</b> c\n</p>\n<p>{{ x }}</p>{% endfilter %}")
     assert template.render(x="<i>") == "<p><b>a b</b> c\n</p><p>&lt;i&gt;</p>"
+
+
+def test_every_csv_opens_in_excel_on_chinese_windows(demo_run):
+    """UTF-8 with a BOM: Excel on Chinese Windows otherwise reads a CSV as GBK and garbles every name."""
+    csvs = sorted(demo_run.month_dir.rglob("*.csv"))
+    assert {path.name for path in csvs} >= {"payroll.csv", "考勤明细.csv", "退款流程.csv"}
+    for path in csvs:
+        assert path.read_bytes().startswith(b"\xef\xbb\xbfemployee_id" if path.name == "payroll.csv"
+                                            else b"\xef\xbb\xbf"), path.name

@@ -99,7 +99,7 @@ def test_a_year_of_monthly_runs_carries_the_balance_exactly(tmp_path):
     for month in range(1, 13):
         outcome = run_payroll(path, f"2026-{month:02d}", out, pdf=False, show_progress=False)
         assert outcome.code == 0, outcome.message
-        with open(outcome.month_dir / "payroll.csv", encoding="utf-8") as handle:
+        with open(outcome.month_dir / "payroll.csv", encoding="utf-8-sig") as handle:
             rows = {r["employee_id"]: r for r in csv.DictReader(handle)}
         for emp, row in rows.items():
             opening, used, closing = (int(row[k]) for k in ("annual_leave_opening_min", "annual_leave_used_min",

@@ -18,7 +18,7 @@ def book(sample_path):
 
 
 def csv_rows(demo_run):
-    with open(demo_run.month_dir / "payroll.csv", encoding="utf-8") as handle:
+    with open(demo_run.month_dir / "payroll.csv", encoding="utf-8-sig") as handle:
         return {r["employee_id"]: r for r in csv.DictReader(handle)}
 
 
@@ -40,7 +40,7 @@ def test_data_functions_equal_the_cli(book, demo_run):
     table = f.ed_payroll("2026-10", 1.0, caller)
     assert table[0][0] == "工号" and len(table) == len(rows) + 1
     assert {r[0]: yuan_to_fen(r[-1]) for r in table[1:]} == {e: yuan_to_fen(r["net_pay"]) for e, r in rows.items()}
-    with open(demo_run.month_dir / "kpi.csv", encoding="utf-8") as handle:
+    with open(demo_run.month_dir / "kpi.csv", encoding="utf-8-sig") as handle:
         kpis = {(r["scope"], r["metric"]): r["value"] for r in csv.DictReader(handle)}
     assert yuan_to_fen(f.ed_kpi("department", "2026-10", "net_sales", 1.0, caller)) == yuan_to_fen(
         kpis[("department", "net_sales")])

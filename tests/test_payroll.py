@@ -299,7 +299,7 @@ def test_year_end_bonus_sheet_through_the_run(tmp_path):
     outcome = run_payroll(write_master(tmp_path / "m.xlsx", data), "2026-10", tmp_path / "out", pdf=False,
                           show_progress=False)
     assert outcome.code == 0, outcome.message
-    with open(outcome.month_dir / "payroll.csv", encoding="utf-8") as handle:
+    with open(outcome.month_dir / "payroll.csv", encoding="utf-8-sig") as handle:
         rows = {r["employee_id"]: r for r in csv.DictReader(handle)}
     f = {e: {k: yuan_to_fen(v) for k, v in r.items() if k in (
         "base_pay", "allowance", "overtime_pay", "bonus", "annual_bonus", "unpaid_leave_deduction", "penalties",

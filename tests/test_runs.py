@@ -144,7 +144,7 @@ def test_formula_injection_is_neutralised(tmp_path):
     data["员工"][0][1] = "=HYPERLINK(\"http://x\",\"点我\")"
     path = write_master(tmp_path / "m.xlsx", data)
     outcome = run_payroll(path, "2026-10", tmp_path / "out", pdf=False, show_progress=False)
-    with open(outcome.month_dir / "payroll.csv", encoding="utf-8") as handle:
+    with open(outcome.month_dir / "payroll.csv", encoding="utf-8-sig") as handle:
         names = [r["name"] for r in csv.DictReader(handle)]
     assert names[0].startswith("'=")
     from python_calamine import CalamineWorkbook

@@ -40,7 +40,7 @@ def test_identities_hold_on_generated_workbooks(tmp_path_factory, data):
     outcome = run_payroll(write_master(folder / "m.xlsx", data), "2026-10", folder / "out", pdf=False,
                           show_progress=False)
     assert outcome.code == 0, outcome.message
-    with open(outcome.month_dir / "payroll.csv", encoding="utf-8") as handle:
+    with open(outcome.month_dir / "payroll.csv", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == len(outcome.result.pays)
     for row in rows:

@@ -145,6 +145,9 @@ PARAMS: tuple[Param, ...] = (
           choices=("carry", "pay")),
     Param("leave_excess", "超出法定天数的假期", "personal", CHOICE, "LV-11",
           "personal = 超出部分按事假扣款并预警（推荐）；paid = 照常发工资并预警", choices=("personal", "paid")),
+    Param("release_roles", "发放前须审批", "审核+批准", CHOICE, "PAY-02",
+          "审核+批准 = 工资表经审核、批准后才能发送工资条、据代发/现金清单发放（推荐）；批准 = 只须批准；无 = 不要求审批。"
+          "审批用 ecomdept approve 登记，已审批的月份锁定", choices=("审核+批准", "批准", "无")),
     Param("allow_negative_net", "允许实发为负", "no", CHOICE, "PAY-07",
           "no = 有人实发为负时不出工资条（阻断性问题，推荐）；yes = 照常计算并预警，发放须人工处理", choices=("no", "yes")),
 )

@@ -243,6 +243,22 @@ ANNUAL_BONUS = Sheet(
     key=("month", "employee_id"), table="tbl_annual_bonus",
 )
 
+CORRECTION_ITEMS = ("工资", "津贴", "加班", "请假", "考勤", "罚款", "绩效", "其他")
+CORRECTIONS = Sheet(
+    "corrections", "补发补扣",
+    "已发放月份的更正：一项差错登记一行，在「计入月份」的工资里补发（正数）或补扣（负数），"
+    "计入当月应发并按累计预扣法计税，工资条写明更正哪个月、为什么。已审批的月份不重算。",
+    (
+        Column("employee_id", "工号", TEXT, True, parse="code"),
+        Column("work_month", "所属月份", MONTH, True, doc="差错所在的月份（已发放），早于计入月份"),
+        Column("pay_month", "计入月份", MONTH, True, doc="在哪个月的工资里补发或补扣（只有该月的计算使用这一行）"),
+        Column("item", "项目", ENUM, True, CORRECTION_ITEMS, doc="更正的工资项目"),
+        Column("amount", "金额", MONEY, True, doc="正数 = 补发，负数 = 补扣（元）"),
+        Column("reason", "原因", TEXT, True, width=30, doc="工资条上照印，如「9 月病假单补交，退回事假扣款」"),
+    ),
+    table="tbl_corrections",
+)
+
 LEDGER = Sheet(
     "ledger", "工资台账", "往月个税台账（本年累计预扣的依据）：一人一月一行。",
     (
@@ -329,6 +345,6 @@ RULES = Sheet(
 
 INPUT_SHEETS: tuple[Sheet, ...] = (
     EMPLOYEES, PUNCHES, LEAVE, OVERTIME, EVENTS, SHIFTS, ROTA, ORDERS, ADS, REFUNDS, BONUS, ANNUAL_BONUS, SCORES, LEDGER,
-    HOLIDAYS, RULES)
+    CORRECTIONS, HOLIDAYS, RULES)
 SHEETS_BY_NAME = {sheet.name: sheet for sheet in INPUT_SHEETS}
 README_SHEET = "说明"

@@ -23,10 +23,10 @@ EXTRA_COLUMNS = ("team", "position", "workdays", "employed_workdays", "absent_da
                  "annual_bonus_method", "annual_bonus_separate_tax_total", "annual_bonus_merged_tax_total",
                  "annual_leave_year", "annual_leave_entitled_days", "annual_leave_opening_min", "annual_leave_used_min",
                  "annual_leave_closing_min", "annual_leave_used_ytd_min", "annual_leave_carried_min", "annual_leave_pay",
-                 "employer_pension", "employer_medical", "employer_unemployment", "employer_injury",
+                 "corrections", "employer_pension", "employer_medical", "employer_unemployment", "employer_injury",
                  "employer_housing_fund")
 MONEY_COLUMNS = (set(CONTRACT_COLUMNS[2:]) | {"penalties_carried", "carried_net", "annual_bonus_separate_tax_total",
-                                              "annual_leave_pay",
+                                              "annual_leave_pay", "corrections",
                                               "annual_bonus_merged_tax_total"}
                  | {c for c in EXTRA_COLUMNS if c.startswith("employer_")})
 
@@ -47,7 +47,7 @@ def payroll_rows(result) -> list[dict[str, object]]:
                    annual_bonus_method=pay.annual_bonus_method,
                    annual_bonus_separate_tax_total=pay.annual_bonus_compare[0] if pay.annual_bonus_compare else 0,
                    annual_bonus_merged_tax_total=pay.annual_bonus_compare[1] if pay.annual_bonus_compare else 0,
-                   annual_leave_pay=pay.annual_leave_pay, **_leave_columns(result, pay.employee_id))
+                   annual_leave_pay=pay.annual_leave_pay, corrections=pay.correction, **_leave_columns(result, pay.employee_id))
         for key, value in pay.employer_cost.items():
             row[f"employer_{key}"] = value
         rows.append(row)
@@ -68,7 +68,7 @@ def _leave_columns(result, employee_id: str) -> dict:
 
 def write_payroll_csv(result, path: Path) -> None:
     columns = CONTRACT_COLUMNS + EXTRA_COLUMNS
-    with open(path, "w", encoding="utf-8", newline="") as handle:
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
         for row in payroll_rows(result):

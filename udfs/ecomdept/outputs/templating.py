@@ -1,7 +1,7 @@
 """One Jinja environment (StrictUndefined) and every template filter, in one place.
 
 Templates ship in the package (``ecomdept/templates``); to restyle payslips and the report without
-touching code, copy that folder (``ecomdept templates --copy DIR``) and point ``ECOMDEPT_TEMPLATES`` or
+touching code, copy that folder and point ``ECOMDEPT_TEMPLATES`` or
 ``--templates`` at the copy.
 
 Typst templates (``*.typ``, the PDF payslips) are rendered by the same environment with one

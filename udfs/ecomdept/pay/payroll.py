@@ -77,6 +77,7 @@ class Pay:
     carried_month: str = ""
     annual_bonus_compare: tuple[int, int] | None = None  # this month's tax: (separately taxed, merged)
     annual_leave_pay: int = 0              # 未休年休假工资, included in allowance
+    correction: int = 0                    # 补发补扣 of earlier months, included in allowance
     workdays: int = 0
     employed_workdays: int = 0
 
@@ -211,7 +212,7 @@ def ytd_basic_before(emp, period: tuple[int, int], rules: Rules, ytd: YearToDate
 def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine], bonus: int | tuple[int, str],
             ytd: YearToDate,
             calendar: WorkCalendar, rules: Rules, city: CityTable, year: int, month: int,
-            shift_minutes: int, annual=None, leave: LeaveTerms | None = None) -> Pay:
+            shift_minutes: int, annual=None, leave: LeaveTerms | None = None, corrections=()) -> Pay:
     p = Pay(emp.employee_id, emp.name)
     base = emp.base_salary
     workdays = len(calendar.workdays(year, month))
@@ -254,6 +255,10 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
         p.overtime_pay += line.amount
         p.lines.append(Line(EARNING, "overtime_pay", "加班工资" if line.amount else "加班补休", line.amount,
                             line.explanation, line.clause))
+    for fix in corrections:  # 补发补扣 of months already paid (ecomdept.close.corrections)
+        p.correction += fix.amount
+        p.allowance += fix.amount
+        p.lines.append(Line(EARNING, "correction", fix.label, fix.amount, fix.explanation()))
     bonus, bonus_note = bonus if isinstance(bonus, tuple) else (bonus, "绩效表本月奖金（PAY-10）")
     if bonus:
         p.bonus = bonus

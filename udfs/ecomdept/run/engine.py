@@ -24,6 +24,7 @@ from ecomdept.sales import refunds
 from ecomdept.inputs import shifts
 from ecomdept.pay import tax_flags
 from ecomdept.pay import payroll as payroll_mod
+from ecomdept.close import corrections as corrections_mod
 from ecomdept.core.calendar import month_dates
 from ecomdept.pay.history import carried_penalties, comp_opening, prior_months
 from ecomdept.core.issues import ERROR, WARNING, Issue
@@ -165,6 +166,8 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
         annual_rows = annual_rows[annual_rows["month"] == label]
     for rec in annual_rows.itertuples(index=False):
         annual[rec.employee_id] = (rec.amount, rec.method)
+    fixes, fix_issues = corrections_mod.for_month(book.frames.get("corrections"), label, set(staff["employee_id"]))
+    issues.extend(fix_issues)
     by_emp_summary = {rec["employee_id"]: rec for rec in summ.to_dict("records")}
     fines_by, ot_by = _group(fines), _group(ot_lines)
     shift_minutes = schedule.daily_minutes(days)  # a day's minutes of each person's usual shift (PAY-08)
@@ -180,7 +183,7 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
             ytd.get(emp.employee_id, payroll_mod.YearToDate()), book.calendar, rules,
             city_of.get(emp.employee_id, city), year, month,
             shift_minutes.get(emp.employee_id, schedule.default.minutes), annual.get(emp.employee_id),
-            leave_terms.get(emp.employee_id)))
+            leave_terms.get(emp.employee_id), fixes.get(emp.employee_id, ())))
     rows = {"员工": dict(zip(staff["employee_id"], staff["xl_row"])),
             "年终奖": dict(zip(annual_rows["employee_id"], annual_rows["xl_row"])) if len(annual_rows) else {}}
     for pay in pays:  # what HR must look at about a person's pay: 预警 and 数据问题, never the payslip

@@ -184,7 +184,7 @@ def show(metric: str, value: object) -> str:
 
 def write_csv(table: pd.DataFrame, path) -> None:
     out = table.assign(value=[show(m, v) for m, v in zip(table["metric"], table["value"])])
-    safe_frame(out).to_csv(path, index=False, encoding="utf-8")
+    safe_frame(out).to_csv(path, index=False, encoding="utf-8-sig")
 
 
 def daily(orders: pd.DataFrame, year: int, month: int) -> pd.DataFrame:

@@ -170,16 +170,18 @@ class Writer:
         else:
             ws.write(r, 0, text, fmt or self.title)
 
-    def sign_off(self, ws, r: int, width: int) -> int:
-        """The 制表 / 审核 / 批准 line and a date line under a list that is signed on paper."""
+    def sign_off(self, ws, r: int, width: int, release: str | None = None) -> int:
+        """The 制表 / 审核 / 批准 line and a date line under a list that is signed on paper (and, on the
+        lists money is paid from, whether the run is approved for it: ``ecomdept approve`` fills them in)."""
         fmt = self.style(font_size=12, valign="vcenter")
-        for offset, text in enumerate((SIGN_OFF, SIGN_DATE)):
+        lines = (SIGN_OFF, SIGN_DATE) + ((release,) if release else ())
+        for offset, text in enumerate(lines):
             ws.set_row(r + offset, 28)
             if width > 1:
                 ws.merge_range(r + offset, 0, r + offset, width - 1, text, fmt)
             else:
                 ws.write(r + offset, 0, text, fmt)
-        return r + 2
+        return r + len(lines)
 
     # print ---------------------------------------------------------------------------------------
     def page(self, ws, title: str, width: float, header_rows: tuple[int, int] | None = None,

@@ -98,7 +98,8 @@ def payout_rows(rows: list[dict]) -> tuple[list[tuple[dict, int, str]], list[dic
 
 
 def _listing(w: Writer, name: str, title: str, columns: list[tuple[str, str, float]], body: list[list],
-             totals: dict[int, object], row_height: float | None = None, note: str | None = None) -> None:
+             totals: dict[int, object], row_height: float | None = None, note: str | None = None,
+             release: str | None = None) -> None:
     """A bordered list that is signed on paper: title, header, one row per person, 合计, sign-off."""
     ws = w.book.add_worksheet(name)
     width = len(columns)
@@ -124,7 +125,7 @@ def _listing(w: Writer, name: str, title: str, columns: list[tuple[str, str, flo
                   **BORDER)
     for c, value in totals.items():
         w.sum_cell(ws, total_row, c, first, last, convert(kinds[c], value), kinds[c], **BORDER)
-    w.sign_off(ws, total_row + 2, width)
+    w.sign_off(ws, total_row + 2, width, release)
     ws.freeze_panes(first, 2)
     w.page(ws, f"{name} {w.label}", sum(c[2] for c in columns), (2, 2), repeat_columns=2, gridlines=False)
 
@@ -136,6 +137,10 @@ def write_payouts(w: Writer, result, rows: list[dict]) -> None:
     paid, deferred = payout_rows(rows)
     later = f"；{len(deferred)} 人本月工资随下月工资发放（PAY-05）" if deferred else ""
     total = sum(a for _, a, _ in paid)
+    from ecomdept.close import approval
+
+    release = approval.release_line(approval.Status(
+        approval.required_roles(getattr(result.book.rules, "release_roles", None)), ()))
 
     def status(row, note):
         return "；".join(x for x in ("暂缓结算（HR-03）" if row["employee_id"] in held else "", note) if x)
@@ -145,7 +150,7 @@ def write_payouts(w: Writer, result, rows: list[dict]) -> None:
              [("工号", "text", 8), ("姓名", "text", 9), ("账号", "text", 23), ("金额", "money", 13),
               ("状态", WRAP, 26)],
              [[row["employee_id"], row["name"], accounts.get(row["employee_id"], ""), amount, status(row, note)]
-              for row, amount, note in paid], {3: total})
+              for row, amount, note in paid], {3: total}, release=release)
 
     unit_label = str(getattr(result.book.rules, "cash_smallest_unit", "1角"))
     unit = unit_fen(unit_label)
@@ -168,7 +173,8 @@ def write_payouts(w: Writer, result, rows: list[dict]) -> None:
     _listing(w, "现金发放", f"现金发放清单 {result.label}（制度：现金支付，PAY-02）：每人按面额配钞，领取人签收" + later,
              head, body, totals, row_height=24,
              note=(f"最小面额 {unit_label}（规则「现金最小面额」）；{rest_note}"
-                   f"现金 {fmt_yuan(cash_total)} + 零头 {fmt_yuan(rest_total)} = 实发 {fmt_yuan(total)}，与代发清单合计一致"))
+                   f"现金 {fmt_yuan(cash_total)} + 零头 {fmt_yuan(rest_total)} = 实发 {fmt_yuan(total)}，与代发清单合计一致"),
+             release=release)
 
 
 def write_employer_cost(w: Writer, result) -> None:
