@@ -173,7 +173,9 @@ def _missing(workbook: str | Path | None) -> bool:
 
 
 def _payroll(workbook: Path, month: str, out: str, pdf: bool, templates: str | None,
-             font: str | None = None, reopen: bool = False, reason: str | None = None) -> int:
+             font: str | None = None, reopen: bool = False, reason: str | None = None,
+             report: dict | None = None) -> int:
+    """``ecomdept payroll``; ``report`` (the double-click launchers) gets the run's outcome."""
     if _missing(workbook):
         return EXIT_USAGE
     from ecomdept.close import versions
@@ -192,6 +194,8 @@ def _payroll(workbook: Path, month: str, out: str, pdf: bool, templates: str | N
             from ecomdept.run.pipeline import print_issues, run_payroll
 
             outcome = run_payroll(workbook, month, out, pdf=pdf, templates=templates, font=font, reopen=reopened)
+            if report is not None:
+                report["outcome"] = outcome
     except BadOutput as exc:
         print(f"参数错误：{exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -332,12 +336,16 @@ def _excel_init(args) -> int:
     try:
         python = master.interpreter()
         pythonpath = master.pythonpath_for(python)
-        files = master.user_copy(book, python, pythonpath)
+        master.vba_project_bytes()  # xlwings and the package's VBA sources are there, before the slow part
+        udfs, why_stored = master.udf_wrappers(book.name)
+        files = master.user_copy(book, python, pythonpath, udfs)
     except VbaProjectError as exc:
         print(f"[错误] {exc}", file=sys.stderr)
         return EXIT_DATA
     _back_up(targets)
     master.write_files(files)
+    if why_stored:
+        print(f"[提示] {why_stored}；ED_ 函数的 VBA 模块用了安装包里的版本", file=sys.stderr)
     print(f"主工作簿已写入 {book}：xlwings.conf 的解释器为 {python}，"
           + (f"PYTHONPATH 为 {pythonpath}" if pythonpath else "ecomdept 已安装在该解释器中（不设 PYTHONPATH）"))
     print(f"WPS 或没有 Excel 时：保存工作簿后双击旁边的 {master.WINDOWS_LAUNCHER}（Windows）或 "
