@@ -207,3 +207,26 @@ def test_reopen_reason_is_required_and_kept_short():
     with pytest.raises(ValueError):
         versions.reopen_reason(" ")
     assert versions.reopen_reason("  9月  病假单补交 ").reason == "9月 病假单补交"
+
+
+def test_the_approve_button_asks_role_and_name(tmp_path):
+    from ecomdept.excel import buttons
+    from ecomdept.excel.filebook import FileBook
+    from ecomdept.excel.master import OUTPUT_FOLDER
+
+    folder = tmp_path / "hr"
+    folder.mkdir()
+    book = FileBook(write_master(folder / "我的工资.xlsx", sample.build(4), month=MONTH))
+    assert buttons.approve(book) is None and "还没有计算结果" in book.app.alerts[-1]
+    assert buttons.payslips(book, pdf=False).code == 0
+    out = folder / OUTPUT_FOLDER
+    book.app.typed = ["审核", None]  # cancelled at the name: nothing recorded
+    assert buttons.approve(book) is None and approval.load(out / MONTH) == []
+    book.app.typed = ["审核", "张三"]
+    assert buttons.approve(book).missing == ("批准",)
+    assert "缺 批准" in book.app.alerts[-1]
+    book.app.typed = ["批准", "张三"]
+    assert buttons.approve(book) is None and "不同的人" in book.app.alerts[-1]
+    book.app.typed = ["批准", "李四"]
+    assert buttons.approve(book).released
+    assert [r["by"] for r in approval.load(out / MONTH)] == ["张三", "李四"]

@@ -18,7 +18,8 @@ from ecomdept.inputs.schema import INPUT_SHEETS
 
 # macro → the ecomdept.excel.buttons function its RunPython command calls
 COMMANDS = {"ValidateData": "validate", "ComputeAttendance": "attendance", "ComputePayroll": "payroll",
-            "MakePayslips": "payslips", "ImportPunches": "import_punches", "ImportOrders": "import_orders", "SendPayslips": "send_payslips"}
+            "MakePayslips": "payslips", "ImportPunches": "import_punches", "ImportOrders": "import_orders", "SendPayslips": "send_payslips",
+            "ApprovePayroll": "approve"}
 
 
 def vba_modules(path) -> dict[str, str]:

@@ -32,7 +32,7 @@ MASTER_XLSM = package_file("workbook", "master.xlsm")
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # …/ecomdept
 BUTTONS = [("校验数据", "ValidateData"), ("计算考勤", "ComputeAttendance"), ("计算工资", "ComputePayroll"),
            ("生成工资条", "MakePayslips"), ("导入打卡", "ImportPunches"), ("导入订单", "ImportOrders"),
-           ("发送工资条", "SendPayslips")]
+           ("发送工资条", "SendPayslips"), ("审批工资", "ApprovePayroll")]
 UDF_MODULES = "ecomdept.excel.functions"
 WINDOWS_LAUNCHER, MAC_LAUNCHER = "计算工资.cmd", "计算工资.command"
 INTERPRETER_KEYS = {"win32": ["Interpreter_Win"], "darwin": ["Interpreter_Mac"]}
