@@ -18,7 +18,7 @@ from ecomdept.delivery.recipients import SendRefused
 from ecomdept.inputs.master_workbook import write_master
 from ecomdept.run import sample
 from ecomdept.run.pipeline import run_payroll
-from ecomdept.run.runlock import RunRefused
+from ecomdept.core.runlock import RunRefused
 
 MONTH = "2026-10"
 

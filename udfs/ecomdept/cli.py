@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import __version__
 from ecomdept.core.exitcodes import EXIT_DATA, EXIT_OK, EXIT_USAGE
-from ecomdept.run.runlock import BadOutput, RunRefused, refuse_outputs_over_input, ticket
+from ecomdept.core.runlock import BadOutput, RunRefused, refuse_outputs_over_input, ticket
 
 
 FONT_HELP = "PDF 工资条用的中文字体文件（.ttf/.ttc/.otf；默认取环境变量 ECOMDEPT_FONT，再找本机的中文字体）"

@@ -14,11 +14,11 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-ROLES = ("审核", "批准")
+from ecomdept.outputs.results.book import APPROVAL_ROLES as ROLES, RELEASE_PREFIX, release_roles
+from ecomdept.outputs.results.book import release_line as _release_line
+
 FILE = "approvals.json"
 DEFAULT_RULE = "审核+批准"
-RULE_CHOICES = ("审核+批准", "批准", "无")
-RELEASE_PREFIX = "发放状态："
 
 
 class ApprovalRefused(Exception):
@@ -47,10 +47,7 @@ class Status:
 
 
 def required_roles(rule: str | None) -> tuple[str, ...]:
-    text = (rule or DEFAULT_RULE).strip()
-    if text in ("无", "none", ""):
-        return ()
-    return tuple(role for role in ROLES if role in text)
+    return release_roles(rule or DEFAULT_RULE)
 
 
 def payroll_sha256(run_dir: Path) -> str:
@@ -107,7 +104,7 @@ def record(out_dir: Path, month: str, role: str, by: str, now: dt.datetime | Non
     of order (批准 before a required 审核) or by the same person in both roles."""
     from ecomdept.close.versions import version_of
     from ecomdept.core import scratch
-    from ecomdept.run.runlock import history_lock
+    from ecomdept.core.runlock import history_lock
 
     if role not in ROLES:
         raise ApprovalRefused(f"--role 应为 {' 或 '.join(ROLES)}，不是「{role}」")
@@ -172,9 +169,7 @@ def sign_lines(found: Status, version: int) -> tuple[str, str, str]:
 
 
 def release_line(found: Status) -> str:
-    if found.released:
-        return RELEASE_PREFIX + ("已批准，可据此发放" if found.required else "规则不要求审批")
-    return (RELEASE_PREFIX + f"未批准，不得据此发放（须 {'、'.join(found.missing)}；用 ecomdept approve 登记）")
+    return _release_line(found.missing, found.required)
 
 
 def sign_workbook(run_dir: Path, month: str, found: Status) -> None:

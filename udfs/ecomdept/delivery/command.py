@@ -130,7 +130,7 @@ def _resolve(values: dict, issues: list[Issue], config: str | Path | None, book:
 @contextmanager
 def send_lock(out_dir: Path, month: str):
     """One send of a month at a time (the system's lock: it goes with the process)."""
-    from ecomdept.run.runlock import _try_lock
+    from ecomdept.core.runlock import _try_lock
 
     path = Path(out_dir) / f".send-{month}.lock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)

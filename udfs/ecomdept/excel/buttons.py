@@ -287,7 +287,7 @@ def approve(book=None):
     from ecomdept.close.versions import version_of
     from ecomdept.excel.master import OUTPUT_FOLDER
     from ecomdept.excel.workbook import ask_text
-    from ecomdept.run.runlock import RunRefused
+    from ecomdept.core.runlock import RunRefused
 
     book = _caller(book)
     out = Path(book.fullname).parent / OUTPUT_FOLDER

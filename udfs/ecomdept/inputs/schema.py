@@ -27,6 +27,7 @@ PUNCH_SOURCES = ("考勤机", "补卡", "钉钉")
 OT_COMPENSATION = ("加班费", "补休")
 CALENDAR_KINDS = ("休息日", "工作日", "法定节假日")
 EVENT_TYPES = ("脱岗", "外出未报告", "拒绝调岗")
+LEAVE_REASONS = ("协商解除", "无过失辞退", "经济性裁员", "合同到期不续签", "被迫解除", "辞职", "过失辞退")
 
 # column kinds
 TEXT, INT, MONEY, DATE, DATETIME, ENUM, BOOL, RATE, MONTH, NUMBER = (
@@ -99,6 +100,10 @@ EMPLOYEES = Sheet(
                doc="上海/北京/杭州/广州/深圳（或 shanghai/beijing/hangzhou/guangzhou/shenzhen）：本人社保、公积金"
                    "与最低工资按此城市；空 = 规则 city"),
         Column("email", "邮箱", TEXT, width=26, doc="工资条发送地址（ecomdept send）：空 = 不发送，发送时列出"),
+        Column("leave_reason", "离职原因", ENUM, False, LEAVE_REASONS,
+               doc="协商解除/无过失辞退/经济性裁员/合同到期不续签/被迫解除 = 支付经济补偿（劳动合同法第四十六条、第四十七条）；"
+                   "辞职/过失辞退 = 不支付"),
+        Column("notice_pay", "代通知金", BOOL, doc="是 = 无过失辞退未提前三十日通知，额外支付一个月工资（劳动合同法第四十条）"),
     ),
     key=("employee_id",), required=True, table="tbl_employees",
 )

@@ -27,6 +27,7 @@ from ecomdept.pay import tax_flags
 from ecomdept.pay import payroll as payroll_mod
 from ecomdept.close import corrections as corrections_mod
 from ecomdept.core.calendar import month_dates
+from ecomdept.core.money import fmt_yuan
 from ecomdept.pay.history import carried_penalties, comp_opening, prior_months
 from ecomdept.core.issues import ERROR, WARNING, Issue
 from ecomdept.pay.social_insurance import city_checks, roster_cities
@@ -59,6 +60,7 @@ class MonthResult:
     duty: pd.DataFrame | None = None  # DUTY-01 值班表: per day who was rostered, on duty, rostered and absent
     cities: dict = field(default_factory=dict)  # city id → the CityTable the month computed with (规则 city, 参保城市)
     stale_runs: dict = field(default_factory=dict)  # later month → why its result no longer holds (年终奖 once a year)
+    settlements: dict = field(default_factory=dict)  # 工号 → close.leavers.Settlement (经济补偿 of this month's leavers)
 
     @property
     def label(self) -> str:
@@ -197,6 +199,13 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
             alerts.append(alerts_mod.Alert(pay.employee_id, kind, clause, warning))
             issues.append(Issue(sheet, rows.get(sheet, {}).get(pay.employee_id), column,
                                 f"{pay.employee_id}：{warning}", WARNING))
+    settlements, settle_issues = _settlements(book, staff, out_dir, this_period, rules, city_of, year, month)
+    issues.extend(settle_issues)
+    for pay in pays:
+        done = settlements.get(pay.employee_id)
+        if done is not None:
+            pay.notes.append(f"离职结算：经济补偿等一次性补偿 {fmt_yuan(done.total)}，个税 {fmt_yuan(done.tax)}，"
+                             f"实付 {fmt_yuan(done.net)}，与本月工资一并发放，明细见离职结算单")
     negative, negative_alerts = period.negative_net(pays, staff, rules.allow_negative_net == "yes")
     issues.extend(negative)
     alerts.extend(negative_alerts)
@@ -211,7 +220,7 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, pays, sources, timings, ledger,
                        kpis, scores, flow, stage, history.run_hashes, f"{this_period[0]:04d}-{this_period[1]:02d}",
                        leave_ledger, alerts_mod.duty_rota(days, schedule),
-                       {t.city: t for t in [city, *city_of.values()]}, bonus_stale)
+                       {t.city: t for t in [city, *city_of.values()]}, bonus_stale, settlements)
 
 
 def _one_separate_bonus(book, annual: dict, annual_rows, ytd: dict, out_dir, label: str, this_period, paid_on,
@@ -312,6 +321,19 @@ def _leave_terms(book, staff, days, rules, year: int, month: int, out_dir, shift
                                        history.average_wage(wages.get(e, {}), history.ANNUAL_LEAVE))
              for e in staff["employee_id"]}
     return terms, annual
+
+
+def _settlements(book, staff, out_dir, this_period, rules, city_of, year: int, month: int):
+    """经济补偿 of this month's leavers (ecomdept.close.leavers), on the 12 months paid before."""
+    from ecomdept.close import leavers
+    from ecomdept.pay import history
+
+    if "leave_reason" not in staff.columns or not staff["leave_reason"].notna().any():
+        return {}, []
+    owed = set(staff.loc[staff["leave_reason"].isin(leavers.OWED), "employee_id"])
+    wages = (history.wage_history(book.frames["ledger"], out_dir, this_period, 12, rules.iit_period, owed,
+                                  f"{year:04d}-{month:02d}") if owed else {})
+    return leavers.for_month(staff, wages, year, month, city_of, rules.city)
 
 
 def _group(items) -> dict[str, list]:

@@ -31,7 +31,7 @@ from ecomdept.outputs import report
 from ecomdept.outputs import results
 from ecomdept.outputs import signoff
 from ecomdept.core.exitcodes import EXIT_DATA, EXIT_OK, EXIT_USAGE  # noqa: F401  (re-exported)
-from ecomdept.run.runlock import RunRefused, history_lock, refuse_outputs_over_input, ticket
+from ecomdept.core.runlock import RunRefused, history_lock, refuse_outputs_over_input, ticket
 from ecomdept.core.calendar import parse_month
 from ecomdept.core.issues import Issue, has_blocking
 from ecomdept.inputs.workbook_io import PAYROLL_SHEETS, WorkbookReadError, load_path, sha256_file

@@ -27,6 +27,23 @@ A4 = 9
 LANDSCAPE_WIDTH = 95       # column width units beyond which a sheet prints landscape
 SIGN_OFF = "制表：　　　　审核：　　　　批准：　　　　"
 SIGN_DATE = "日期：　　　　年　　月　　日"
+RELEASE_PREFIX = "发放状态："
+APPROVAL_ROLES = ("审核", "批准")
+
+
+def release_roles(rule: str | None) -> tuple[str, ...]:
+    """The approvals 规则 release_roles asks for before money is paid (审核+批准 / 批准 / 无)."""
+    text = (rule or "审核+批准").strip()
+    return () if text in ("无", "none", "") else tuple(role for role in APPROVAL_ROLES if role in text)
+
+
+def release_line(missing: tuple[str, ...], required: tuple[str, ...]) -> str:
+    """The 发放状态 line of the lists money is paid from (``ecomdept approve`` rewrites it)."""
+    if not required:
+        return RELEASE_PREFIX + "规则不要求审批"
+    if not missing:
+        return RELEASE_PREFIX + "已批准，可据此发放"
+    return RELEASE_PREFIX + f"未批准，不得据此发放（须 {'、'.join(missing)}；用 ecomdept approve 登记）"
 
 
 def _none(value) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ecomdept.core.calendar import month_dates
 from ecomdept.pay.cash import denominations, split, unit_fen
 from ecomdept.core.money import fen_to_float, fmt_yuan
-from ecomdept.outputs.results.book import WRAP, Writer, convert, header_height
+from ecomdept.outputs.results.book import WRAP, Writer, convert, header_height, release_line, release_roles
 
 PAY_GROUPS = (
     ("员工", (("employee_id", "工号", "text"), ("name", "姓名", "text"), ("team", "小组", "text"),
@@ -93,7 +93,10 @@ def payout_rows(rows: list[dict]) -> tuple[list[tuple[dict, int, str]], list[dic
             deferred.append(row)
             continue
         note = f"含 {row['carried_month']} 工资 {fmt_yuan(row['carried_net'])}（PAY-05）" if row["carried_net"] else ""
-        paid.append((row, row["net_pay"] + row["carried_net"], note))
+        severance = row.get("severance_net", 0)
+        if severance:
+            note = "；".join(x for x in (note, f"含离职补偿（税后）{fmt_yuan(severance)}，见离职结算单") if x)
+        paid.append((row, row["net_pay"] + row["carried_net"] + severance, note))
     return paid, deferred
 
 
@@ -137,10 +140,8 @@ def write_payouts(w: Writer, result, rows: list[dict]) -> None:
     paid, deferred = payout_rows(rows)
     later = f"；{len(deferred)} 人本月工资随下月工资发放（PAY-05）" if deferred else ""
     total = sum(a for _, a, _ in paid)
-    from ecomdept.close import approval
-
-    release = approval.release_line(approval.Status(
-        approval.required_roles(getattr(result.book.rules, "release_roles", None)), ()))
+    required = release_roles(getattr(result.book.rules, "release_roles", None))
+    release = release_line(required, required)
 
     def status(row, note):
         return "；".join(x for x in ("暂缓结算（HR-03）" if row["employee_id"] in held else "", note) if x)
@@ -214,3 +215,37 @@ def write_leave_balances(w: Writer, result) -> None:
                       ("补休月末（小时）", "num2", 10)], rows,
             f"假期余额 {result.label}（年假：职工带薪年休假条例；本年病假按日历天数、事假按工作日累计，"
             "达到第四条的天数当年不享受年假；补休：OT-02）")
+
+
+def write_settlements(w: Writer, result) -> None:
+    """离职结算: one block per leaver owed compensation (劳动合同法第四十七条), to be signed."""
+    settlements = getattr(result, "settlements", {}) or {}
+    if not settlements:
+        return
+    names = {p.employee_id: p for p in result.pays}
+    ws = w.book.add_worksheet("离职结算")
+    ws.set_column(0, 0, 18)
+    ws.set_column(1, 1, 16)
+    ws.set_column(2, 2, 90)
+    wrap = w.style(text_wrap=True, valign="top")
+    r = 0
+    w.banner(ws, r, 3, f"离职结算单 {result.label}（经济补偿：劳动合同法第四十七条；个税：财税〔2018〕164号第五条第一项）")
+    r += 2
+    for emp, done in sorted(settlements.items()):
+        pay = names.get(emp)
+        ws.write(r, 0, f"{emp} {pay.name if pay else ''}", w.header)
+        ws.write(r, 1, done.reason, w.header)
+        ws.write(r, 2, f"本月工资实发 {fmt_yuan(pay.net_pay) if pay else ''}；以下一次性补偿另行计税，与本月工资一并发放", w.header)
+        r += 1
+        for label, amount, text in done.lines:
+            ws.write(r, 0, label, wrap)
+            w.write_cells(ws, r, [convert("money", amount)], ["money"], col=1)
+            ws.write(r, 2, text, wrap)
+            ws.set_row(r, 15 * max(1, len(text) // 55 + 1))
+            r += 1
+        ws.write(r, 0, "实付一次性补偿", w.header)
+        w.write_cells(ws, r, [convert("money", done.net)], ["money"], col=1, bold=True)
+        ws.write(r, 2, f"{fmt_yuan(done.total)} − 个税 {fmt_yuan(done.tax)} = {fmt_yuan(done.net)}", wrap)
+        r += 1
+        ws.write(r, 0, "员工签字：　　　　　　　　日期：　　　　年　　月　　日", w.style(font_size=12))
+        r += 3
