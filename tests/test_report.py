@@ -23,6 +23,10 @@ def text_of(page: str) -> str:
 
 
 def test_no_raw_floats_anywhere(page):
+    # 绩效系数 keeps the four decimals the bonus is computed from (系数 × 基数 = 奖金, as on the payslip)
+    coefficients = re.findall(r'<td class="n coef">(\d+\.\d{4})</td>', page)
+    assert coefficients
+    page = re.sub(r'<td class="n coef">\d+\.\d{4}</td>', "", page)
     assert not re.findall(r"\d\.\d{3,}", text_of(page))
     assert not re.findall(r"\d\.\d{3,}", page)  # not in the drawing either (coordinates are rounded)
 
@@ -96,3 +100,12 @@ def test_labels_fit_inside_their_charts():
     assert columns["rotate"] and columns["height"] > 260
     days = report.column_chart([(str(d), d) for d in range(1, 32)], "每日", "单")
     assert not days["rotate"]
+
+
+def test_score_table_coefficient_times_base_is_the_bonus(demo_run, page):
+    rows = re.findall(r'<td class="n coef">([\d.]+)</td><td class="n">¥([\d,.]+)</td><td class="n">¥([\d,.]+)</td>', page)
+    assert len(rows) == len(demo_run.result.scores)
+    from decimal import Decimal, ROUND_HALF_UP
+    for coefficient, base, bonus in rows:
+        product = (Decimal(coefficient) * Decimal(base.replace(",", ""))).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        assert product == Decimal(bonus.replace(",", "")), (coefficient, base, bonus)

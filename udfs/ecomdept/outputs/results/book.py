@@ -19,7 +19,7 @@ from ecomdept.core.privacy import formula_like
 
 NUMBER_FORMATS = {
     "money": "¥#,##0.00", "int": "0", "pct": "0.0%", "rate": "0.00%", "hours": "0.0#", "num1": "0.0",
-    "num2": "0.00", "num3": "0.000", "ratio": "0.0#", "date": "yyyy-mm-dd", "time": "hh:mm:ss",
+    "num2": "0.00", "num3": "0.000", "num4": "0.0000", "ratio": "0.0#", "date": "yyyy-mm-dd", "time": "hh:mm:ss",
     "clock": "hh:mm", "month": "yyyy-mm", "nextday": '"次日 "hh:mm:ss',
 }
 WRAP = "wrap"              # long text: wrapped, top-aligned
