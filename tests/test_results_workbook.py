@@ -147,7 +147,7 @@ def test_month_grid_has_a_mark_per_person_day(book, demo_run):
         assert sum("迟" in m for m in marks) == s.late_count == row[36]
         assert sum("早" in m for m in marks) == s.early_count == row[37]
         assert sum("缺" in m for m in marks) == s.missing_punch == row[39]
-        assert row[34:36] == [s.workdays, s.attended]
+        assert row[34:36] == [s.scheduled_days, s.attended]             # 应出勤: the person's own rota
         days = result.days[result.days["employee_id"] == emp]
         assert len(marks) == len(days)                                  # blank only on days not employed
     overtime = Counter(line.employee_id for line in result.overtime)
@@ -159,13 +159,41 @@ def test_month_grid_has_a_mark_per_person_day(book, demo_run):
 def test_day_marks_combine_with_a_slash():
     import pandas as pd
     days = pd.DataFrame({
-        "employee_id": ["E1"] * 6, "date": [dt.date(2026, 10, d) for d in range(8, 14)],
-        "kind": [WORKDAY] * 5 + ["restday"],
-        "absent": [False, False, True, False, False, False], "is_late": [True, True, True, False, False, False],
-        "is_early": [False, True, False, False, False, False], "missing_punch": [False, False, False, True, False, False],
-        "leave_min": [0, 0, 0, 0, 480, 0]})
+        "employee_id": ["E1"] * 8, "date": [dt.date(2026, 10, d) for d in range(8, 16)],
+        "kind": [WORKDAY] * 5 + ["restday"] + [WORKDAY] * 2,
+        "absent": [False, False, True, False, False, False, False, False],
+        "is_late": [True, True, True, False, False, False, False, True],
+        "is_early": [False, True, False, False, False, False, False, False],
+        "missing_punch": [False, False, False, True, False, False, False, False],
+        "leave_min": [0, 0, 0, 0, 480, 0, 240, 240], "punches": [4, 4, 2, 1, 0, 2, 2, 2]})
     ot = {("E1", dt.date(2026, 10, 8)), ("E1", dt.date(2026, 10, 13))}
-    assert list(day_marks(days, ot)) == ["迟/加", "迟/早", "旷", "缺", "假", "加"]
+    # a whole day on leave is 假; half a day on leave and the rest at work (部分请假) is √/假
+    assert list(day_marks(days, ot)) == ["迟/加", "迟/早", "旷", "缺", "假", "加", "√/假", "迟/假"]
+
+
+def test_month_grid_marks_agree_with_the_detail_status(book):
+    grid, detail = book["考勤月报"], book["考勤明细"]
+    head = {c.value: c.column - 1 for c in detail[1]}
+    marks = {}
+    for r in range(5, grid.max_row + 1):
+        emp = grid.cell(r, 1).value
+        if str(emp or "").startswith("E"):
+            for c in range(4, 35):
+                marks[(emp, grid.cell(3, c).value)] = grid.cell(r, c).value
+    partial = 0
+    for row in detail.iter_rows(min_row=2, values_only=True):
+        if not str(row[head["工号"]] or "").startswith("E"):
+            continue
+        mark = marks[(row[head["工号"]], row[head["日期"]].day)]
+        status = row[head["状态"]]
+        if status == "部分请假":
+            partial += 1
+            assert mark in ("√/假", "√/假/加"), (row[head["工号"]], row[head["日期"]], mark)
+        elif status == "请假":
+            assert mark.startswith("假"), mark
+        elif status == "正常":
+            assert mark.startswith("√") and "假" not in mark, mark
+    assert partial
 
 
 # cash -------------------------------------------------------------------------------------------------

@@ -238,15 +238,15 @@ def context(result, info: dict) -> dict:
         "teams": sorted(teams.items()),
         "team_chart": bar_chart([(team, t["net_pay"] / 100) for team, t in sorted(teams.items())], "实发工资按小组", "元",
                                 "money", value_text=lambda v: fmt_yuan(round(v * 100)), colour="#5b9bd5"),
-        "daily_chart": column_chart(exceptions, "每个工作日的考勤异常人次（迟到 + 早退 + 缺卡 + 旷工）", "人次",
-                                    f"{result.month}月工作日", colour="#ed7d31"),
+        "daily_chart": column_chart(exceptions, "每天的考勤异常人次（按各人排班的出勤日：迟到 + 早退 + 缺卡 + 旷工）",
+                                    "人次", f"{result.month}月日期", colour="#ed7d31"),
         "totals": {k: sum(getattr(p, k) for p in result.pays)
                    for k in ("gross_pay", "social_insurance", "housing_fund", "iit", "net_pay", "penalties",
                              "overtime_pay", "unpaid_leave_deduction")},
         "employer_total": sum(sum(p.employer_cost.values()) for p in result.pays),
         "people": len(result.pays),
         "attendance": {k: int(result.summary[k].sum()) for k in
-                       ("late_count", "early_count", "missing_punch", "absent_days")},
+                       ("scheduled_days", "attended", "late_count", "early_count", "missing_punch", "absent_days")},
         "alerts": result.alerts, "names": names, "hr": hr_rows(result, names),
         "issues": result.book.issues,
         "sales": sales_context(result),

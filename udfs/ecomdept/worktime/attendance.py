@@ -410,7 +410,7 @@ def _judge(rec, rules: Rules, leave_before: bool):
 def summary(days: pd.DataFrame) -> pd.DataFrame:
     """Per person-month (考勤汇总), DingTalk-style counts and minutes. ``workdays`` are the calendar's
     workdays of employment (the pay basis, PAY-08); ``scheduled_days`` the days the person's shifts
-    asked for (排班 moves them to weekends and gives weekdays off)."""
+    asked for (排班 moves them to weekends and gives weekdays off) — 应出勤 wherever it is printed."""
     work = days["kind"] == WORKDAY
     frame = days.assign(
         employed=days["calendar_kind"] == WORKDAY, scheduled=work,
