@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="目标文件已存在时先备份再覆盖")
 
     p = sub.add_parser("payroll", help="计算一个月的考勤、罚款与工资，写出工资表、工资条与报告")
-    p.add_argument("--month", type=_month, help="月份 YYYY-MM（省略时取工作簿「说明」表的 计算月份，没有则为上个月）")
+    p.add_argument("--month", type=_month, help="月份 YYYY-MM（省略时取工作簿「说明」表的 计算月份，没有则取打卡所在的月份）")
     p.add_argument("--workbook", required=True, help="主工作簿路径（只读）")
     p.add_argument("--out", default="out", help="输出目录（默认 out），结果写入 OUT/YYYY-MM/")
     p.add_argument("--no-pdf", action="store_true", help="不生成 PDF 工资条")
@@ -269,18 +269,29 @@ def _excel_init(args) -> int:
 
 
 def _workbook_month(workbook: Path) -> str:
-    """--month omitted: the 计算月份 on the workbook's 说明 sheet, as the buttons use it; else last month."""
+    """--month omitted: the 计算月份 on the workbook's 说明 sheet, as the buttons use it; else the month
+    the punches are in; else (no punches at all) last month."""
+    import datetime as dt
+
     from ecomdept.excel.workbook import last_month, readme_month
-    from ecomdept.inputs.schema import README_SHEET
-    from ecomdept.inputs.workbook_io import CalamineSource
+    from ecomdept.inputs.schema import PUNCHES, README_SHEET
+    from ecomdept.inputs.workbook_io import CalamineSource, read_sheet, sheet_rows
+    from ecomdept.run.period import punch_month
 
     source = CalamineSource(workbook)
     month = readme_month(source.rows(README_SHEET)) if README_SHEET in source.sheet_names() else None
     if month:
         print(f"月份 {month}：取自工作簿「{README_SHEET}」表的 计算月份")
         return month
+    rows, _ = sheet_rows(source, {PUNCHES.id})
+    punches = read_sheet(PUNCHES, rows.get(PUNCHES.id), []) if PUNCHES.id in rows else None
+    found = punch_month(punches["punched_at"], dt.date.today()) if punches is not None and len(punches) else None
+    if found:
+        month, why = found
+        print(f"月份 {month}：工作簿「{README_SHEET}」表没有 计算月份，{why}（另一个月请用 --month YYYY-MM）")
+        return month
     month = last_month()
-    print(f"月份 {month}：工作簿「{README_SHEET}」表没有 计算月份，按上个月计算")
+    print(f"月份 {month}：工作簿「{README_SHEET}」表没有 计算月份，打卡表也没有打卡，按上个月计算")
     return month
 
 
