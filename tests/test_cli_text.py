@@ -1,5 +1,7 @@
 """The command line speaks Chinese: help, usage errors (exit 2, one message), reruns, the demo's next steps."""
 
+import re
+import shlex
 import subprocess
 import sys
 
@@ -50,8 +52,29 @@ def test_a_rerun_says_where_the_previous_result_went(sample_path, tmp_path, caps
     assert f"原来的 2026-10 结果已移到 {moved}" in out
 
 
-def test_demo_prints_the_next_commands(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "ecomdept", "demo", "--out", str(tmp_path), "--no-pdf"],
-                         capture_output=True, text=True, timeout=300)
+def _printed_commands(stdout: str) -> list[str]:
+    """The commands of the demo's 下一步 lines, as printed (a line may hold two, one after the other)."""
+    steps = stdout.split("下一步：", 1)[1]
+    return re.findall(r"([^\s：，]*ecomdept (?:payroll|diff|demo|excel init)[^，（\n]*)", steps)
+
+
+def test_demo_prints_next_commands_that_run_as_printed(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "ecomdept", "demo", "--months", "2", "--out", "out", "--no-pdf"],
+                         capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
-    assert "下一步" in run.stdout and "ecomdept payroll --workbook" in run.stdout and "activate" in run.stdout
+    assert {"2026-09", "2026-10", "sample_master.xlsx"} <= {p.name for p in (tmp_path / "out").iterdir()}
+    assert "activate" in run.stdout
+    commands = _printed_commands(run.stdout)
+    kinds = [c.split(" ", 2)[1] for c in commands]
+    assert kinds == ["payroll", "diff", "excel", "payroll"], commands
+    for command in commands:                           # in the order printed, from where the demo ran
+        done = subprocess.run(shlex.split(command), capture_output=True, text=True, timeout=600, cwd=tmp_path)
+        assert done.returncode == 0, (command, done.stdout[-500:], done.stderr[-2000:])
+        if " diff " in command:
+            assert "绩效奖金" in done.stdout and "→" in done.stdout
+
+
+def test_a_one_month_demo_points_to_the_two_month_one(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path / "o"), "--no-pdf"]) == 0
+    commands = _printed_commands(capsys.readouterr().out)
+    assert any(c.endswith(f"demo --months 2 --out {tmp_path / 'o'}") for c in commands), commands

@@ -31,6 +31,16 @@ def _month(text: str) -> str:
     return f"{year:04d}-{month:02d}"
 
 
+def _months(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为 1–12 的整数：{text!r}") from None
+    if not 1 <= value <= 12:
+        raise argparse.ArgumentTypeError(f"应为 1–12 的整数：{text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     from ecomdept.cli_text import install
     from ecomdept.run.sample import DEFAULT_EMPLOYEES, DEFAULT_MONTH, DEFAULT_SEED
@@ -42,12 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="生成示例主工作簿并计算其月份的工资")
     p.add_argument("--out", default="out", help="输出目录（默认 out）")
+    p.add_argument("--months", type=_months, default=1,
+                   help=f"示例的月数（默认 1，即 {DEFAULT_MONTH}）；2 = 前一个月与 {DEFAULT_MONTH} 依次计算，"
+                        "之后可以用 ecomdept diff 比较")
     p.add_argument("--no-pdf", action="store_true", help="不生成 PDF 工资条")
     p.add_argument("--font", help=FONT_HELP)
 
     p = sub.add_parser("sample", help="生成带种子的示例主工作簿")
     p.add_argument("--employees", type=int, default=DEFAULT_EMPLOYEES, help="员工人数")
-    p.add_argument("--month", type=_month, default=DEFAULT_MONTH, help="月份 YYYY-MM")
+    p.add_argument("--month", type=_month, default=DEFAULT_MONTH, help="月份 YYYY-MM（有 --months 时为第一个月）")
+    p.add_argument("--months", type=_months, default=1, help="连续几个月的打卡、请假与订单（默认 1）")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="随机种子")
     p.add_argument("--orders-per-employee", type=int, default=100, help="每名员工对应的订单数")
     p.add_argument("-o", "--output", required=True, help="输出 .xlsx 路径")
@@ -122,8 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _next_steps(workbook: Path, out: Path, month: str) -> None:
-    """After the demo: where things are and the commands to go on with (this install's own)."""
+def _shell_word(text: str) -> str:
+    return f'"{text}"' if any(ch.isspace() for ch in text) else text
+
+
+def _next_steps(workbook: Path, out: Path, months: list[str]) -> None:
+    """After the demo: where things are and the commands to go on with — this install's own, each
+    runnable as printed, in the order printed."""
     import os
 
     bin_dir = Path(sys.executable).parent
@@ -131,12 +150,19 @@ def _next_steps(workbook: Path, out: Path, month: str) -> None:
         shown = Path(os.path.relpath(bin_dir))
     except ValueError:  # another drive (Windows)
         shown = bin_dir
-    command = shown / "ecomdept"
+    command = _shell_word(str(shown / "ecomdept"))
+    month = months[-1]
+    book, folder = _shell_word(str(workbook)), _shell_word(str(out))
     print("\n下一步：")
     print(f"  工资条：{out / month / 'payslips'}    报告：{out / month / 'report.html'}    "
           f"工资表：{out / month / f'工资表_{month}.xlsx'}")
-    print(f"  用自己的工作簿计算：{command} payroll --workbook 主工作簿.xlsx --month {month} --out {out}")
-    print(f"  写出带按钮的 Excel 工作簿：{command} excel init -o 我的工资.xlsm")
+    print(f"  改了示例工作簿后重算：{command} payroll --workbook {book} --month {month} --out {folder}")
+    if len(months) > 1:
+        print(f"  比较两个月（每人哪些项目变了、为什么）：{command} diff --out {folder} {months[-2]} {month}")
+    else:
+        print(f"  两个月的示例（之后可用 diff 比较）：{command} demo --months 2 --out {folder}")
+    print(f"  用自己的工作簿：先写出带按钮的工作簿 {command} excel init -o 我的工资.xlsm，"
+          f"填好数据后 {command} payroll --workbook 我的工资.xlsm --out 我的工资输出")
     print(f"  （命令在 {shown} 里；也可以先激活环境：source {shown / 'activate'}，"
           f"之后直接输入 ecomdept）")
 
@@ -233,8 +259,9 @@ def _sample(args) -> int:
     if _refused([target], args.force):
         return EXIT_USAGE
     _back_up([target])
-    write(target, args.employees, args.month, args.seed, args.orders_per_employee)
-    print(f"示例主工作簿已写入 {target}（{args.employees} 人，{args.month}，种子 {args.seed}）")
+    write(target, args.employees, args.month, args.seed, args.orders_per_employee, args.months)
+    span = args.month if args.months == 1 else f"{args.month} 起 {args.months} 个月"
+    print(f"示例主工作簿已写入 {target}（{args.employees} 人，{span}，种子 {args.seed}）")
     return EXIT_OK
 
 
@@ -537,16 +564,22 @@ def _os_message(exc: OSError) -> str:
 def _main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "demo":
-        from ecomdept.run.sample import DEFAULT_MONTH, write
+        from functools import partial
 
+        from ecomdept.run.sample import DEFAULT_MONTH, months_ending, write
+
+        months = months_ending(DEFAULT_MONTH, args.months)
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         workbook = out / "sample_master.xlsx"
-        _write_demo_workbook(write, workbook)
-        print(f"示例主工作簿：{workbook}")
-        code = _payroll(workbook, DEFAULT_MONTH, args.out, not args.no_pdf, None, args.font)
+        _write_demo_workbook(partial(write, month=months[0], months=len(months)), workbook)
+        print(f"示例主工作簿：{workbook}" + (f"（{'、'.join(months)}）" if len(months) > 1 else ""))
+        for month in months:  # in order: each month's year-to-date tax continues the one before
+            code = _payroll(workbook, month, args.out, not args.no_pdf, None, args.font)
+            if code != EXIT_OK:
+                break
         if code in (EXIT_OK, EXIT_DATA):
-            _next_steps(workbook, out, DEFAULT_MONTH)
+            _next_steps(workbook, out, months)
         return code
     if args.command == "sample":
         return _sample(args)
