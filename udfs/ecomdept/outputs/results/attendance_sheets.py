@@ -9,7 +9,7 @@ import pandas as pd
 
 from ecomdept.core.calendar import HOLIDAY, KIND_LABEL, RESTDAY, WORKDAY, month_dates
 from ecomdept.inputs.schema import LEAVE_TYPES
-from ecomdept.outputs.results.book import WRAP, Writer, punch_time
+from ecomdept.outputs.results.book import WRAP, Writer, fitted_width, punch_time
 
 FULL_DETAIL_LIMIT = 60_000  # person-days written in full to the 考勤明细 sheet
 
@@ -70,9 +70,11 @@ def write_month_grid(w: Writer, result, names: dict) -> None:
     w.banner(ws, 0, width, f"考勤月报　{result.label}", w.style(bold=True, font_size=14, align="center"))
     ws.merge_range(1, 0, 1, width - 1, LEGEND, w.style(text_wrap=True, valign="vcenter", font_size=9))
     ws.set_row(1, 28)
+    people = result.summary["employee_id"]
+    texts = (people, people.map(names), people.map(teams))
     for c, (header, col_width) in enumerate((("工号", 6.5), ("姓名", 7), ("小组", 8))):
         ws.merge_range(2, c, 3, c, header, w.header)
-        ws.set_column(c, c, col_width)
+        ws.set_column(c, c, fitted_width(col_width, texts[c]))
     ws.set_column(left, left + len(dates) - 1, 3.6)
     for i, (day, kind) in enumerate(zip(dates, kind_of)):
         shade = {"bg_color": SHADE[kind]} if kind in SHADE else {}

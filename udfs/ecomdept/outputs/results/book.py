@@ -71,6 +71,16 @@ def text_width(text: str) -> float:
     return sum(2.1 if ord(ch) > 0x2E7F else 1.1 for ch in text)
 
 
+LABEL_WIDTH_CAP = 40  # a text column grows to its longest value up to this; longer text is wrapped or cut
+
+
+def fitted_width(declared: float, texts) -> float:
+    """A text column's width: the declared one, or wide enough for its longest value (and no wider
+    than LABEL_WIDTH_CAP), so a printed label is never cut short by the next cell."""
+    longest = max((text_width(str(t)) for t in set(texts) if t is not None), default=0)
+    return max(declared, min(LABEL_WIDTH_CAP, round(longest + 1.5, 1)))
+
+
 def wrapped_height(text: str, width: float) -> float | None:
     """Row height (points) for wrapped text in a column of ``width``, None for one line. Excel and
     LibreOffice keep the default height of a row written by XlsxWriter, so wrapped text would run into
@@ -225,8 +235,12 @@ class Writer:
         wraps = [(c, width) for c, (_, kind, width) in enumerate(columns) if kind == WRAP]
         r = top
         sums = [0] * len(columns)
+        labels = [c for c, kind in enumerate(kinds) if kind == "text"]
+        seen: dict[int, set] = {c: set() for c in labels}
         for r, row in enumerate(rows, start=top + 1):
             values = [None if k == "typed" else convert(k, v) for k, v in zip(kinds, row)]
+            for c in labels:
+                seen[c].add(values[c])
             self.write_row(ws, r, values)
             self.fit_row(ws, r, values, wraps)
             for c in typed:
@@ -241,7 +255,12 @@ class Writer:
             ws.write(r + 1, 0, "合计", self.bold)
             for c in totals:
                 self.sum_cell(ws, r + 1, c, top + 1, r, convert(kinds[c], sums[c]), kinds[c], top=1)
+        widths = [width for _, _, width in columns]
+        for c in labels:  # wide enough for the longest label it holds
+            widths[c] = fitted_width(widths[c], seen[c])
+            if widths[c] != columns[c][2]:
+                ws.set_column(c, c, widths[c], self.style(kinds[c], valign="top"))
         repeat = repeat_columns if [h for h, _, _ in columns[:2]] == ["工号", "姓名"] else 0
-        self.page(ws, f"{name} {self.label}".strip(), sum(w for _, _, w in columns), (top, top), repeat,
+        self.page(ws, f"{name} {self.label}".strip(), sum(widths), (top, top), repeat,
                   landscape=landscape)
         return ws
