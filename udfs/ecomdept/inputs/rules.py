@@ -143,7 +143,7 @@ PARAMS: tuple[Param, ...] = (
     Param("annual_leave_year_end", "年末未休年假", "carry", CHOICE, "LV-11",
           "carry = 结转到次年一季度（推荐：实施办法第九条允许跨年安排）；pay = 12 月按日工资 300% 支付未休天数",
           choices=("carry", "pay")),
-    Param("leave_excess", "超出法定天数的假期", "personal", CHOICE, "LV-11",
+    Param("leave_excess", "超出法定天数的假期", "personal", CHOICE, "LV-12",
           "personal = 超出部分按事假扣款并预警（推荐）；paid = 照常发工资并预警", choices=("personal", "paid")),
     Param("allow_negative_net", "允许实发为负", "no", CHOICE, "PAY-07",
           "no = 有人实发为负时不出工资条（阻断性问题，推荐）；yes = 照常计算并预警，发放须人工处理", choices=("no", "yes")),

@@ -58,19 +58,19 @@ def sick_leave(basis: Basis, minutes: int, years: int, city: CityTable, company_
     """The sick-leave deduction: full pay for the minutes, less what the employee keeps."""
     full = basis.amount(minutes)
     parts = [f"病假 {hours_text(minutes)} 小时全额 {basis.formula(minutes)}"]
-    keeps: list[tuple[int, str]] = []
+    keeps: list[tuple[int, str]] = []  # (amount, what it is with its arithmetic)
     minimum = city.minimum_wage_fen
     time_share = f"{minutes} 分钟 ÷ ({workdays} 天 × {basis.shift_minutes} 分钟)"
     if city.sick_pay is not None:
         share, band = city.sick_pay.share(years)
         kept = round_half_up(Fraction(full) * Fraction(share))
-        service = f"连续工龄 {years} 年（满 {band} 年档）" if len(city.sick_pay.by_service_years) > 1 else ""
-        keeps.append((kept, f"{service}法定病假工资为本人工资的 {percent(share)}："
+        service = f"（连续工龄 {years} 年，满 {band} 年档）" if len(city.sick_pay.by_service_years) > 1 else ""
+        keeps.append((kept, f"法定病假工资{service}为本人工资的 {percent(share)}："
                             f"{fmt_yuan(full)} × {percent(share)} = {fmt_yuan(kept)}（{city.sick_pay.source.split('：')[0]}）"))
         floor_ratio = city.sick_pay.floor_of_minimum_wage
         floor = round_half_up(Fraction(minimum * minutes) * Fraction(floor_ratio) / (workdays * basis.shift_minutes))
-        keeps.append((floor, f"不低于最低工资 {fmt_yuan(minimum)} × {percent(floor_ratio)} × {time_share}"
-                             f" = {fmt_yuan(floor)}"))
+        keeps.append((floor, f"法定下限为最低工资的 {percent(floor_ratio)}：{fmt_yuan(minimum)} × {percent(floor_ratio)} × "
+                             f"{time_share} = {fmt_yuan(floor)}"))
     if company_floor_ratio:
         company = round_half_up(Fraction(minimum * minutes) * Fraction(company_floor_ratio)
                                 / (workdays * basis.shift_minutes))
@@ -78,10 +78,11 @@ def sick_leave(basis: Basis, minutes: int, years: int, city: CityTable, company_
                                f"{percent(company_floor_ratio)} × {time_share} = {fmt_yuan(company)}"))
     kept, why = max(keeps, key=lambda k: k[0]) if keeps else (0, "制度（LV-10）病假无薪")
     kept = min(kept, full)
-    parts.append(f"应保留 {fmt_yuan(kept)}：{why}")
-    if len(keeps) > 1:
-        others = "、".join(fmt_yuan(k) for k, w in keeps if w != why)
-        parts.append(f"取较高者（其余为 {others}）")
+    if len(keeps) > 1:  # every alternative named, with its arithmetic, and the one taken
+        parts.append(f"应保留以下 {len(keeps)} 项中较高的 {fmt_yuan(kept)}")
+        parts += [f"{'①②③④'[i]} {text}" for i, (_, text) in enumerate(keeps)]
+    else:
+        parts.append(f"应保留 {fmt_yuan(kept)}：{why}")
     deduction = full - kept
     parts.append(f"扣 {fmt_yuan(full)} − {fmt_yuan(kept)} = {fmt_yuan(deduction)}")
     return SickPay(deduction, kept, "；".join(parts))
