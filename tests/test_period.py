@@ -156,3 +156,11 @@ def test_the_punches_month_is_the_latest_that_has_ended():
     assert punch_month(stamps, dt.date(2026, 10, 20))[0] == "2026-09"  # October has not ended yet
     assert punch_month(stamps, dt.date(2025, 1, 1))[0] == "2026-10"    # none ended: the latest
     assert punch_month(pd.Series([], dtype="datetime64[ns]"), dt.date(2026, 12, 2)) is None
+
+
+def test_problems_without_a_kind_are_all_printed():
+    from ecomdept.core.issues import ERROR, WARNING, Issue, in_reading_order
+
+    issues = [Issue("员工", 2, None, "甲", ERROR), Issue("规则", None, None, "乙", WARNING),
+              Issue("打卡", None, None, "丙", ERROR, code="wrong_month")]
+    assert [i.message for i, _ in in_reading_order(issues)] == ["甲", "丙", "乙"]

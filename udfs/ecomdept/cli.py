@@ -21,9 +21,41 @@ class _Parser(argparse.ArgumentParser):
         print(f"{self.prog}：参数错误：{message}（{self.prog} -h 查看帮助）", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
+    def parse_known_args(self, args=None, namespace=None):
+        """An option this command does not have is named first — with the nearest one it has — before
+        argparse would complain of a required option 「missing」 that was only misspelt."""
+        unknown = _misspelt_option(self, sys.argv[1:] if args is None else list(args))
+        if unknown:
+            self.error(unknown)
+        return super().parse_known_args(args, namespace)
+
+
+def _misspelt_option(parser: argparse.ArgumentParser, args: list[str]) -> str | None:
+    import difflib
+    import re
+
+    known = [o for action in parser._actions for o in action.option_strings]
+    commands = any(isinstance(a, argparse._SubParsersAction) for a in parser._actions)
+    for token in args:
+        if token == "--" or (commands and not token.startswith("-")):
+            break  # the rest belongs to the command named here (its own parser checks it)
+        if not re.match(r"--?[A-Za-z]", token):
+            continue
+        name = token.split("=", 1)[0]
+        if name in known or (name.startswith("--") and any(o.startswith(name) for o in known)):
+            continue  # an option, or the unambiguous start of one (argparse accepts those)
+        near = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        return f"不认识的选项 {name}" + (f"，您是不是要 {near[0]}？" if near else "")
+    return None
+
 
 def _month(text: str) -> str:
+    """--month as YYYY-MM exactly: 2026/10 or 2026-1 are refused, not guessed."""
+    import re
+
     from ecomdept.core.calendar import parse_month
+    if not re.fullmatch(r"\d{4}-\d{2}", text):
+        raise argparse.ArgumentTypeError(f"月份应写作 YYYY-MM，如 2026-10（收到「{text}」）")
     try:
         year, month = parse_month(text)
     except ValueError as exc:
@@ -47,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     install()
     parser = _Parser(prog="ecomdept", description="电商部考勤、罚款、工资与工资条")
-    parser.add_argument("--version", action="version", version=f"ecomdept {__version__}")
+    parser.add_argument("--version", action="version", version=f"ecomdept {__version__}", help="显示版本号并退出")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("demo", help="生成示例主工作簿并计算其月份的工资")
@@ -197,7 +229,8 @@ def _payroll(workbook: Path, month: str, out: str, pdf: bool, templates: str | N
         return EXIT_DATA
     print_issues(outcome.issues)
     if outcome.code != EXIT_OK:
-        print(outcome.message, file=sys.stderr)
+        if outcome.message not in {i.message for i in outcome.issues}:  # said once
+            print(outcome.message, file=sys.stderr)
         return outcome.code
     totals = outcome.info["totals"]
     print(f"{month}：{len(outcome.result.pays)} 人，应发 {totals['gross_pay']} 元，实发 {totals['net_pay']} 元，"
@@ -295,9 +328,16 @@ def _excel_init(args) -> int:
     return EXIT_OK
 
 
-def _workbook_month(workbook: Path) -> str:
+def _workbook_month(workbook: Path, punches=None) -> str:
     """--month omitted: the 计算月份 on the workbook's 说明 sheet, as the buttons use it; else the month
-    the punches are in; else (no punches at all) last month."""
+    the punches are in; else (no punches at all) last month. Says which and why."""
+    month, why = workbook_month(workbook, punches)
+    print(f"月份 {month}：{why}")
+    return month
+
+
+def workbook_month(workbook: Path, punches=None) -> tuple[str, str]:
+    """(month, why) — the month a run without --month computes (``punches``: the 打卡 frame, if read)."""
     import datetime as dt
 
     from ecomdept.excel.workbook import last_month, readme_month
@@ -308,18 +348,38 @@ def _workbook_month(workbook: Path) -> str:
     source = CalamineSource(workbook)
     month = readme_month(source.rows(README_SHEET)) if README_SHEET in source.sheet_names() else None
     if month:
-        print(f"月份 {month}：取自工作簿「{README_SHEET}」表的 计算月份")
-        return month
-    rows, _ = sheet_rows(source, {PUNCHES.id})
-    punches = read_sheet(PUNCHES, rows.get(PUNCHES.id), []) if PUNCHES.id in rows else None
+        return month, f"取自工作簿「{README_SHEET}」表的 计算月份"
+    if punches is None:
+        rows, _ = sheet_rows(source, {PUNCHES.id})
+        punches = read_sheet(PUNCHES, rows.get(PUNCHES.id), []) if PUNCHES.id in rows else None
     found = punch_month(punches["punched_at"], dt.date.today()) if punches is not None and len(punches) else None
     if found:
         month, why = found
-        print(f"月份 {month}：工作簿「{README_SHEET}」表没有 计算月份，{why}（另一个月请用 --month YYYY-MM）")
-        return month
-    month = last_month()
-    print(f"月份 {month}：工作簿「{README_SHEET}」表没有 计算月份，打卡表也没有打卡，按上个月计算")
-    return month
+        return month, f"工作簿「{README_SHEET}」表没有 计算月份，{why}（另一个月请用 --month YYYY-MM）"
+    return last_month(), f"工作簿「{README_SHEET}」表没有 计算月份，打卡表也没有打卡，按上个月计算"
+
+
+def _statutory_notices(book, workbook: Path) -> tuple[str, list]:
+    """The notices about the statutory data a run of the workbook's month would compute with (the
+    same ones ``payroll`` prints), for ``check``: (month, issues not already found)."""
+    import datetime as dt
+
+    from ecomdept.core.calendar import month_dates
+    from ecomdept.core.statutory import StatutoryDataError, city_table
+    from ecomdept.inputs.workbook_io import employees_on_payroll
+    from ecomdept.pay.social_insurance import city_checks, roster_cities
+
+    month, _ = workbook_month(workbook, book.frames.get("punches"))
+    year, mon = (int(p) for p in month.split("-"))
+    days = month_dates(year, mon)
+    staff = employees_on_payroll(book.frames["employees"], days[0], days[-1])
+    try:
+        city = city_table(book.rules.city, dt.date(year, mon, 1))
+    except (StatutoryDataError, FileNotFoundError):
+        return month, []  # an unknown 规则 city is the rules check's to report
+    by_emp, found = roster_cities(staff, city, dt.date(year, mon, 1))
+    found += city_checks(city, by_emp, staff, book.rules, dt.date(year, mon, 1))
+    return month, [i for i in found if i not in book.issues]
 
 
 def _check(workbook: str) -> int:
@@ -334,11 +394,13 @@ def _check(workbook: str) -> int:
     except WorkbookReadError as exc:
         print(f"[错误] {exc}", file=sys.stderr)
         return EXIT_DATA
-    print_issues(book.issues, sys.stdout)
+    month, notices = _statutory_notices(book, Path(workbook))
+    issues = book.issues + notices
+    print_issues(issues, sys.stdout)
     counts = "，".join(f"{name} {n} 行" for name, n in book.counts.items())
-    blocking = sum(i.blocking for i in book.issues)
-    print(f"已读取：{counts}。错误 {blocking} 个，警告 {len(book.issues) - blocking} 个。")
-    return EXIT_DATA if has_blocking(book.issues) else EXIT_OK
+    blocking = sum(i.blocking for i in issues)
+    print(f"已读取：{counts}。错误 {blocking} 个，警告 {len(issues) - blocking} 个（法定数据按 {month} 核对）。")
+    return EXIT_DATA if has_blocking(issues) else EXIT_OK
 
 
 def _roster_clock_ids(workbook: str) -> dict[str, str]:
@@ -591,7 +653,10 @@ def _main(argv: list[str] | None = None) -> int:
             from ecomdept.inputs.workbook_io import WorkbookReadError
             try:
                 month = _workbook_month(Path(args.workbook))
-            except (WorkbookReadError, ValueError) as exc:
+            except WorkbookReadError as exc:  # the file itself: the month is not the problem
+                print(f"[错误] {exc}", file=sys.stderr)
+                return EXIT_DATA
+            except ValueError as exc:
                 print(f"[错误] 无法确定月份：{exc}。请用 --month YYYY-MM 指定", file=sys.stderr)
                 return EXIT_DATA
         return _payroll(Path(args.workbook), month, args.out, not args.no_pdf, args.templates, args.font)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 ERROR = "错误"
 WARNING = "警告"
+FILE = "（文件）"  # the sheet of a problem with the workbook file itself (it cannot be opened)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,8 @@ class Issue:
         return self.severity == ERROR
 
     def location(self) -> str:
+        if self.sheet == FILE:
+            return "工作簿文件"
         parts = [f"工作表「{self.sheet}」"]
         if self.row is not None:
             parts.append(f"第 {self.row} 行")
@@ -100,14 +103,14 @@ def fold(issues: list[Issue]) -> list[Issue]:
 def in_reading_order(issues: list[Issue]) -> list[tuple[Issue, list[Issue]]]:
     """(problem, the follow-on problems folded under it): blocking roots first, then the rest; a
     follow-on whose root is not in the list stands on its own."""
-    roots = {root_key(i) for i in issues if i.blocking and not i.cause}
+    roots = {root_key(i) for i in issues if i.blocking and not i.cause and i.code}
     under: dict[str, list[Issue]] = {}
     for issue in issues:
-        if issue.cause in roots:
+        if issue.cause and issue.cause in roots:
             under.setdefault(issue.cause, []).append(issue)
-    standing = [i for i in issues if i.cause not in roots]
+    standing = [i for i in issues if not (i.cause and i.cause in roots)]
     ordered = [i for i in standing if i.blocking] + [i for i in standing if not i.blocking]
-    return [(i, under.get(root_key(i), []) if i.blocking else []) for i in ordered]
+    return [(i, under.get(root_key(i), []) if i.blocking and i.code else []) for i in ordered]
 
 
 def folded_summary(children: list[Issue]) -> str:
