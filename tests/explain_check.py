@@ -7,21 +7,27 @@ are operands; × ÷ + − are the operators."""
 
 from __future__ import annotations
 
+import html
 import re
 from fractions import Fraction
 
 AMOUNT = r"-?¥[\d,]+\.\d+|-?[\d,]+(?:\.\d+)?\s*元"
-RESULT = re.compile(rf"=\s*[\u4e00-\u9fff]*\s*({AMOUNT})")
+# what an expression may come to: an amount, a percentage, a plain number (days, hours, a score)
+RESULT = re.compile(rf"=\s*[\u4e00-\u9fff]*\s*({AMOUNT}|-?\d[\d,]*(?:\.\d+)?%|-?\d[\d,]*(?:\.\d+)?)(?![\d-])")
 SEPARATORS = "；：，。→;"
 TOKEN = re.compile(r"-?¥[\d,]+(?:\.\d+)?|\d[\d,]*(?:\.\d+)?%?|[×÷+−\-()*/]")
 
 
 def _number(text: str) -> tuple[Fraction, int]:
-    """A printed number and its decimals."""
+    """A printed number and its decimals (a percentage as a fraction, with two more decimals)."""
     text = text.replace("¥", "").replace(",", "").replace("元", "").strip()
     sign = -1 if text.startswith("-") else 1
     text = text.lstrip("-")
+    percent = text.endswith("%")
+    text = text.rstrip("%")
     decimals = len(text.split(".")[1]) if "." in text else 0
+    if percent:
+        return sign * Fraction(text) / 100, decimals + 2
     return sign * Fraction(text), decimals
 
 
@@ -117,3 +123,37 @@ def failures(text: str) -> list[str]:
         if half_up(computed, decimals) != value:
             bad.append(f"{expression} = {shown}（计算得 {float(computed):.6f}）")
     return bad
+
+
+BLOCKS = re.compile(r"<(td|th|dt|dd|li|p|h1|h2|span|div)\b[^>]*>|</(td|th|dt|dd|li|p|h1|h2|span|div)>")
+RESULT_BLOCK = re.compile(r'<div class="result">.*?<span class="amount">([^<]*)</span>.*?'
+                          r'(?:<span class="formula">([^<]*)</span>)?\s*</div>', re.S)
+
+
+def page_text(page: str) -> str:
+    """A payslip page's text as a reader sees it: one line per cell, item or paragraph."""
+    body = page.split("</style>", 1)[-1]
+    body = re.sub(r"<small\b[^>]*>.*?</small>", " ", body, flags=re.S)  # clause citations
+    text = BLOCKS.sub("\n", body)
+    text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def page_failures(page: str) -> tuple[int, list[str]]:
+    """(expressions checked, the ones that do not recompute) on one rendered payslip: every line, and
+    every subtotal's 「amount = expression」."""
+    bad, count = [], 0
+    for line in page_text(page).splitlines():
+        found = list(checks(line))
+        count += len(found)
+        bad += failures(line)
+    for amount, formula in RESULT_BLOCK.findall(page):
+        if not formula:
+            continue
+        expression = html.unescape(formula).lstrip("= ")
+        value, decimals = _number(html.unescape(amount))
+        computed = evaluate(expression)
+        count += 1
+        if computed is None or half_up(computed, decimals) != value:
+            bad.append(f"{html.unescape(amount)} = {expression}")
+    return count, bad

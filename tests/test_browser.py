@@ -1,5 +1,6 @@
 """In a real browser (headless Chromium, installed by .ci/run): payslips read on a 390 px phone without
-sideways scrolling, and no chart label of report.html is cut off at 1280 px."""
+sideways scrolling, no chart label of report.html is cut off at 1280 px, and on a 375 px phone the
+report's charts are drawn for the phone (labels at their size, none cut off) and its tables scroll."""
 
 from __future__ import annotations
 
@@ -34,6 +35,22 @@ frame.onload = () => {{
         out.clipped.push(text.textContent);
     }}
   }}
+  out.charts = [];
+  for (const svg of doc.querySelectorAll("svg")) {{
+    if (view.getComputedStyle(svg).display === "none") continue;
+    const box = svg.getBoundingClientRect();
+    const sizes = [...svg.querySelectorAll("text")].map(t => t.getBoundingClientRect().height);
+    out.charts.push({{scale: box.width / svg.viewBox.baseVal.width, right: box.right,
+                      title: svg.querySelector("title").textContent}});
+  }}
+  out.cells = [];
+  for (const td of doc.querySelectorAll("td")) {{
+    const range = doc.createRange();
+    range.selectNodeContents(td);
+    const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+    out.cells.push({{text: td.textContent.trim().slice(0, 20), lines: tops.size, scrolls: !!td.closest(".scroll"),
+                    right: td.getBoundingClientRect().right}});
+  }}
   document.body.setAttribute("data-measured", JSON.stringify(out));
 }};
 </script></body></html>"""
@@ -66,3 +83,16 @@ def test_report_charts_keep_their_labels(demo_run, tmp_path):
     found = measure(demo_run.month_dir / "report.html", 1280, tmp_path)
     assert found["width"] == 1280 and found["scroll"] <= 1280
     assert found["clipped"] == []
+
+
+def test_report_reads_on_a_phone(demo_run, tmp_path):
+    found = measure(demo_run.month_dir / "report.html", 375, tmp_path)
+    assert found["width"] == 375 and found["scroll"] <= 375      # the page itself never scrolls sideways
+    assert len(found["charts"]) == 6 and found["clipped"] == []
+    for chart in found["charts"]:                                # drawn for the phone: 12 px labels stay ~12 px
+        assert chart["scale"] >= 0.95 and chart["right"] <= 375, chart
+    for cell in found["cells"]:                                  # wide tables scroll, they do not squeeze
+        assert cell["right"] <= 375 or cell["scrolls"], cell
+    names = {p.name for p in demo_run.result.pays}
+    squeezed = [c for c in found["cells"] if c["text"] in names and c["lines"] > 1]
+    assert not squeezed, squeezed[:5]                            # a name on one line, not a character a line

@@ -221,7 +221,7 @@ def test_sick_pay_by_continuous_service_6_to_8_years():
     line = next(l for l in p.lines if l.code == "sick_leave")
     # full day 9,000 × 450 ÷ (18 × 450) = 500.00; 90% kept = 450.00; deducted 50.00
     assert line.amount == 5000
-    assert "连续工龄 6 年（满 6 年档）" in line.explanation and "¥500.00 × 90% = ¥450.00" in line.explanation
+    assert "（连续工龄 6 年，满 6 年档）" in line.explanation and "¥500.00 × 90% = ¥450.00" in line.explanation
     assert "扣 ¥500.00 − ¥450.00 = ¥50.00" in line.explanation
     identities(p)
 
@@ -235,7 +235,8 @@ def test_sick_pay_floor_and_company_rule_only_when_more_generous():
     low = pay({"base_salary": 300000, "hire_date": dt.date(2026, 1, 5)}, {"unpaid_leave_min": 450, "leave_min_病假": 450})
     line = next(l for l in low.lines if l.code == "sick_leave")
     # full 166.67, 60% = 100.00; 80% of the minimum wage for the day: 2,740 × 80% × 450 ÷ (18 × 450) = 121.78
-    assert line.amount == 16667 - 12178 and "不低于最低工资 ¥2,740.00 × 80%" in line.explanation
+    assert line.amount == 16667 - 12178 and "法定下限为最低工资的 80%：¥2,740.00 × 80%" in line.explanation
+    assert "应保留以下 3 项中较高的 ¥121.78" in line.explanation and "①" in line.explanation
     generous = pay({"base_salary": 300000, "hire_date": dt.date(2026, 1, 5)},
                    {"unpaid_leave_min": 450, "leave_min_病假": 450}, rules=RULES.with_values(sick_pay_floor_ratio=Decimal(1)))
     assert next(l for l in generous.lines if l.code == "sick_leave").amount == 16667 - 15222  # company keeps 100% of minimum

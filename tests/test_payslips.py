@@ -159,3 +159,23 @@ def test_citations_name_the_section_with_the_id_in_small_print(demo):
                     assert f'<small class="clause">{clauses.line_citation(line.clause)} · {line.clause}</small>' in html
                     assert clauses.registry()[line.clause.split("/")[0]]["section"] in html
         assert "（ABS-01/ABS-04）" not in html and "（PAY-08）" not in html   # inline ids give way to the citation
+
+
+HEADING_CONTENT = {"考勤": '<dl class="facts att">', "假期余额": '<ul class="notes">',
+                   "本年累计（个税）": '<dl class="facts ytd">'}
+FIRST_WORD = {"考勤": "应出勤", "假期余额": "年假", "本年累计（个税）": "累计收入"}
+
+
+def test_every_heading_is_followed_by_its_own_content_in_html_and_pdf(demo):
+    files = employee_files(demo)
+    for employee, texts in files.items():
+        page = texts["html"].split("</style>", 1)[1]
+        headings = re.findall(r"<h2>([^<]*)</h2>\s*(<[a-z]+[^>]*>)", page)
+        assert headings and [h for h, _ in headings][-1] == "本年累计（个税）", employee
+        for title, after in headings:
+            assert after == HEADING_CONTENT.get(title, '<table class="lines">'), (employee, title, after)
+        pdf = squeeze(texts["pdf"])
+        at = [pdf.index(title) for title, _ in headings]
+        assert at == sorted(at), (employee, "PDF 的标题顺序与 HTML 不同")
+        for (title, _), start, end in zip(headings, at, at[1:] + [len(pdf)]):
+            assert FIRST_WORD.get(title, "项目") in pdf[start:end], (employee, title)

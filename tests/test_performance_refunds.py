@@ -39,7 +39,10 @@ def test_weighted_score_and_bonus():
     assert float(c1.score) == 100.0 and c1.bonus == 80000
     c2 = scores["C2"]  # 30% × 0.6 + refund from the team 0.1/0.05 capped at 150% × 0.2 + unscored 0 → 48 < 60
     assert round(float(c2.score), 6) == 48.0 and c2.bonus == 0
-    assert "加权得分 48.0" in c2.explanation() and "基数 ¥800.00" in c2.explanation()
+    assert "加权得分 Σ达成×权重：30.00 × 0.6 + 150.00 × 0.2 + 0.00 × 0.2 = 48.00，低于及格 60" in c2.explanation()
+    assert "退款率（越低越好）目标 10.00% ÷ 实际 5.00% = 达成 200.00%，封顶 150.00%" in c2.explanation()
+    assert "退款率（越低越好）目标 10.00% ÷ 实际 20.00% = 达成 50.00%" in c1.explanation()
+    assert "绩效系数 0 × 基数 ¥800.00 = ¥0.00" in c2.explanation()
     assert "S1" not in scores  # no plan for 仓储发货
 
 

@@ -102,3 +102,65 @@ def test_months_run_in_parallel_equal_months_run_in_order(tmp_path):
     for month in months:
         assert ((tmp_path / "parallel" / month / "payroll.csv").read_bytes()
                 == (tmp_path / "in_order" / month / "payroll.csv").read_bytes()), month
+
+
+def test_a_wrong_month_comes_alone_with_what_follows_from_it_folded(sample_path, tmp_path, capsys):
+    from ecomdept.cli import main
+
+    capsys.readouterr()
+    assert main(["payroll", "--month", "2026-11", "--workbook", str(sample_path), "--out", str(tmp_path / "o"),
+                 "--no-pdf"]) == 1
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert err[0].startswith("[错误]") and "选错了月份" in err[0] and "--month 2026-10" in err[0]
+    assert err[1].startswith("  └ 由此引起的") and "实发工资为负 " in err[1]
+    assert not any("allow_negative_net" in line for line in err)      # advice that would pay a wrong month
+    assert sum(line.startswith("[错误]") for line in err) == 1
+    assert "发现 1 个阻断性数据问题（另有" in err[-1]
+    import openpyxl                                                     # the sheet keeps them all, under their root
+    ws = openpyxl.load_workbook(tmp_path / "o" / "数据问题_2026-11.xlsx")["数据问题"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    assert "选错了月份" in rows[0][4] and not rows[0][5]
+    followers = [r for r in rows if r[5]]
+    assert len(followers) >= 29 and all("计算月份与打卡所在的月份不符" in r[5] for r in followers)
+
+
+def test_a_person_without_punches_explains_their_own_negative_pay():
+    from ecomdept.core.issues import ERROR, Issue, fold, in_reading_order
+
+    issues = fold([Issue("员工", 3, None, "E1 实发为负", ERROR, code="negative_net", employee_id="E1"),
+                   Issue("员工", 4, None, "E2 实发为负", ERROR, code="negative_net", employee_id="E2"),
+                   Issue("员工", 3, "考勤号", "E1 没有打卡", ERROR, code="no_punches", employee_id="E1")])
+    ordered = in_reading_order(issues)
+    assert [(i.message, [c.message for c in children]) for i, children in ordered] == [
+        ("E2 实发为负", []), ("E1 没有打卡", ["E1 实发为负"])]
+
+
+def test_without_month_nor_calculation_month_the_punches_month_is_computed(sample_path, tmp_path, capsys):
+    from ecomdept.cli import main
+
+    capsys.readouterr()
+    assert main(["payroll", "--workbook", str(sample_path), "--out", str(tmp_path / "o"), "--no-pdf"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("月份 2026-10：") and "打卡在 2026-10" in out
+    assert (tmp_path / "o" / "2026-10" / "payroll.csv").exists()
+
+
+def test_the_punches_month_is_the_latest_that_has_ended():
+    import pandas as pd
+
+    from ecomdept.run.period import punch_month
+
+    stamps = pd.Series(pd.to_datetime(["2026-09-03 08:00"] * 50 + ["2026-10-08 08:00"] * 60
+                                      + ["2026-11-01 05:59"] * 2 + ["2026-11-02 08:00"] * 3))
+    assert punch_month(stamps, dt.date(2026, 12, 2))[0] == "2026-10"   # 2 + 3 night-shift strays in November
+    assert punch_month(stamps, dt.date(2026, 10, 20))[0] == "2026-09"  # October has not ended yet
+    assert punch_month(stamps, dt.date(2025, 1, 1))[0] == "2026-10"    # none ended: the latest
+    assert punch_month(pd.Series([], dtype="datetime64[ns]"), dt.date(2026, 12, 2)) is None
+
+
+def test_problems_without_a_kind_are_all_printed():
+    from ecomdept.core.issues import ERROR, WARNING, Issue, in_reading_order
+
+    issues = [Issue("员工", 2, None, "甲", ERROR), Issue("规则", None, None, "乙", WARNING),
+              Issue("打卡", None, None, "丙", ERROR, code="wrong_month")]
+    assert [i.message for i, _ in in_reading_order(issues)] == ["甲", "丙", "乙"]

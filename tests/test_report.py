@@ -23,6 +23,10 @@ def text_of(page: str) -> str:
 
 
 def test_no_raw_floats_anywhere(page):
+    # 绩效系数 keeps the four decimals the bonus is computed from (系数 × 基数 = 奖金, as on the payslip)
+    coefficients = re.findall(r'<td class="n coef">(\d+\.\d{4})</td>', page)
+    assert coefficients
+    page = re.sub(r'<td class="n coef">\d+\.\d{4}</td>', "", page)
     assert not re.findall(r"\d\.\d{3,}", text_of(page))
     assert not re.findall(r"\d\.\d{3,}", page)  # not in the drawing either (coordinates are rounded)
 
@@ -62,7 +66,8 @@ def svgs(page: str) -> list[str]:
 
 def test_every_chart_has_a_title_a_unit_and_a_value_axis_with_ticks(page):
     charts = svgs(page)
-    assert len(charts) == 6  # teams, attendance, daily paid, rates, provinces, hours
+    assert len(charts) == 12  # teams, attendance, daily paid, rates, provinces, hours: for a wide screen and a phone
+    assert sum('class="narrow"' in svg for svg in charts) == 6
     for svg in charts:
         assert re.search(r'<text [^>]*class="ct">[^<]+</text>', svg)
         assert re.search(r'class="unit">单位：[^<]+</text>', svg)
@@ -96,3 +101,30 @@ def test_labels_fit_inside_their_charts():
     assert columns["rotate"] and columns["height"] > 260
     days = report.column_chart([(str(d), d) for d in range(1, 32)], "每日", "单")
     assert not days["rotate"]
+
+
+def test_score_table_coefficient_times_base_is_the_bonus(demo_run, page):
+    rows = re.findall(r'<td class="n coef">([\d.]+)</td><td class="n">¥([\d,.]+)</td><td class="n">¥([\d,.]+)</td>', page)
+    assert len(rows) == len(demo_run.result.scores)
+    from decimal import Decimal, ROUND_HALF_UP
+    for coefficient, base, bonus in rows:
+        product = (Decimal(coefficient) * Decimal(base.replace(",", ""))).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        assert product == Decimal(bonus.replace(",", "")), (coefficient, base, bonus)
+
+
+def test_charts_for_a_phone_wrap_their_titles_and_thin_their_labels():
+    title = "每天的考勤异常人次（按各人排班的出勤日：迟到 + 早退 + 缺卡 + 旷工）"
+    pair = report.both(report.column_chart, [(str(d), d % 7) for d in range(1, 32)], title, "人次", "10月日期")
+    wide, narrow = pair["wide"], pair["narrow"]
+    assert (wide["width"], narrow["width"]) == (report.WIDTH, report.NARROW)
+    assert len(wide["title_lines"]) == 1 and len(narrow["title_lines"]) == 2
+    assert "".join(t["text"] for t in narrow["title_lines"]).replace(" ", "") == title.replace(" ", "")
+    assert all(report.text_width(t["text"], report.TITLE_FONT) <= report.NARROW for t in narrow["title_lines"])
+    assert narrow["top"] == report.TITLE_H + report.LINE_H      # the plot moves down under the second line
+    assert wide["every"] == 1 and narrow["every"] >= 2 and not narrow["rotate"]   # every other day, level
+    step = (narrow["right"] - narrow["left"]) / 31
+    assert step * narrow["every"] >= report.text_width("31", report.TICK_FONT) + 4
+    bars = report.both(report.bar_chart, [("新疆维吾尔自治区", 30000), ("京", 5)], "订单按省份", "单")["narrow"]
+    labels = [t["label"] for t in bars["xticks"]]
+    gaps = [b["x"] - a["x"] for a, b in zip(bars["xticks"], bars["xticks"][1:])]
+    assert all(gap >= report.text_width(label, report.TICK_FONT) for gap, label in zip(gaps, labels))

@@ -82,7 +82,7 @@ def test_cells_are_typed(book):
     summary = book["考勤汇总"]
     for r in range(2, summary.max_row):       # the last row is 合计: every person has every value, 0 not blank
         assert all(isinstance(c.value, (int, float)) for c in summary[r][2:]), r
-    assert {type(v) for v in _column(book["绩效"], "加权得分", 1)} == {float}
+    assert {type(v) for v in _column(book["绩效"], "加权得分", 1)} <= {int, float}  # a number (100 is read back as int)
     kpi = book["KPI"]
     values = [kpi.cell(r, 5) for r in range(2, kpi.max_row + 1) if kpi.cell(r, 5).value is not None]
     assert values and all(isinstance(c.value, (int, float)) for c in values)
@@ -94,8 +94,12 @@ def test_every_sheet_is_set_up_for_printing(book):
     for ws in book.worksheets:
         setup = ws.page_setup
         assert setup.paperSize == 9 and setup.orientation in ("portrait", "landscape"), ws.title
-        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
-        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0), ws.title
+        if ws.title == "工资条":  # a fixed scale: Excel ignores manual page breaks under fit-to-page
+            assert not (ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage)
+            assert 50 <= int(setup.scale) <= 100 and ws.row_breaks.count >= 1
+        else:
+            assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+            assert (setup.fitToWidth, setup.fitToHeight) == (1, 0), ws.title
         assert ws.print_title_rows, ws.title
         assert "2026-10" in ws.oddHeader.center.text, ws.title
         assert "第 &P 页，共 &N 页" in ws.oddFooter.center.text, ws.title
@@ -105,6 +109,49 @@ def test_every_sheet_is_set_up_for_printing(book):
     for name in ("工资表", "考勤月报", "现金发放", "考勤明细"):
         assert book[name].page_setup.orientation == "landscape" and book[name].print_title_cols == "$A:$B", name
     assert book["工资表"].print_title_rows == "$3:$4" and book["考勤月报"].print_title_rows == "$3:$4"
+
+
+def _widths(ws) -> dict[int, float]:
+    out = {}
+    for dim in ws.column_dimensions.values():
+        for col in range(dim.min or 1, (dim.max or dim.min or 1) + 1):
+            out[col] = dim.width
+    return out
+
+
+def test_text_columns_are_wide_enough_for_their_longest_label(book):
+    """A label is cut short in print where the next cell holds something: every such label fits its column."""
+    from ecomdept.outputs.results.book import text_width
+
+    cut = []
+    for ws in book.worksheets:
+        merged = {(r, c) for rng in ws.merged_cells.ranges for r in range(rng.min_row, rng.max_row + 1)
+                  for c in range(rng.min_col, rng.max_col + 1)}
+        widths = _widths(ws)
+        for row in ws.iter_rows():
+            for cell in row:
+                value = cell.value
+                if (not isinstance(value, str) or value.startswith("=") or (cell.row, cell.column) in merged
+                        or cell.alignment.wrap_text or cell.alignment.shrink_to_fit
+                        or ws.cell(cell.row, cell.column + 1).value is None):
+                    continue
+                if text_width(value) > widths.get(cell.column, 8.43):
+                    cut.append((ws.title, cell.coordinate, value))
+    assert not cut, cut[:10]
+    status = _column(book["考勤明细"], "状态", 1)
+    assert "法定节假日（有打卡）" in status
+
+
+def test_strips_break_between_strips_only(book, demo_run):
+    ws = book["工资条"]
+    starts = [r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "工号"]
+    assert len(starts) == len(demo_run.result.pays)
+    step = starts[1] - starts[0]
+    assert all(b - a == step for a, b in zip(starts, starts[1:]))
+    for brk in ws.row_breaks.brk:   # a break after row N: the next row opens a strip
+        assert brk.id + 1 in starts, brk.id
+    first = starts[0]
+    assert [ws.cell(first + 2, 1).value, ws.cell(first + 1, 1).value] == ["缺勤扣款", demo_run.result.pays[0].employee_id]
 
 
 @pytest.mark.parametrize("name", SIGNED)
@@ -151,7 +198,7 @@ def test_month_grid_has_a_mark_per_person_day(book, demo_run):
         assert sum("迟" in m for m in marks) == s.late_count == row[36]
         assert sum("早" in m for m in marks) == s.early_count == row[37]
         assert sum("缺" in m for m in marks) == s.missing_punch == row[39]
-        assert row[34:36] == [s.workdays, s.attended]
+        assert row[34:36] == [s.scheduled_days, s.attended]             # 应出勤: the person's own rota
         days = result.days[result.days["employee_id"] == emp]
         assert len(marks) == len(days)                                  # blank only on days not employed
     overtime = Counter(line.employee_id for line in result.overtime)
@@ -163,13 +210,41 @@ def test_month_grid_has_a_mark_per_person_day(book, demo_run):
 def test_day_marks_combine_with_a_slash():
     import pandas as pd
     days = pd.DataFrame({
-        "employee_id": ["E1"] * 6, "date": [dt.date(2026, 10, d) for d in range(8, 14)],
-        "kind": [WORKDAY] * 5 + ["restday"],
-        "absent": [False, False, True, False, False, False], "is_late": [True, True, True, False, False, False],
-        "is_early": [False, True, False, False, False, False], "missing_punch": [False, False, False, True, False, False],
-        "leave_min": [0, 0, 0, 0, 480, 0]})
+        "employee_id": ["E1"] * 8, "date": [dt.date(2026, 10, d) for d in range(8, 16)],
+        "kind": [WORKDAY] * 5 + ["restday"] + [WORKDAY] * 2,
+        "absent": [False, False, True, False, False, False, False, False],
+        "is_late": [True, True, True, False, False, False, False, True],
+        "is_early": [False, True, False, False, False, False, False, False],
+        "missing_punch": [False, False, False, True, False, False, False, False],
+        "leave_min": [0, 0, 0, 0, 480, 0, 240, 240], "punches": [4, 4, 2, 1, 0, 2, 2, 2]})
     ot = {("E1", dt.date(2026, 10, 8)), ("E1", dt.date(2026, 10, 13))}
-    assert list(day_marks(days, ot)) == ["迟/加", "迟/早", "旷", "缺", "假", "加"]
+    # a whole day on leave is 假; half a day on leave and the rest at work (部分请假) is √/假
+    assert list(day_marks(days, ot)) == ["迟/加", "迟/早", "旷", "缺", "假", "加", "√/假", "迟/假"]
+
+
+def test_month_grid_marks_agree_with_the_detail_status(book):
+    grid, detail = book["考勤月报"], book["考勤明细"]
+    head = {c.value: c.column - 1 for c in detail[1]}
+    marks = {}
+    for r in range(5, grid.max_row + 1):
+        emp = grid.cell(r, 1).value
+        if str(emp or "").startswith("E"):
+            for c in range(4, 35):
+                marks[(emp, grid.cell(3, c).value)] = grid.cell(r, c).value
+    partial = 0
+    for row in detail.iter_rows(min_row=2, values_only=True):
+        if not str(row[head["工号"]] or "").startswith("E"):
+            continue
+        mark = marks[(row[head["工号"]], row[head["日期"]].day)]
+        status = row[head["状态"]]
+        if status == "部分请假":
+            partial += 1
+            assert mark in ("√/假", "√/假/加"), (row[head["工号"]], row[head["日期"]], mark)
+        elif status == "请假":
+            assert mark.startswith("假"), mark
+        elif status == "正常":
+            assert mark.startswith("√") and "假" not in mark, mark
+    assert partial
 
 
 # cash -------------------------------------------------------------------------------------------------
@@ -251,6 +326,15 @@ def test_libreoffice_prints_payroll_and_month_grid_one_page_wide(demo_run, tmp_p
     assert len(sheets["工资表"]) == 1 and len(sheets["考勤月报"]) == 1     # 30 people: one page, not 3 wide
     assert "工号" in sheets["工资表"][0] and "发薪日" in sheets["工资表"][0] and "制表" in sheets["工资表"][0]
     assert "工号" in sheets["考勤月报"][0] and "加班小" in sheets["考勤月报"][0]   # the last column (its header wraps)
+    strips = 0
+    for text in sheets["工资条"]:                                     # whole strips only, one page wide
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        heads = [i for i, line in enumerate(lines) if line.startswith("工号")]
+        assert heads and all(re.match(r"E\d{4}", lines[i + 1]) and lines[i + 2].startswith("缺勤扣款")
+                             and "年终奖" in lines[i] and "发薪日" in lines[i + 2] for i in heads), text
+        strips += len(heads)
+    assert strips == 30
+    assert any("法定节假日（有打卡）" in t for t in sheets["考勤明细"])      # the 状态 column holds its longest label
     for name, texts in sheets.items():                                 # every page of every sheet: its header row
         assert all(("工号" in t or "项目" in t or "退款单号" in t or "范围" in t or "级别" in t or "下单数" in t)
                    for t in texts), name

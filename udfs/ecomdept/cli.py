@@ -21,9 +21,41 @@ class _Parser(argparse.ArgumentParser):
         print(f"{self.prog}：参数错误：{message}（{self.prog} -h 查看帮助）", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
+    def parse_known_args(self, args=None, namespace=None):
+        """An option this command does not have is named first — with the nearest one it has — before
+        argparse would complain of a required option 「missing」 that was only misspelt."""
+        unknown = _misspelt_option(self, sys.argv[1:] if args is None else list(args))
+        if unknown:
+            self.error(unknown)
+        return super().parse_known_args(args, namespace)
+
+
+def _misspelt_option(parser: argparse.ArgumentParser, args: list[str]) -> str | None:
+    import difflib
+    import re
+
+    known = [o for action in parser._actions for o in action.option_strings]
+    commands = any(isinstance(a, argparse._SubParsersAction) for a in parser._actions)
+    for token in args:
+        if token == "--" or (commands and not token.startswith("-")):
+            break  # the rest belongs to the command named here (its own parser checks it)
+        if not re.match(r"--?[A-Za-z]", token):
+            continue
+        name = token.split("=", 1)[0]
+        if name in known or (name.startswith("--") and any(o.startswith(name) for o in known)):
+            continue  # an option, or the unambiguous start of one (argparse accepts those)
+        near = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        return f"不认识的选项 {name}" + (f"，您是不是要 {near[0]}？" if near else "")
+    return None
+
 
 def _month(text: str) -> str:
+    """--month as YYYY-MM exactly: 2026/10 or 2026-1 are refused, not guessed."""
+    import re
+
     from ecomdept.core.calendar import parse_month
+    if not re.fullmatch(r"\d{4}-\d{2}", text):
+        raise argparse.ArgumentTypeError(f"月份应写作 YYYY-MM，如 2026-10（收到「{text}」）")
     try:
         year, month = parse_month(text)
     except ValueError as exc:
@@ -41,30 +73,44 @@ def _run_name(text: str) -> str:
     return _month(text)
 
 
+def _months(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为 1–12 的整数：{text!r}") from None
+    if not 1 <= value <= 12:
+        raise argparse.ArgumentTypeError(f"应为 1–12 的整数：{text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     from ecomdept.cli_text import install
     from ecomdept.run.sample import DEFAULT_EMPLOYEES, DEFAULT_MONTH, DEFAULT_SEED
 
     install()
     parser = _Parser(prog="ecomdept", description="电商部考勤、罚款、工资与工资条")
-    parser.add_argument("--version", action="version", version=f"ecomdept {__version__}")
+    parser.add_argument("--version", action="version", version=f"ecomdept {__version__}", help="显示版本号并退出")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("demo", help="生成示例主工作簿并计算其月份的工资")
     p.add_argument("--out", default="out", help="输出目录（默认 out）")
+    p.add_argument("--months", type=_months, default=1,
+                   help=f"示例的月数（默认 1，即 {DEFAULT_MONTH}）；2 = 前一个月与 {DEFAULT_MONTH} 依次计算，"
+                        "之后可以用 ecomdept diff 比较")
     p.add_argument("--no-pdf", action="store_true", help="不生成 PDF 工资条")
     p.add_argument("--font", help=FONT_HELP)
 
     p = sub.add_parser("sample", help="生成带种子的示例主工作簿")
     p.add_argument("--employees", type=int, default=DEFAULT_EMPLOYEES, help="员工人数")
-    p.add_argument("--month", type=_month, default=DEFAULT_MONTH, help="月份 YYYY-MM")
+    p.add_argument("--month", type=_month, default=DEFAULT_MONTH, help="月份 YYYY-MM（有 --months 时为第一个月）")
+    p.add_argument("--months", type=_months, default=1, help="连续几个月的打卡、请假与订单（默认 1）")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="随机种子")
     p.add_argument("--orders-per-employee", type=int, default=100, help="每名员工对应的订单数")
     p.add_argument("-o", "--output", required=True, help="输出 .xlsx 路径")
     p.add_argument("--force", action="store_true", help="目标文件已存在时先备份再覆盖")
 
     p = sub.add_parser("payroll", help="计算一个月的考勤、罚款与工资，写出工资表、工资条与报告")
-    p.add_argument("--month", type=_month, help="月份 YYYY-MM（省略时取工作簿「说明」表的 计算月份，没有则为上个月）")
+    p.add_argument("--month", type=_month, help="月份 YYYY-MM（省略时取工作簿「说明」表的 计算月份，没有则取打卡所在的月份）")
     p.add_argument("--workbook", required=True, help="主工作簿路径（只读）")
     p.add_argument("--out", default="out", help="输出目录（默认 out），结果写入 OUT/YYYY-MM/")
     p.add_argument("--no-pdf", action="store_true", help="不生成 PDF 工资条")
@@ -141,8 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _next_steps(workbook: Path, out: Path, month: str) -> None:
-    """After the demo: where things are and the commands to go on with (this install's own)."""
+def _shell_word(text: str) -> str:
+    return f'"{text}"' if any(ch.isspace() for ch in text) else text
+
+
+def _next_steps(workbook: Path, out: Path, months: list[str]) -> None:
+    """After the demo: where things are and the commands to go on with — this install's own, each
+    runnable as printed, in the order printed."""
     import os
 
     bin_dir = Path(sys.executable).parent
@@ -150,12 +201,19 @@ def _next_steps(workbook: Path, out: Path, month: str) -> None:
         shown = Path(os.path.relpath(bin_dir))
     except ValueError:  # another drive (Windows)
         shown = bin_dir
-    command = shown / "ecomdept"
+    command = _shell_word(str(shown / "ecomdept"))
+    month = months[-1]
+    book, folder = _shell_word(str(workbook)), _shell_word(str(out))
     print("\n下一步：")
     print(f"  工资条：{out / month / 'payslips'}    报告：{out / month / 'report.html'}    "
           f"工资表：{out / month / f'工资表_{month}.xlsx'}")
-    print(f"  用自己的工作簿计算：{command} payroll --workbook 主工作簿.xlsx --month {month} --out {out}")
-    print(f"  写出带按钮的 Excel 工作簿：{command} excel init -o 我的工资.xlsm")
+    print(f"  改了示例工作簿后重算：{command} payroll --workbook {book} --month {month} --out {folder}")
+    if len(months) > 1:
+        print(f"  比较两个月（每人哪些项目变了、为什么）：{command} diff --out {folder} {months[-2]} {month}")
+    else:
+        print(f"  两个月的示例（之后可用 diff 比较）：{command} demo --months 2 --out {folder}")
+    print(f"  用自己的工作簿：先写出带按钮的工作簿 {command} excel init -o 我的工资.xlsm，"
+          f"填好数据后 {command} payroll --workbook 我的工资.xlsm --out 我的工资输出")
     print(f"  （命令在 {shown} 里；也可以先激活环境：source {shown / 'activate'}，"
           f"之后直接输入 ecomdept）")
 
@@ -204,7 +262,8 @@ def _payroll(workbook: Path, month: str, out: str, pdf: bool, templates: str | N
         return EXIT_DATA
     print_issues(outcome.issues)
     if outcome.code != EXIT_OK:
-        print(outcome.message, file=sys.stderr)
+        if outcome.message not in {i.message for i in outcome.issues}:  # said once
+            print(outcome.message, file=sys.stderr)
         return outcome.code
     totals = outcome.info["totals"]
     print(f"{month}：{len(outcome.result.pays)} 人，应发 {totals['gross_pay']} 元，实发 {totals['net_pay']} 元，"
@@ -314,8 +373,9 @@ def _sample(args) -> int:
     if _refused([target], args.force):
         return EXIT_USAGE
     _back_up([target])
-    write(target, args.employees, args.month, args.seed, args.orders_per_employee)
-    print(f"示例主工作簿已写入 {target}（{args.employees} 人，{args.month}，种子 {args.seed}）")
+    write(target, args.employees, args.month, args.seed, args.orders_per_employee, args.months)
+    span = args.month if args.months == 1 else f"{args.month} 起 {args.months} 个月"
+    print(f"示例主工作簿已写入 {target}（{args.employees} 人，{span}，种子 {args.seed}）")
     return EXIT_OK
 
 
@@ -353,20 +413,58 @@ def _excel_init(args) -> int:
     return EXIT_OK
 
 
-def _workbook_month(workbook: Path) -> str:
-    """--month omitted: the 计算月份 on the workbook's 说明 sheet, as the buttons use it; else last month."""
+def _workbook_month(workbook: Path, punches=None) -> str:
+    """--month omitted: the 计算月份 on the workbook's 说明 sheet, as the buttons use it; else the month
+    the punches are in; else (no punches at all) last month. Says which and why."""
+    month, why = workbook_month(workbook, punches)
+    print(f"月份 {month}：{why}")
+    return month
+
+
+def workbook_month(workbook: Path, punches=None) -> tuple[str, str]:
+    """(month, why) — the month a run without --month computes (``punches``: the 打卡 frame, if read)."""
+    import datetime as dt
+
     from ecomdept.excel.workbook import last_month, readme_month
-    from ecomdept.inputs.schema import README_SHEET
-    from ecomdept.inputs.workbook_io import CalamineSource
+    from ecomdept.inputs.schema import PUNCHES, README_SHEET
+    from ecomdept.inputs.workbook_io import CalamineSource, read_sheet, sheet_rows
+    from ecomdept.run.period import punch_month
 
     source = CalamineSource(workbook)
     month = readme_month(source.rows(README_SHEET)) if README_SHEET in source.sheet_names() else None
     if month:
-        print(f"月份 {month}：取自工作簿「{README_SHEET}」表的 计算月份")
-        return month
-    month = last_month()
-    print(f"月份 {month}：工作簿「{README_SHEET}」表没有 计算月份，按上个月计算")
-    return month
+        return month, f"取自工作簿「{README_SHEET}」表的 计算月份"
+    if punches is None:
+        rows, _ = sheet_rows(source, {PUNCHES.id})
+        punches = read_sheet(PUNCHES, rows.get(PUNCHES.id), []) if PUNCHES.id in rows else None
+    found = punch_month(punches["punched_at"], dt.date.today()) if punches is not None and len(punches) else None
+    if found:
+        month, why = found
+        return month, f"工作簿「{README_SHEET}」表没有 计算月份，{why}（另一个月请用 --month YYYY-MM）"
+    return last_month(), f"工作簿「{README_SHEET}」表没有 计算月份，打卡表也没有打卡，按上个月计算"
+
+
+def _statutory_notices(book, workbook: Path) -> tuple[str, list]:
+    """The notices about the statutory data a run of the workbook's month would compute with (the
+    same ones ``payroll`` prints), for ``check``: (month, issues not already found)."""
+    import datetime as dt
+
+    from ecomdept.core.calendar import month_dates
+    from ecomdept.core.statutory import StatutoryDataError, city_table
+    from ecomdept.inputs.workbook_io import employees_on_payroll
+    from ecomdept.pay.social_insurance import city_checks, roster_cities
+
+    month, _ = workbook_month(workbook, book.frames.get("punches"))
+    year, mon = (int(p) for p in month.split("-"))
+    days = month_dates(year, mon)
+    staff = employees_on_payroll(book.frames["employees"], days[0], days[-1])
+    try:
+        city = city_table(book.rules.city, dt.date(year, mon, 1))
+    except (StatutoryDataError, FileNotFoundError):
+        return month, []  # an unknown 规则 city is the rules check's to report
+    by_emp, found = roster_cities(staff, city, dt.date(year, mon, 1))
+    found += city_checks(city, by_emp, staff, book.rules, dt.date(year, mon, 1))
+    return month, [i for i in found if i not in book.issues]
 
 
 def _check(workbook: str) -> int:
@@ -381,11 +479,13 @@ def _check(workbook: str) -> int:
     except WorkbookReadError as exc:
         print(f"[错误] {exc}", file=sys.stderr)
         return EXIT_DATA
-    print_issues(book.issues, sys.stdout)
+    month, notices = _statutory_notices(book, Path(workbook))
+    issues = book.issues + notices
+    print_issues(issues, sys.stdout)
     counts = "，".join(f"{name} {n} 行" for name, n in book.counts.items())
-    blocking = sum(i.blocking for i in book.issues)
-    print(f"已读取：{counts}。错误 {blocking} 个，警告 {len(book.issues) - blocking} 个。")
-    return EXIT_DATA if has_blocking(book.issues) else EXIT_OK
+    blocking = sum(i.blocking for i in issues)
+    print(f"已读取：{counts}。错误 {blocking} 个，警告 {len(issues) - blocking} 个（法定数据按 {month} 核对）。")
+    return EXIT_DATA if has_blocking(issues) else EXIT_OK
 
 
 def _roster_clock_ids(workbook: str) -> dict[str, str]:
@@ -613,16 +713,22 @@ def _os_message(exc: OSError) -> str:
 def _main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "demo":
-        from ecomdept.run.sample import DEFAULT_MONTH, write
+        from functools import partial
 
+        from ecomdept.run.sample import DEFAULT_MONTH, months_ending, write
+
+        months = months_ending(DEFAULT_MONTH, args.months)
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         workbook = out / "sample_master.xlsx"
-        _write_demo_workbook(write, workbook)
-        print(f"示例主工作簿：{workbook}")
-        code = _payroll(workbook, DEFAULT_MONTH, args.out, not args.no_pdf, None, args.font)
+        _write_demo_workbook(partial(write, month=months[0], months=len(months)), workbook)
+        print(f"示例主工作簿：{workbook}" + (f"（{'、'.join(months)}）" if len(months) > 1 else ""))
+        for month in months:  # in order: each month's year-to-date tax continues the one before
+            code = _payroll(workbook, month, args.out, not args.no_pdf, None, args.font)
+            if code != EXIT_OK:
+                break
         if code in (EXIT_OK, EXIT_DATA):
-            _next_steps(workbook, out, DEFAULT_MONTH)
+            _next_steps(workbook, out, months)
         return code
     if args.command == "sample":
         return _sample(args)
@@ -634,7 +740,10 @@ def _main(argv: list[str] | None = None) -> int:
             from ecomdept.inputs.workbook_io import WorkbookReadError
             try:
                 month = _workbook_month(Path(args.workbook))
-            except (WorkbookReadError, ValueError) as exc:
+            except WorkbookReadError as exc:  # the file itself: the month is not the problem
+                print(f"[错误] {exc}", file=sys.stderr)
+                return EXIT_DATA
+            except ValueError as exc:
                 print(f"[错误] 无法确定月份：{exc}。请用 --month YYYY-MM 指定", file=sys.stderr)
                 return EXIT_DATA
         return _payroll(Path(args.workbook), month, args.out, not args.no_pdf, args.templates, args.font,

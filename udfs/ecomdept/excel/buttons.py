@@ -70,7 +70,7 @@ def attendance(book=None):
     s = result.summary
     replace_sheet(book, "结果-考勤汇总", [["工号", "姓名", "应出勤", "实出勤", "迟到次数", "迟到分钟", "早退次数", "早退分钟",
                                       "缺卡", "旷工天数"]] +
-                  [[r.employee_id, names.get(r.employee_id, ""), int(r.workdays), int(r.attended), int(r.late_count),
+                  [[r.employee_id, names.get(r.employee_id, ""), int(r.scheduled_days), int(r.attended), int(r.late_count),
                     int(r.late_min), int(r.early_count), int(r.early_min), int(r.missing_punch), int(r.absent_days)]
                    for r in s.itertuples(index=False)])
     d = result.days[(result.days["status"] != "正常") & (result.days["kind"] == "workday")]

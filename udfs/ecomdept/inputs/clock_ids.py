@@ -220,7 +220,7 @@ def punch_gaps(punches: pd.DataFrame, unmatched: pd.DataFrame, staff: pd.DataFra
         text += "；如确实全月未出勤，请在请假表登记已批准的假"
         issues.append(Issue(sheet, rec.xl_row, "考勤号" if rec.clock_id else "工号", text,
                             ERROR if stray_keys else WARNING, "clock_id" if rec.clock_id else "employee_id",
-                            "no_punches"))
+                            "no_punches", rec.employee_id))
     return issues
 
 

@@ -149,7 +149,7 @@ PARAMS: tuple[Param, ...] = (
     Param("annual_leave_year_end", "年末未休年假", "carry", CHOICE, "LV-11",
           "carry = 结转到次年一季度（推荐：实施办法第九条允许跨年安排）；pay = 12 月按日工资 300% 支付未休天数",
           choices=("carry", "pay")),
-    Param("leave_excess", "超出法定天数的假期", "personal", CHOICE, "LV-11",
+    Param("leave_excess", "超出法定天数的假期", "personal", CHOICE, "LV-12",
           "personal = 超出部分按事假扣款并预警（推荐）；paid = 照常发工资并预警", choices=("personal", "paid")),
     Param("release_roles", "发放前须审批", "审核+批准", CHOICE, "PAY-02",
           "审核+批准 = 工资表经审核、批准后才能发送工资条、据代发/现金清单发放（推荐）；批准 = 只须批准；无 = 不要求审批。"

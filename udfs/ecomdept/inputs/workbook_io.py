@@ -56,6 +56,10 @@ class CalamineSource:
         self.path = Path(path)
         if not self.path.exists():
             raise WorkbookReadError(f"找不到工作簿文件：{self.path}")
+        if self.path.suffix.lower() in (".csv", ".txt", ".dat", ".tsv"):
+            raise WorkbookReadError(
+                f"{self.path.name} 是文本文件，不是工作簿：--workbook 应为主工作簿（.xlsx 或 .xlsm）；"
+                f"考勤机或店铺导出的文件先用 ecomdept import punches / import orders 转换成表格行，再粘贴进主工作簿")
         try:
             self._book = CalamineWorkbook.from_path(str(self.path))
         except Exception as exc:  # calamine raises several error types for bad files

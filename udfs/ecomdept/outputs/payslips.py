@@ -113,12 +113,15 @@ def contexts(result) -> list[dict]:
     for rec in odd.itertuples(index=False):
         exceptions.setdefault(rec.employee_id, []).append(
             {"date": str(rec.date), "status": rec.status, "reason": rec.reason})
-    empty = {"workdays": 0, "attended": 0, "late_count": 0, "late_min": 0, "early_count": 0, "early_min": 0,
-             "missing_punch": 0, "absent_days": 0, "leave_min": 0}
+    empty = {"workdays": 0, "scheduled_days": 0, "attended": 0, "late_count": 0, "late_min": 0, "early_count": 0,
+             "early_min": 0, "missing_punch": 0, "absent_days": 0, "leave_min": 0}
     fingerprint = result.book.rules.fingerprint()
     out = []
     for pay in result.pays:
         a = {k: int(v) for k, v in att.get(pay.employee_id, empty).items() if k != "employee_id"}
+        # 应出勤 is the person's own rota (排班, else the calendar's workdays); the calendar's workdays in
+        # employment, the pay basis of PAY-08, stay apart as paid_workdays
+        a["paid_workdays"], a["workdays"] = a["workdays"], a.pop("scheduled_days")
         out.append(slip_context(result, pay, staff[pay.employee_id], a, exceptions.get(pay.employee_id, []),
                                 fingerprint))
     for ctx, stem in zip(out, unique([payslip_stem(c["employee_id"], c["name"]) for c in out])):

@@ -93,10 +93,11 @@ def sick_leave(basis: Basis, minutes: int, years: int, city: CityTable, company_
                   f"（{law.clause}），不采用，按法定标准保留")
     kept, why = max(keeps, key=lambda k: k[0])
     kept = min(kept, full)
-    parts.append(f"应保留 {fmt_yuan(kept)}：{why}")
-    if len(keeps) > 1:
-        others = "、".join(fmt_yuan(k) for k, w in keeps if w != why)
-        parts.append(f"取较高者（其余为 {others}）")
+    if len(keeps) > 1:  # every alternative named, with its arithmetic, and the one taken
+        parts.append(f"应保留以下 {len(keeps)} 项中较高的 {fmt_yuan(kept)}")
+        parts += [f"{'①②③④⑤'[i]} {text}" for i, (_, text) in enumerate(keeps)]
+    else:
+        parts.append(f"应保留 {fmt_yuan(kept)}：{why}")
     if raised:
         parts.append(raised)
     deduction = full - kept

@@ -91,6 +91,13 @@ class LeaveTerms:
     excess_rule: str = "personal"          # 规则 leave_excess
     average: object = None                 # history.AverageWage: the unused-leave payout's monthly wage (第十一条)
 
+    def excess_clauses(self) -> str:
+        """LV-11 for annual leave above the balance, LV-12 for statutory leave above its days."""
+        ids = ["LV-11"] if self.annual is not None and self.annual.excess_min else []
+        if self.excess_rule == "personal" and ((self.excess is not None and self.excess.minutes) or self.nursing_min):
+            ids.append("LV-12")
+        return "/".join(ids)
+
     def unpaid_excess(self) -> tuple[int, str]:
         """Minutes deducted as 事假, and why."""
         minutes, why = 0, []
@@ -314,7 +321,7 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
         if excess_amount:
             p.lines.append(Line(DEDUCTION, "leave_excess", "超额假期扣款", excess_amount,
                                 f"{excess_text}，超出 {hours_text(excess_min)} 小时按事假：{basis.formula(excess_min)}",
-                                "LV-11"))
+                                leave.excess_clauses()))
             absent_amount += excess_amount
     p.unpaid_leave_deduction = leave_amount + absent_amount
 
@@ -368,6 +375,8 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
     on = dt.date(period[0], period[1], 1)
     p.additional_deductions = emp.special_deduction or 0
     if p.deferred and rules.iit_period == "pay_month":
+        next_year, next_month = divmod(year * 12 + month, 12)
+        next_month += 1
         # paid and taxed with next month's wages (PAY-05): nothing is withheld in this run
         p.ytd_income, p.ytd_special_deduction, p.ytd_additional_deduction = ytd.income, ytd.special, ytd.additional
         p.ytd_basic_deduction = ytd_basic_before(emp, period, rules, ytd)
@@ -377,7 +386,8 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
         p.iit = 0
         p.additional_deductions = 0
         p.lines.append(Line(WITHHOLDING, "iit", "个人所得税", 0,
-                            f"本月工资随 {p.pay_date:%Y-%m} 的工资一并发放，个税在所属期 {p.tax_period} 一并计算预扣",
+                            f"本月（{year}-{month:02d}）的工资与下月（{next_year}-{next_month:02d}）的工资一起在 "
+                            f"{p.pay_date:%Y-%m-%d} 发放，个税在所属期 {p.tax_period}（发放的月份）一并计算预扣",
                             "PAY-05"))
     else:
         merged = p.annual_bonus if p.annual_bonus_method == "merged" else 0

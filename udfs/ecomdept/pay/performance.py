@@ -18,24 +18,59 @@ import pandas as pd
 from ecomdept.sales.kpi import BY_ID
 from ecomdept.core.money import as_shown, fmt_yuan, mul_round, round_half_up
 
-COEFFICIENT_PLACES = 4
 from ecomdept.inputs.rules import Rules
+
+# Each step is computed from the previous one as printed, so the slip's arithmetic recomputes:
+ACHIEVEMENT_PLACES = 4  # 达成 97.17%
+SCORE_PLACES = 2        # 加权得分 103.85
+COEFFICIENT_PLACES = 4  # 绩效系数 1.0385
+
+
+def _pct(value) -> str:
+    """0.9717 → '97.17%'."""
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
+    return f"{Decimal(value) * 100:.2f}%"
+
+
+def _num(value) -> str:
+    """A weight or a factor as printed: 0.5, 1, 0.25."""
+    text = f"{Decimal(value):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @dataclass
 class Score:
     employee_id: str
     team: str
-    score: Fraction
-    coefficient: Decimal
+    score: Decimal        # 加权得分 as printed (two decimals)
+    coefficient: Decimal  # 绩效系数 as printed (four decimals)
     bonus: int
     base: int  # fen at coefficient 1
     parts: list[dict] = field(default_factory=list)
+    pass_score: int = 60
+    coefficient_cap: Decimal | None = None
+
+    def score_formula(self) -> str:
+        """加权得分 from the printed achievements: Σ 达成 × 权重 (÷ Σ 权重 when the weights do not add to 1)."""
+        terms = " + ".join(f"{Decimal(p['achievement']) * 100:.2f} × {_num(p['weight'])}" for p in self.parts)
+        total = sum((Decimal(p["weight"]) for p in self.parts), Decimal(0))
+        if total == 1:
+            return f"{terms} = {self.score:.2f}"
+        return f"({terms}) ÷ {_num(total)} = {self.score:.2f}"
 
     def explanation(self) -> str:
-        items = "；".join(f"{p['label']} 实际 {p['actual']} / 目标 {p['target']} = 达成 {p['achievement'] * 100:.0f}% × 权重 "
-                         f"{p['weight']:g}" for p in self.parts)
-        return (f"{items}；加权得分 {float(self.score):.2f}（及格 60，KPI-03）→ 绩效系数 {self.coefficient} × "
+        items = "；".join(p["formula"] for p in self.parts)
+        head = f"{items}；加权得分 Σ达成×权重：{self.score_formula()}"
+        if self.score < self.pass_score:
+            return (f"{head}，低于及格 {self.pass_score}（KPI-03），不发绩效奖金：绩效系数 0 × "
+                    f"基数 {fmt_yuan(self.base)} = {fmt_yuan(self.bonus)}")
+        ratio = self.score / 100
+        if self.coefficient_cap is not None and ratio > self.coefficient_cap:
+            why = f"得分 ÷ 100 = {ratio}，封顶 {_num(self.coefficient_cap)}"
+        else:
+            why = "得分 ÷ 100"
+        return (f"{head}（及格 {self.pass_score}，KPI-03）→ 绩效系数 {self.coefficient}（{why}） × "
                 f"基数 {fmt_yuan(self.base)} = {fmt_yuan(self.bonus)}")
 
 
@@ -48,17 +83,45 @@ def team_plan(rules: Rules) -> dict[str, dict[str, dict[str, Decimal]]]:
     return plan
 
 
-def _shown(metric: str, value) -> str:
+def _shown(metric: str, value) -> tuple[str, Fraction]:
+    """A metric's actual or target as printed, and its value as printed (what the achievement uses)."""
     definition = BY_ID.get(metric)
-    if definition is None:
-        return f"{value:g} 分"
+    if definition is None or definition.kind == "score":
+        shown = as_shown(Fraction(str(value)) if isinstance(value, float) else value, 2)
+        return f"{_num(shown)} 分" if definition is None else _num(shown), Fraction(shown)
     if definition.kind == "money":
-        return fmt_yuan(int(value))
+        return fmt_yuan(int(value)), Fraction(int(value))
     if definition.kind == "rate":
-        return f"{float(value) * 100:.1f}%"
+        shown = as_shown(Fraction(str(value)) if isinstance(value, float) else value, ACHIEVEMENT_PLACES)
+        return _pct(shown), Fraction(shown)
     if definition.kind == "ratio":
-        return f"{float(value):.2f}"
-    return f"{float(value):g}"
+        shown = as_shown(Fraction(str(value)) if isinstance(value, float) else value, 2)
+        return f"{shown:.2f}", Fraction(shown)
+    return f"{int(value):,}", Fraction(int(value))
+
+
+def _part(label: str, actual: str | None, target: str | None, actual_v: Fraction | None,
+          target_v: Fraction | None, higher_is_better: bool, cap: Fraction, weight: Fraction) -> dict:
+    """One metric's achievement, computed from the printed actual and target and rounded as printed."""
+    if actual_v is None or not target_v:
+        achievement = Fraction(0)
+        formula = f"{label} {actual or '无数据'}，{'无目标' if target is None else '目标 ' + target}，达成 0.00%"
+    elif higher_is_better:
+        achievement = Fraction(as_shown(actual_v / target_v, ACHIEVEMENT_PLACES))
+        formula = f"{label} 实际 {actual} ÷ 目标 {target} = 达成 {_pct(achievement)}"
+    elif not actual_v:
+        achievement = cap
+        formula = f"{label}（越低越好）实际 {actual}，达成按封顶 {_pct(cap)}"
+    else:
+        achievement = Fraction(as_shown(target_v / actual_v, ACHIEVEMENT_PLACES))
+        formula = f"{label}（越低越好）目标 {target} ÷ 实际 {actual} = 达成 {_pct(achievement)}"
+    if achievement > cap:
+        achievement = cap
+        formula += f"，封顶 {_pct(cap)}"
+    weight_d = Decimal(weight.numerator) / Decimal(weight.denominator)
+    return {"label": label, "actual": actual or "无数据", "target": target or "—",
+            "achievement": Decimal(achievement.numerator) / Decimal(achievement.denominator),
+            "weight": weight_d, "formula": f"{formula}（权重 {_num(weight_d)}）"}
 
 
 def score_people(employees: pd.DataFrame, kpis: pd.DataFrame, manual: pd.DataFrame, rules: Rules,
@@ -71,7 +134,8 @@ def score_people(employees: pd.DataFrame, kpis: pd.DataFrame, manual: pd.DataFra
     if len(manual):
         rows = manual[manual["month"] == month_label]
         scores_sheet = {(r.employee_id, r.metric): r.score for r in rows.itertuples(index=False)}
-    cap = Fraction(rules.kpi_achievement_cap)
+    cap = Fraction(as_shown(Fraction(rules.kpi_achievement_cap), ACHIEVEMENT_PLACES))
+    coefficient_cap = Decimal(str(rules.kpi_coefficient_cap))
     out: dict[str, Score] = {}
     for emp in employees.itertuples(index=False):
         metrics = plan.get(emp.team or "")
@@ -83,36 +147,34 @@ def score_people(employees: pd.DataFrame, kpis: pd.DataFrame, manual: pd.DataFra
             if not weight:
                 continue
             if metric in BY_ID:
+                definition = BY_ID[metric]
                 actual = next((values[(scope, metric)] for scope in (emp.employee_id, emp.team, "department")
                                if values.get((scope, metric)) is not None), None)
                 target = spec.get("target")
-                if actual is None or not target:
-                    achievement = Fraction(0)
-                else:
-                    target_value = target * 100 if BY_ID[metric].kind == "money" else target
-                    actual_f, target_f = Fraction(actual), Fraction(target_value)
-                    if BY_ID[metric].higher_is_better:
-                        achievement = actual_f / target_f
-                    else:
-                        achievement = target_f / actual_f if actual_f else cap
-                shown_actual = _shown(metric, actual) if actual is not None else "无数据"
-                shown_target = _shown(metric, target * 100 if BY_ID[metric].kind == "money" else target) if target else "—"
-                label = BY_ID[metric].label
+                if target is not None and definition.kind == "money":
+                    target = target * 100
+                actual_text, actual_v = _shown(metric, actual) if actual is not None else (None, None)
+                target_text, target_v = _shown(metric, target) if target else (None, None)
+                part = _part(definition.label, actual_text, target_text, actual_v, target_v,
+                             definition.higher_is_better, cap, weight)
             else:
                 score = scores_sheet.get((emp.employee_id, metric))
-                achievement = Fraction(score or 0, 100)
-                shown_actual, shown_target, label = (f"{score} 分" if score is not None else "未评分"), "100 分", metric
-            achievement = min(achievement, cap)
-            parts.append({"metric": metric, "label": label, "actual": shown_actual, "target": shown_target,
-                          "achievement": float(achievement), "weight": float(weight)})
+                actual_text, actual_v = _shown(metric, score) if score is not None else ("未评分", None)
+                part = _part(metric, actual_text, "100 分", actual_v,
+                             Fraction(100), True, cap, weight)
+            part["metric"] = metric
+            parts.append(part)
             total_weight += weight
-            weighted += weight * achievement
+            weighted += weight * Fraction(part["achievement"])
         if not total_weight:
             continue
-        score = weighted / total_weight * 100
-        coefficient = Fraction(0) if score < rules.kpi_pass_score else min(score / 100, Fraction(rules.kpi_coefficient_cap))
-        coefficient = as_shown(coefficient, COEFFICIENT_PLACES)  # the bonus is computed from the printed coefficient
+        score = as_shown(weighted / total_weight * 100, SCORE_PLACES)  # from the printed achievements
+        if score < rules.kpi_pass_score:
+            coefficient = Decimal(0)
+        else:
+            coefficient = as_shown(min(Fraction(score) / 100, Fraction(coefficient_cap)), COEFFICIENT_PLACES)
         base = round_half_up(rules.kpi.get(f"bonus.{emp.team}.base", Decimal(0)) * 100)
         bonus = mul_round(base, coefficient)
-        out[emp.employee_id] = Score(emp.employee_id, emp.team, score, coefficient, bonus, base, parts)
+        out[emp.employee_id] = Score(emp.employee_id, emp.team, score, coefficient, bonus, base, parts,
+                                     pass_score=rules.kpi_pass_score, coefficient_cap=coefficient_cap)
     return out

@@ -13,6 +13,8 @@ is used as written, with a warning where it differs from the city's statutory ra
 
 from __future__ import annotations
 
+import re
+
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -142,7 +144,7 @@ def table_checks(city: CityTable, staff, rules: Rules, on) -> list[Issue]:
         issues.append(Issue("规则", None, "值",
                             f"{city.name}社保公积金与最低工资数据（{city.file}）最新为 {city.effective_from} 起的版本，"
                             f"到 {on:%Y-%m} 已 {age} 个月：请核对当年公布的缴费基数上下限与最低工资并更新数据文件",
-                            WARNING, "city"))
+                            WARNING, "city", "city_data"))
     if city.hf_rate_range is None:
         return issues
     low, high = city.hf_rate_range
@@ -188,7 +190,7 @@ def unconfirmed_checks(city: CityTable, sheet: str = "规则", row: int | None =
     return [Issue(sheet, row, "值" if sheet == "规则" else "参保城市",
                   f"{city.name}{people}社保公积金与最低工资数据（{city.file}，{city.effective_from} 起的版本）中下列数字"
                   f"未能从官方通知核实（原因见数据文件的 unconfirmed），本次照此计算，请对照当地通知核对：{figures}", WARNING,
-                  "city" if sheet == "规则" else "si_city")]
+                  "city" if sheet == "规则" else "si_city", "city_data")]
 
 
 def roster_cities(staff, default: CityTable, on: dt.date) -> tuple[dict[str, CityTable], list[Issue]]:
@@ -235,7 +237,41 @@ def city_checks(default: CityTable, by_emp: dict[str, CityTable], staff, rules: 
             if issue.sheet == "规则" and issue.field != "city":
                 continue  # default_hf_rate against this city: said once for 规则 city
             issues.append(issue if issue.sheet != "规则" else
-                          Issue("员工", records[0].xl_row, "参保城市", issue.message, WARNING, "si_city"))
+                          Issue("员工", records[0].xl_row, "参保城市", issue.message, WARNING, "si_city", issue.code))
         issues += rate_checks(city, rules)
         issues += unconfirmed_checks(city, "员工", records[0].xl_row, "参保员工 " + "、".join(ids))
-    return issues
+    return merge_data_notices(issues)
+
+
+DATA_ACTION = ("这是随 ecomdept 安装的法定数据，不在工作簿里，人事不用改工作簿，本次照常计算："
+               "请维护 ecomdept 的同事按当地最新通知核对并更新这个数据文件（或升级 ecomdept）")
+_DATA_FILE = re.compile(r"data/cities/[\w-]+\.json")
+_AGE = re.compile(r"到 (\d{4}-\d{2}) 已 (\d+) 个月")
+_UNCONFIRMED = "未能从官方通知核实"
+
+
+def merge_data_notices(issues: list[Issue]) -> list[Issue]:
+    """One notice per city data file — what in it is unconfirmed and how old it is — said once, with
+    who can act on it (the data installed with ecomdept, not the workbook)."""
+    def path(issue: Issue) -> str:
+        return _DATA_FILE.search(issue.message).group(0)
+
+    notices = [i for i in issues if i.code == "city_data"]
+    stale = {path(i): i for i in notices if _UNCONFIRMED not in i.message}
+    with_figures = {path(i) for i in notices if _UNCONFIRMED in i.message}
+    out: list[Issue] = []
+    for issue in issues:
+        if issue.code != "city_data":
+            out.append(issue)
+            continue
+        if _UNCONFIRMED not in issue.message:
+            if path(issue) in with_figures:
+                continue  # said in that file's notice of unconfirmed figures
+            text = issue.message
+        else:
+            age = _AGE.search(stale[path(issue)].message) if path(issue) in stale else None
+            text = issue.message + (f"；这份数据到 {age.group(1)} 已 {age.group(2)} 个月没有更新，请一并核对当年公布的"
+                                    f"缴费基数上下限与最低工资" if age else "")
+        out.append(Issue(issue.sheet, issue.row, issue.column, f"{text}。{DATA_ACTION}", issue.severity, issue.field,
+                         issue.code))
+    return out

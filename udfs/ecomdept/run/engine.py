@@ -29,7 +29,7 @@ from ecomdept.close import corrections as corrections_mod
 from ecomdept.core.calendar import month_dates
 from ecomdept.core.money import fmt_yuan
 from ecomdept.pay.history import carried_penalties, comp_opening, prior_months
-from ecomdept.core.issues import ERROR, WARNING, Issue
+from ecomdept.core.issues import ERROR, WARNING, Issue, fold
 from ecomdept.pay.social_insurance import city_checks, roster_cities
 from ecomdept.core.statutory import StatutoryDataError, city_table
 from ecomdept.inputs.workbook_io import Workbook, employees_on_payroll, month_checks
@@ -217,6 +217,7 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
                 pay.notes.append("辞职未提前一个月（HR-03）：按规则 short_notice_settlement = hold 暂缓结算，"
                                  "金额照算，发放须人工处理")
     timings["payroll"] += time.perf_counter() - tick
+    issues[:] = fold(issues)  # follow-on problems marked with the root they follow from
     return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, pays, sources, timings, ledger,
                        kpis, scores, flow, stage, history.run_hashes, f"{this_period[0]:04d}-{this_period[1]:02d}",
                        leave_ledger, alerts_mod.duty_rota(days, schedule),

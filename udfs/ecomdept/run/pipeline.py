@@ -33,7 +33,7 @@ from ecomdept.outputs import signoff
 from ecomdept.core.exitcodes import EXIT_DATA, EXIT_OK, EXIT_USAGE  # noqa: F401  (re-exported)
 from ecomdept.core.runlock import RunRefused, history_lock, refuse_outputs_over_input, ticket
 from ecomdept.core.calendar import parse_month
-from ecomdept.core.issues import Issue, has_blocking
+from ecomdept.core.issues import Issue, folded_summary, has_blocking, in_reading_order
 from ecomdept.inputs.workbook_io import PAYROLL_SHEETS, WorkbookReadError, load_path, sha256_file
 
 
@@ -62,11 +62,16 @@ def progress_bar(enabled: bool):
 
 
 def print_issues(issues: list[Issue], stream=None, limit: int = 200) -> None:
+    """Blocking root problems first, each with the follow-on problems it explains folded into one line
+    under it (all of them are in the 数据问题 sheet); then the rest."""
     stream = stream or sys.stderr
-    for issue in issues[:limit]:
+    ordered = in_reading_order(issues)
+    for issue, children in ordered[:limit]:
         print(str(issue), file=stream)
-    if len(issues) > limit:
-        print(f"……另有 {len(issues) - limit} 条问题，见数据问题表", file=stream)
+        if children:
+            print(f"  └ {folded_summary(children)}（见数据问题表）", file=stream)
+    if len(ordered) > limit:
+        print(f"……另有 {len(ordered) - limit} 条问题，见数据问题表", file=stream)
 
 
 def run_payroll(workbook: str | Path, month: str, out_dir: str | Path = "out", pdf: bool = True,
@@ -310,5 +315,8 @@ def _blocked(issues: list[Issue], out_dir: Path, label: str, timings: dict) -> R
     path = out_dir / f"数据问题_{label}.xlsx"
     results.write_issues_only(path, issues)
     path.chmod(0o600)  # the problems quote pay data (SEC-04)
+    roots = [i for i, _ in in_reading_order(issues) if i.blocking]
+    followers = sum(len(c) for _, c in in_reading_order(issues))
     return RunOutcome(EXIT_DATA, None, issues, timings=timings,
-                      message=f"发现 {sum(i.blocking for i in issues)} 个阻断性数据问题，未生成工资条；问题清单：{path}")
+                      message=f"发现 {len(roots)} 个阻断性数据问题" + (f"（另有 {followers} 个由{'它' if len(roots) == 1 else '它们'}引起）" if followers else "")
+                      + f"，未生成工资条；问题清单：{path}")

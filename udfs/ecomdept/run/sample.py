@@ -509,7 +509,8 @@ def roster_rows(roster: list[dict]) -> list[list]:
 def build(employees: int = DEFAULT_EMPLOYEES, month: str = DEFAULT_MONTH, seed: int = DEFAULT_SEED,
           orders_per_employee: int = 100, months: int = 1) -> dict[str, list[list]]:
     """A seeded master workbook for ``month``; with ``months`` > 1 the same staff's punches,
-    requests, bonuses and scores of the following months too (the ledger stays before ``month``)."""
+    requests, orders, ad spend, refunds, bonuses and scores of the following months too (the ledger
+    stays before ``month``)."""
     year, mon = (int(p) for p in month.split("-"))
     b = _Builder(employees, year, mon, seed, orders_per_employee)
     b.build_roster()
@@ -531,6 +532,10 @@ def build(employees: int = DEFAULT_EMPLOYEES, month: str = DEFAULT_MONTH, seed: 
         b.punches += later.punches
         b.leave += later.leave
         b.overtime += later.overtime
+        later_orders = later.build_orders()
+        orders += later_orders
+        ads += later.build_ads()
+        refunds += later.build_refunds(later_orders)
         bonus += later.build_bonus()
         scores += later.build_scores()
     b.punches.sort(key=lambda r: (r[2], r[1] or r[0] or ""))
@@ -543,6 +548,17 @@ def build(employees: int = DEFAULT_EMPLOYEES, month: str = DEFAULT_MONTH, seed: 
 
 
 def write(path: str | Path, employees: int = DEFAULT_EMPLOYEES, month: str = DEFAULT_MONTH,
-          seed: int = DEFAULT_SEED, orders_per_employee: int = 100) -> Path:
-    data = build(employees, month, seed, orders_per_employee)
-    return write_master(path, data, title=f"电商部主工作簿（示例：{employees} 人，{month}，种子 {seed}）")
+          seed: int = DEFAULT_SEED, orders_per_employee: int = 100, months: int = 1) -> Path:
+    data = build(employees, month, seed, orders_per_employee, months)
+    span = month if months == 1 else f"{month} 起 {months} 个月"
+    return write_master(path, data, title=f"电商部主工作簿（示例：{employees} 人，{span}，种子 {seed}）")
+
+
+def months_ending(last: str, count: int) -> list[str]:
+    """The ``count`` months up to and including ``last``: months_ending("2026-10", 2) → 2026-09, 2026-10."""
+    year, month = (int(p) for p in last.split("-"))
+    out = []
+    for back in range(count - 1, -1, -1):
+        y, m = divmod(year * 12 + month - 1 - back, 12)
+        out.append(f"{y:04d}-{m + 1:02d}")
+    return out

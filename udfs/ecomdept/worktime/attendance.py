@@ -82,7 +82,8 @@ def usable_punches(punches: pd.DataFrame, first: dt.date, last: dt.date, issues:
         rows = outside["xl_row"].tolist()
         shown = "、".join(str(r) for r in rows[:5]) + (" 等" if len(rows) > 5 else "")
         issues.append(Issue(PUNCHES.name, rows[0], "打卡时间",
-                            f"{len(rows)} 条打卡不在 {first:%Y-%m}，本月未计入（第 {shown} 行）", WARNING, "punched_at"))
+                            f"{len(rows)} 条打卡不在 {first:%Y-%m}，本月未计入（第 {shown} 行）", WARNING, "punched_at",
+                            "punches_outside_month"))
     makeup = frame["source"].eq("补卡")
     rejected = makeup & ~frame["approved"].eq(True)
     for rec in frame[rejected].itertuples(index=False):
@@ -410,7 +411,7 @@ def _judge(rec, rules: Rules, leave_before: bool):
 def summary(days: pd.DataFrame) -> pd.DataFrame:
     """Per person-month (考勤汇总), DingTalk-style counts and minutes. ``workdays`` are the calendar's
     workdays of employment (the pay basis, PAY-08); ``scheduled_days`` the days the person's shifts
-    asked for (排班 moves them to weekends and gives weekdays off)."""
+    asked for (排班 moves them to weekends and gives weekdays off) — 应出勤 wherever it is printed."""
     work = days["kind"] == WORKDAY
     frame = days.assign(
         employed=days["calendar_kind"] == WORKDAY, scheduled=work,

@@ -63,18 +63,18 @@ def allowances(city: str, on: dt.date) -> dict[str, Allowance]:
     """National allowances with the city's additions in force on ``on``."""
     data = _data()
     merged: dict[str, dict] = {}
-    sources: list[str] = []
+    sources: dict[str, list[str]] = {}  # each leave type cites only the rules that set its days
     for version in _in_force(data["versions"], on)[-1:] + _in_force(data["cities"].get(city, []), on)[-1:]:
-        sources.append(version["source"])
         for leave_type, spec in version["types"].items():
             entry = merged.setdefault(leave_type, {})
             extra = spec.get("extra_days", 0)
-            entry.update({k: v for k, v in spec.items() if k != "extra_days"})
+            entry.update({k: v for k, v in spec.items() if k not in ("extra_days", "source")})
             entry["days"] = entry.get("days", 0) + extra
-    source = "；".join(sources)
+            sources.setdefault(leave_type, []).append(spec.get("source", version["source"]))
     return {t: Allowance(t, int(s.get("days", 0)), s.get("count", "workdays"), s.get("per", "request"),
                          int(s.get("difficult_birth", 0)), int(s.get("per_extra_baby", 0)),
-                         int(s.get("minutes_per_day", 0)), source) for t, s in merged.items()}
+                         int(s.get("minutes_per_day", 0)), "；".join(dict.fromkeys(sources[t])))
+            for t, s in merged.items()}
 
 
 # --- annual leave -------------------------------------------------------------------------------
@@ -369,9 +369,9 @@ def statutory_excess(leave: pd.DataFrame, days: pd.DataFrame, staff: pd.DataFram
         entry.minutes[rec.leave_type] = entry.minutes.get(rec.leave_type, 0) + in_month
         unit = "天" if rule.count == "calendar" else "个工作日"
         text = (f"{rec.leave_type}（单号 {rec.request_id}）{taken} {unit}，超过规定的 {limit} {unit}"
-                f"{'（' + why + '）' if why else ''} {over} {unit}（{rule.source.split('；')[0]}）")
+                f"{'（' + why + '）' if why else ''} {over} {unit}（{rule.source}）")
         entry.notes.append(text)
-        alerts.append(Alert(rec.employee_id, "假期超额", "LV-11", text))
+        alerts.append(Alert(rec.employee_id, "假期超额", "LV-12", text))
     return out, alerts
 
 

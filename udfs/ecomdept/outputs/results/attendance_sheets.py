@@ -9,13 +9,13 @@ import pandas as pd
 
 from ecomdept.core.calendar import HOLIDAY, KIND_LABEL, RESTDAY, WORKDAY, month_dates
 from ecomdept.inputs.schema import LEAVE_TYPES
-from ecomdept.outputs.results.book import WRAP, Writer, punch_time
+from ecomdept.outputs.results.book import WRAP, Writer, fitted_width, punch_time
 
 FULL_DETAIL_LIMIT = 60_000  # person-days written in full to the 考勤明细 sheet
 
 WEEKDAYS = "一二三四五六日"
 LEGEND = ("图例：√ 正常　迟 迟到　早 早退　旷 旷工　缺 缺卡　假 请假　休 休息日/节假日　加 加班；"
-          "同一天有几种情况用「/」连接（如 迟/早、√/加）；旷工当天只标 旷；灰底为休息日，橙底为法定节假日；"
+          "同一天有几种情况用「/」连接（如 迟/早、√/加；请假半天、其余时间出勤为 √/假）；旷工当天只标 旷；灰底为休息日，橙底为法定节假日；"
           "空白为当天不在职。请假小时含带薪假与因公外出。")
 SHADE = {RESTDAY: "#E7E6E6", HOLIDAY: "#FCE4D6"}
 MARK_COLOR = (("旷", "#C00000"), ("迟", "#C65911"), ("早", "#C65911"), ("缺", "#C65911"), ("假", "#2F5597"),
@@ -36,7 +36,8 @@ def day_marks(days: pd.DataFrame, overtime_days: set) -> np.ndarray:
         hit = work & ~absent & days[column].to_numpy(dtype=bool)
         mark[hit] = [f"{m}/{label}" if m else label for m in mark[hit]]
     leave = work & ~absent & (days["leave_min"].to_numpy() > 0)
-    mark[leave] = [f"{m}/假" if m else "假" for m in mark[leave]]
+    worked = days["punches"].to_numpy() > 0  # a part of the day on leave, the rest at work (部分请假): √/假
+    mark[leave] = [f"{m}/假" if m else ("√/假" if at_work else "假") for m, at_work in zip(mark[leave], worked[leave])]
     mark[work & ~absent & (mark == "")] = "√"
     mark[absent] = "旷"
     mark[~work] = "休"
@@ -69,9 +70,11 @@ def write_month_grid(w: Writer, result, names: dict) -> None:
     w.banner(ws, 0, width, f"考勤月报　{result.label}", w.style(bold=True, font_size=14, align="center"))
     ws.merge_range(1, 0, 1, width - 1, LEGEND, w.style(text_wrap=True, valign="vcenter", font_size=9))
     ws.set_row(1, 28)
+    people = result.summary["employee_id"]
+    texts = (people, people.map(names), people.map(teams))
     for c, (header, col_width) in enumerate((("工号", 6.5), ("姓名", 7), ("小组", 8))):
         ws.merge_range(2, c, 3, c, header, w.header)
-        ws.set_column(c, c, col_width)
+        ws.set_column(c, c, fitted_width(col_width, texts[c]))
     ws.set_column(left, left + len(dates) - 1, 3.6)
     for i, (day, kind) in enumerate(zip(dates, kind_of)):
         shade = {"bg_color": SHADE[kind]} if kind in SHADE else {}
@@ -111,7 +114,7 @@ def write_month_grid(w: Writer, result, names: dict) -> None:
                 ws.write_blank(r, left + i, None, day_style("", kind))
             else:
                 ws.write_string(r, left + i, mark, day_style(mark, kind))
-        totals = [int(rec.workdays), int(rec.attended), int(rec.late_count), int(rec.early_count),
+        totals = [int(rec.scheduled_days), int(rec.attended), int(rec.late_count), int(rec.early_count),
                   int(rec.absent_days), int(rec.missing_punch), int(rec.leave_min), ot_min.get(emp, 0)]
         sums = [a + b for a, b in zip(sums, totals)]
         w.write_cells(ws, r, [t if k == "int" else round(t / 60, 2) for t, (_, k) in zip(totals, MONTH_TOTALS)],
@@ -133,12 +136,14 @@ def write_attendance(w: Writer, result, names: dict) -> None:
     for line in result.overtime:
         ot_min[line.employee_id] = ot_min.get(line.employee_id, 0) + line.minutes
     head = [("工号", "text", 8), ("姓名", "text", 9), ("应出勤天数", "int", 7), ("实出勤天数", "int", 7),
+            ("计薪工作日", "int", 7),
             ("迟到次数", "int", 6), ("迟到分钟", "int", 6), ("严重迟到", "int", 6), ("早退次数", "int", 6),
             ("早退分钟", "int", 6), ("缺卡次数", "int", 6), ("旷工天数", "int", 6), ("旷工未出勤分钟", "int", 8)]
     head += [(f"{t}（小时）", "hours", 7) for t in LEAVE_TYPES]
     head += [("加班小时", "hours", 6), ("补休余额（小时）", "hours", 8)]
     w.table("考勤汇总", head,
-            ([r.employee_id, names.get(r.employee_id, ""), r.workdays, r.attended, r.late_count, r.late_min,
+            ([r.employee_id, names.get(r.employee_id, ""), r.scheduled_days, r.attended, r.workdays,
+              r.late_count, r.late_min,
               r.serious_late, r.early_count, r.early_min, r.missing_punch, r.absent_days, r.absent_unworked_min]
              + [getattr(r, f"leave_min_{t}") for t in LEAVE_TYPES]
              + [ot_min.get(r.employee_id, 0), result.comp_ledger.get(r.employee_id, {}).get("closing", 0)]

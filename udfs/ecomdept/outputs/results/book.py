@@ -19,7 +19,7 @@ from ecomdept.core.privacy import formula_like
 
 NUMBER_FORMATS = {
     "money": "¥#,##0.00", "int": "0", "pct": "0.0%", "rate": "0.00%", "hours": "0.0#", "num1": "0.0",
-    "num2": "0.00", "num3": "0.000", "ratio": "0.0#", "date": "yyyy-mm-dd", "time": "hh:mm:ss",
+    "num2": "0.00", "num3": "0.000", "num4": "0.0000", "ratio": "0.0#", "date": "yyyy-mm-dd", "time": "hh:mm:ss",
     "clock": "hh:mm", "month": "yyyy-mm", "nextday": '"次日 "hh:mm:ss',
 }
 WRAP = "wrap"              # long text: wrapped, top-aligned
@@ -86,6 +86,16 @@ def convert(kind: str, value):
 def text_width(text: str) -> float:
     """Width in column units (a CJK character is two)."""
     return sum(2.1 if ord(ch) > 0x2E7F else 1.1 for ch in text)
+
+
+LABEL_WIDTH_CAP = 40  # a text column grows to its longest value up to this; longer text is wrapped or cut
+
+
+def fitted_width(declared: float, texts) -> float:
+    """A text column's width: the declared one, or wide enough for its longest value (and no wider
+    than LABEL_WIDTH_CAP), so a printed label is never cut short by the next cell."""
+    longest = max((text_width(str(t)) for t in set(texts) if t is not None), default=0)
+    return max(declared, min(LABEL_WIDTH_CAP, round(longest + 1.5, 1)))
 
 
 def wrapped_height(text: str, width: float) -> float | None:
@@ -244,8 +254,12 @@ class Writer:
         wraps = [(c, width) for c, (_, kind, width) in enumerate(columns) if kind == WRAP]
         r = top
         sums = [0] * len(columns)
+        labels = [c for c, kind in enumerate(kinds) if kind == "text"]
+        seen: dict[int, set] = {c: set() for c in labels}
         for r, row in enumerate(rows, start=top + 1):
             values = [None if k == "typed" else convert(k, v) for k, v in zip(kinds, row)]
+            for c in labels:
+                seen[c].add(values[c])
             self.write_row(ws, r, values)
             self.fit_row(ws, r, values, wraps)
             for c in typed:
@@ -260,7 +274,12 @@ class Writer:
             ws.write(r + 1, 0, "合计", self.bold)
             for c in totals:
                 self.sum_cell(ws, r + 1, c, top + 1, r, convert(kinds[c], sums[c]), kinds[c], top=1)
+        widths = [width for _, _, width in columns]
+        for c in labels:  # wide enough for the longest label it holds
+            widths[c] = fitted_width(widths[c], seen[c])
+            if widths[c] != columns[c][2]:
+                ws.set_column(c, c, widths[c], self.style(kinds[c], valign="top"))
         repeat = repeat_columns if [h for h, _, _ in columns[:2]] == ["工号", "姓名"] else 0
-        self.page(ws, f"{name} {self.label}".strip(), sum(w for _, _, w in columns), (top, top), repeat,
+        self.page(ws, f"{name} {self.label}".strip(), sum(widths), (top, top), repeat,
                   landscape=landscape)
         return ws

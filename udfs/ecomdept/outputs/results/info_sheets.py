@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from ecomdept.sales import kpi as kpi_mod
-from ecomdept.core.issues import Issue
+from ecomdept.core.issues import KINDS, Issue, in_reading_order
 from ecomdept.inputs.rules import CHOICE, CITY, COUNT, DAY, MINUTES, MONEY, PARAMS, RATE, RATIO, TIME, TEXT
 from ecomdept.outputs.results.book import WRAP, Writer
 from ecomdept.outputs.results.pay import PAY_COLUMNS
@@ -20,9 +20,13 @@ TOTAL_LABELS = {key: header for key, header, _ in PAY_COLUMNS} | {"additional_de
 
 
 def write_issues_sheet(w: Writer, issues: list[Issue]) -> None:
+    """Root problems first, each followed by what it explains (起因 names the root), then the rest."""
+    rows = []
+    for issue, children in in_reading_order(issues):
+        rows.append([issue.severity, issue.sheet, issue.row, issue.column or "", issue.message, ""])
+        rows += [[c.severity, c.sheet, c.row, c.column or "", c.message, f"由「{KINDS.get(issue.code, issue.message[:20])}」引起"] for c in children]
     w.table("数据问题", [("级别", "text", 6), ("工作表", "text", 10), ("行", "int", 6), ("列", "text", 16),
-                     ("问题", WRAP, 90)],
-            ([i.severity, i.sheet, i.row, i.column or "", i.message] for i in issues), repeat_columns=0)
+                     ("问题", WRAP, 90), ("起因", "text", 18)], rows, repeat_columns=0)
 
 
 def choice_label(param, value: str) -> str:

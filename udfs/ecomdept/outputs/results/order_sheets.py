@@ -13,13 +13,13 @@ DEPARTMENT = "department"
 
 def write_performance(w: Writer, result, names: dict) -> None:
     if result.scores:
-        w.table("绩效", [("工号", "text", 8), ("姓名", "text", 9), ("小组", "text", 9), ("加权得分", "num1", 8),
-                       ("绩效系数", "num3", 8), ("绩效基数", "money", 10), ("绩效奖金", "money", 10),
+        w.table("绩效", [("工号", "text", 8), ("姓名", "text", 9), ("小组", "text", 9), ("加权得分", "num2", 8),
+                       ("绩效系数", "num4", 8), ("绩效基数", "money", 10), ("绩效奖金", "money", 10),
                        ("各项达成", WRAP, 70)],
                 ([s.employee_id, names.get(s.employee_id, ""), s.team, float(s.score), float(s.coefficient), s.base,
                   s.bonus,
-                  "；".join(f"{p['label']} {p['actual']}/{p['target']} 达成 {p['achievement'] * 100:.0f}% 权重 {p['weight']:g}"
-                           for p in s.parts)] for s in result.scores.values()), totals=(6,))
+                  "；".join(p["formula"] for p in s.parts) + f"；加权得分 {s.score_formula()}"]
+                 for s in result.scores.values()), totals=(6,))
     if result.kpis is None:
         return
     write_kpis(w, result, names)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from ecomdept.core.calendar import month_dates
 from ecomdept.pay.cash import denominations, split, unit_fen
 from ecomdept.core.money import fen_to_float, fmt_yuan
-from ecomdept.outputs.results.book import WRAP, Writer, convert, header_height, release_line, release_roles
+from ecomdept.outputs.results.book import (WRAP, Writer, convert, fitted_width, header_height, release_line,
+                                          release_roles)
 
 PAY_GROUPS = (
     ("员工", (("employee_id", "工号", "text"), ("name", "姓名", "text"), ("team", "小组", "text"),
@@ -25,10 +26,17 @@ MONEY_WIDTH = 12
 BORDER = {"border": 1, "valign": "vcenter"}
 
 
-def _pay_columns(ws) -> float:
-    for c, (key, _, _) in enumerate(PAY_COLUMNS):
-        ws.set_column(c, c, PAY_WIDTHS.get(key, MONEY_WIDTH))
-    return sum(PAY_WIDTHS.get(key, MONEY_WIDTH) for key, _, _ in PAY_COLUMNS)
+def pay_widths(rows: list[dict]) -> list[float]:
+    """Column widths of 工资表 and 工资条: text columns as wide as their longest value."""
+    return [fitted_width(PAY_WIDTHS.get(key, MONEY_WIDTH), (row.get(key) for row in rows)) if kind == "text"
+            else PAY_WIDTHS.get(key, MONEY_WIDTH) for key, _, kind in PAY_COLUMNS]
+
+
+def _pay_columns(ws, rows: list[dict]) -> float:
+    widths = pay_widths(rows)
+    for c, width in enumerate(widths):
+        ws.set_column(c, c, width)
+    return sum(widths)
 
 
 def _pay_values(row: dict) -> list:
@@ -51,7 +59,7 @@ def write_payroll_sheet(w: Writer, result, rows: list[dict]) -> None:
         for _, header, _ in cols:
             ws.write(3, col, header, w.header)
             col += 1
-    total_width = _pay_columns(ws)
+    total_width = _pay_columns(ws, rows)
     kinds = [kind for _, _, kind in PAY_COLUMNS]
     first = 4
     for r, row in enumerate(rows, start=first):
@@ -68,20 +76,62 @@ def write_payroll_sheet(w: Writer, result, rows: list[dict]) -> None:
     w.page(ws, f"工资表 {result.label}", total_width, (2, 3), repeat_columns=2, gridlines=False, landscape=True)
 
 
+# A4 landscape inside the margins Writer.page sets (0.4 in left and right, 0.75 in top, 0.7 in bottom), in points
+PRINT_WIDTH = 841.89 - 2 * 0.4 * 72
+PRINT_HEIGHT = 595.28 - (0.75 + 0.7) * 72
+TITLE_HEIGHT, DATA_HEIGHT, CUT_HEIGHT = 22.0, 18.0, 12.0
+# A column is so many characters of the workbook font wide: Excel lays Calibri out at 7 px a character;
+# LibreOffice on a machine without Calibri or its metric twin Carlito uses a wider font (DejaVu Sans,
+# 1.33 times as wide). The strips are scaled to fit the wider one.
+WIDE_FONT = 1.33
+STRIP_SPLIT = 9  # each strip prints the pay columns on two lines of nine: readable at full size
+
+
+def _column_points(width: float) -> float:
+    """A column of ``width`` characters in points, as Excel lays it out (7 px a character + 5 px padding)."""
+    return (int(width * 7 + 0.5) + 5) * 0.75
+
+
+def strip_pages(widths: list[float], header: float) -> tuple[int, int]:
+    """(print scale %, strips per page) so the strips print one page wide and a page break falls only
+    between two strips, never inside one."""
+    needed = sum(_column_points(w) for w in widths) * WIDE_FONT
+    scale = min(100, int(PRINT_WIDTH / needed * 100))
+    room = PRINT_HEIGHT * 0.97 / (scale / 100) - TITLE_HEIGHT  # the title row repeats on every page
+    return scale, max(1, int(room // (2 * (header + DATA_HEIGHT) + CUT_HEIGHT)))
+
+
 def write_strips(w: Writer, result, rows: list[dict]) -> None:
-    """工资条: the classic print-and-cut layout — a header row above each employee's row, a blank
-    row between, so the printed sheet cuts into one strip per person."""
+    """工资条: the classic print-and-cut layout — each employee's strip is a header line and its values,
+    twice (the pay columns in two lines), then a blank row to cut along. Printed at a fixed scale with
+    a page break every so many strips (Excel ignores manual page breaks under 「fit to page」)."""
     ws = w.book.add_worksheet("工资条")
-    total_width = _pay_columns(ws)
-    headers = [header for _, header, _ in PAY_COLUMNS]
-    kinds = [kind for _, _, kind in PAY_COLUMNS]
+    lines = [PAY_COLUMNS[:STRIP_SPLIT], PAY_COLUMNS[STRIP_SPLIT:]]
+    all_widths = dict(zip((key for key, _, _ in PAY_COLUMNS), pay_widths(rows)))
+    widths = [max(all_widths[line[c][0]] for line in lines if c < len(line)) for c in range(STRIP_SPLIT)]
+    for c, width in enumerate(widths):
+        ws.set_column(c, c, width)
+    header = max(header_height((h, widths[c]) for c, (_, h, _) in enumerate(line)) for line in lines)
     ws.write(0, 0, f"工资条 {result.label}（每人一条，沿空行裁开）", w.title)
+    ws.set_row(0, TITLE_HEIGHT)
+    ws.set_row(1, CUT_HEIGHT)
     r = 2
     for row in rows:
-        ws.write_row(r, 0, headers, w.header)
-        w.write_cells(ws, r + 1, _pay_values(row), kinds, **BORDER)
-        r += 3
-    w.page(ws, f"工资条 {result.label}", total_width, (0, 0), gridlines=False, landscape=True)
+        values = _pay_values(row)
+        for part, line in enumerate(lines):
+            ws.set_row(r, header)
+            ws.write_row(r, 0, [h for _, h, _ in line], w.header)
+            ws.set_row(r + 1, DATA_HEIGHT)
+            offset = part * STRIP_SPLIT
+            w.write_cells(ws, r + 1, values[offset:offset + len(line)], [k for _, _, k in line], **BORDER)
+            r += 2
+        ws.set_row(r, CUT_HEIGHT)
+        r += 1
+    w.page(ws, f"工资条 {result.label}", sum(widths), (0, 0), gridlines=False, landscape=True)
+    scale, per_page = strip_pages(widths, header)
+    ws.set_print_scale(scale)
+    step = 2 * len(lines) + 1
+    ws.set_h_pagebreaks([2 + step * k for k in range(per_page, len(rows), per_page)])
 
 
 def payout_rows(rows: list[dict]) -> tuple[list[tuple[dict, int, str]], list[dict]]:
@@ -111,6 +161,8 @@ def _listing(w: Writer, name: str, title: str, columns: list[tuple[str, str, flo
     if note:
         ws.merge_range(1, 0, 1, width - 1, note, w.style(text_wrap=True, valign="vcenter"))
         ws.set_row(1, 30)
+    columns = [(header, kind, fitted_width(col_width, (row[c] for row in body)) if kind == "text" else col_width)
+               for c, (header, kind, col_width) in enumerate(columns)]
     for c, (header, kind, col_width) in enumerate(columns):
         ws.set_column(c, c, col_width)
         ws.write(2, c, header, w.header)
