@@ -3,10 +3,13 @@ never trusted when damaged — and a run from it gives the same results as a run
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
 import stat
+from decimal import Decimal
+from fractions import Fraction
 
 import pandas as pd
 import pytest
@@ -17,10 +20,16 @@ from ecomdept.inputs.workbook_io import PAYROLL_SHEETS, load_path
 from ecomdept.run.pipeline import run_payroll
 
 
+def _same_frame(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a, b, check_dtype=True)
+    for column in a.columns:  # the same values of the same types: 5 is not 5.0, a date not a datetime
+        assert [type(v) for v in a[column]] == [type(v) for v in b[column]], column
+
+
 def _same_book(a, b) -> None:
     assert set(a.frames) == set(b.frames)
     for key in a.frames:
-        pd.testing.assert_frame_equal(a.frames[key], b.frames[key], check_dtype=True)
+        _same_frame(a.frames[key], b.frames[key])
     assert [str(i) for i in a.issues] == [str(i) for i in b.issues]
     assert a.counts == b.counts and a.rules.as_dict() == b.rules.as_dict()
 
@@ -37,6 +46,30 @@ def test_a_second_read_takes_every_sheet_from_the_copy_and_gets_the_same_book(sa
     assert second.from_copy == sorted(PAYROLL_SHEETS)  # the sample has every sheet
     _same_book(fresh, second)
     assert second.sha256 == fresh.sha256 and second.path == sample_path
+
+
+def test_every_kind_of_cell_comes_back_as_it_was(tmp_path):
+    utc = dt.timezone.utc
+    frame = pd.DataFrame({
+        "ints": pd.Series([5, None, -(2**62)], dtype=object),
+        "huge": pd.Series([2**70, None, 1], dtype=object),
+        "floats": pd.Series([1.5, float("nan"), None], dtype=object),
+        "mixed": pd.Series([1, 1.0, True], dtype=object),
+        "bools": pd.Series([True, None, False], dtype=object),
+        "stamps": pd.Series([dt.datetime(2026, 10, 1, 8, 22, 53, 120), None, dt.datetime(1899, 12, 30)], dtype=object),
+        "aware": pd.Series([dt.datetime(2026, 10, 1, tzinfo=utc), None, None], dtype=object),
+        "dates": pd.Series([dt.date(2026, 10, 1), dt.date(1, 1, 1), None], dtype=object),
+        "text": pd.Series(["工号", "", None], dtype=object),
+        "money": pd.Series([Decimal("1.10"), Fraction(1, 3), None], dtype=object),
+        "numbers": pd.Series([1, 2, 3], dtype="int64"),
+    }).set_axis([2, 5, 9])
+    copy = parsed_copy.ParsedCopy(tmp_path, "0" * 64)
+    copy.put("frames", (frame, frame.iloc[0:0], ["issue"]))
+    back, empty, rest = parsed_copy.ParsedCopy(tmp_path, "0" * 64).get("frames")
+    _same_frame(frame, back)
+    _same_frame(frame.iloc[0:0], empty)
+    assert rest == ["issue"] and pd.isna(back.at[5, "floats"]) and back.at[9, "floats"] is None
+    assert parsed_copy.ParsedCopy(tmp_path, "1" * 64).get("frames") is None  # another workbook's bytes
 
 
 def test_copies_are_private(sample_path, tmp_path):

@@ -13,6 +13,7 @@ file is written whole beside its place and moved in. Copies of the newest ``KEEP
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -99,7 +100,7 @@ class ParsedCopy:
             if (bytes(data[:len(MAGIC)]) != MAGIC or header != self._header(key)
                     or digest.decode("ascii") != hashlib.blake2b(payload, digest_size=DIGEST_SIZE).hexdigest()):
                 return None
-            value = pickle.loads(payload)
+            value = _unpacked(pickle.loads(payload))
         except Exception:  # noqa: BLE001 — missing, unreadable, damaged: read the workbook instead
             return None
         self.hits.append(key)
@@ -124,7 +125,9 @@ class ParsedCopy:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(MAGIC + json.dumps(self._header(key), sort_keys=True).encode("utf-8") + b"\n")
                 digest = hashlib.blake2b(digest_size=DIGEST_SIZE)
-                pickle.dump(value, _Hashing(handle, digest), protocol=pickle.HIGHEST_PROTOCOL)
+                pickler = pickle.Pickler(_Hashing(handle, digest), protocol=pickle.HIGHEST_PROTOCOL)
+                pickler.fast = True  # no memo: a million cells are not remembered one by one (and nothing is shared)
+                pickler.dump(_packed(value))
                 handle.write(digest.hexdigest().encode("ascii"))
             os.replace(tmp, self._path(key))
             tmp = None
@@ -143,6 +146,77 @@ class ParsedCopy:
                          key=lambda p: p.stat().st_mtime, reverse=True)
         for old in folders[KEEP - 1:]:
             shutil.rmtree(old, ignore_errors=True)
+
+
+# --- frames, column by column ---------------------------------------------------------------------
+# The reader's frames hold Python objects (None for a blank cell). A column of one plain type is kept
+# as a numpy array and a mask of the blanks — dates and numbers then cost bytes, not a million objects
+# to pickle one by one — and comes back as the very same values of the very same types.
+
+_NUMPY = {int: np.int64, float: np.float64, bool: np.bool_, dt.datetime: "datetime64[us]", dt.date: "datetime64[D]"}
+_FILL = {int: 0, float: 0.0, bool: False, dt.datetime: dt.datetime(1970, 1, 1), dt.date: dt.date(1970, 1, 1)}
+
+
+class _PackedFrame:
+    def __init__(self, frame: pd.DataFrame):
+        self.index = frame.index
+        self.columns = list(frame.columns)
+        self.data = [_pack_column(frame[c]) for c in self.columns]
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame({c: _unpack_column(d, self.index) for c, d in zip(self.columns, self.data)},
+                            index=self.index, columns=self.columns)
+
+
+def _pack_column(series: pd.Series):
+    if series.dtype != object:
+        return ("series", series)
+    values = series.to_numpy()
+    kinds = set(map(type, values)) - {type(None)}
+    kind = next(iter(kinds)) if len(kinds) == 1 else None
+    if kind not in _NUMPY:
+        return ("objects", values)
+    # one type besides None: NaN is a float, so only a float column can hold it beside None
+    blank = (np.fromiter((v is None for v in values), dtype=bool, count=len(values)) if kind is float
+             else pd.isna(values))
+    filled = values.copy()
+    filled[blank] = _FILL[kind]
+    try:
+        if kind in (dt.datetime, dt.date):  # pandas converts a column of datetimes in C; numpy one by one
+            stamps = pd.to_datetime(filled)
+            if stamps.tz is not None:
+                return ("objects", values)
+            return ("typed", stamps.to_numpy().astype(_NUMPY[kind]), blank)
+        return ("typed", filled.astype(_NUMPY[kind]), blank)
+    except (OverflowError, TypeError, ValueError, pd.errors.OutOfBoundsDatetime):  # beyond 64 bits or 1677–2262
+        return ("objects", values)
+
+
+def _unpack_column(data, index) -> pd.Series:
+    if data[0] == "series":
+        return data[1]
+    if data[0] == "objects":
+        return pd.Series(data[1], index=index, dtype=object)
+    _, array, blank = data
+    values = array.astype(object)  # Python ints, floats, bools, datetimes and dates
+    values[blank] = None
+    return pd.Series(values, index=index, dtype=object)
+
+
+def _packed(value):
+    if isinstance(value, pd.DataFrame):
+        return _PackedFrame(value)
+    if isinstance(value, tuple):
+        return tuple(_packed(v) for v in value)
+    return value
+
+
+def _unpacked(value):
+    if isinstance(value, _PackedFrame):
+        return value.frame()
+    if isinstance(value, tuple):
+        return tuple(_unpacked(v) for v in value)
+    return value
 
 
 class _Hashing:
