@@ -3,8 +3,11 @@
 For each size: generate a sample workbook with `ecomdept sample` (about 4 punches per workday,
 100 orders per employee), time a bare pandas.read_excel(sheet_name=None, engine="calamine") of it,
 run `ecomdept payroll --no-pdf` in a fresh process and report its per-stage wall times, employees/s,
-peak RSS and the ratio to the bare read; then time HTML and PDF payslips on a slice (PDF: at most
-1,000 with Typst on every core, the font search and glyph check included; target ≥ 200 PDFs/s). With
+peak RSS and the ratio to the bare read; run it again on the same workbook (its sheets now come from
+the parsed copy beside the output) and time `ecomdept check --out` after it; then time HTML and PDF
+payslips on a slice (PDF: at most 1,000 with Typst on every core, the font search and glyph check
+included; target ≥ 200 PDFs/s). With two sizes or more, each stage's growth exponent between the
+smallest and the largest (time ∝ size^exponent: 1 linear, 2 quadratic; target ≤ 1.2). With
 --baseline also time the formula workbook of ../shared/tools/formula_baseline recalculated in
 LibreOffice against `ecomdept payroll --no-pdf` on a sample of the same size (30 and 3,000 staff;
 ours the median of three runs, startup included). With --recalc N… also time the ED_ worksheet
@@ -17,6 +20,7 @@ import argparse
 import contextlib
 import io
 import json
+import math
 import os
 import platform
 import shutil
@@ -84,10 +88,12 @@ RESULT = {{"seconds": time.perf_counter() - t, "orders": len(orders)}}
 """)
 
 
-def cli_seconds(args: list[str]) -> float:
+def cli_seconds(args: list[str], ok: tuple[int, ...] = (0,)) -> float:
     sync()
     t = time.perf_counter()
-    subprocess.run([str(BIN / "ecomdept"), *args], check=True, capture_output=True)
+    done = subprocess.run([str(BIN / "ecomdept"), *args], capture_output=True)
+    if done.returncode not in ok:
+        raise subprocess.CalledProcessError(done.returncode, done.args, done.stdout, done.stderr)
     return time.perf_counter() - t
 
 
@@ -118,14 +124,28 @@ RESULT = {{"html_per_s": min({n_html}, len(slips)) / html, "pdf_per_s": len(size
 """)
 
 
-def ensure_sample(size: int, month: str, folder: Path, orders: int = 100) -> Path:
-    path = folder / f"sample_{size}{'' if orders == 100 else f'_o{orders}'}.xlsx"
+def ensure_sample(size: int, month: str, folder: Path, orders: int = 100, seed: int = 1) -> Path:
+    path = folder / f"sample_{size}_{month}_s{seed}{'' if orders == 100 else f'_o{orders}'}.xlsx"
     if not path.exists():
         t = time.perf_counter()
-        subprocess.run([str(BIN / "ecomdept"), "sample", "--employees", str(size), "--month", month, "--seed", "1",
+        subprocess.run([str(BIN / "ecomdept"), "sample", "--employees", str(size), "--month", month, "--seed", str(seed),
                         "--orders-per-employee", str(orders), "-o", str(path)], check=True, capture_output=True)
         print(f"  生成 {size} 人示例：{time.perf_counter() - t:.1f} s，{path.stat().st_size / 1e6:.1f} MB")
     return path
+
+
+WAITS = {"orders_wait", "results_wait"}  # time spent waiting for a helper process, not work of its own
+
+
+def exponents(small: tuple[int, dict], large: tuple[int, dict]) -> list[tuple[str, float, float, float | None]]:
+    """(stage, seconds at the small size, at the large size, growth exponent) — None where the small
+    size's time is too short to divide by."""
+    (n1, t1), (n2, t2) = small, large
+    rows = []
+    for stage in dict.fromkeys([*t1, *t2]):
+        a, b = t1.get(stage, 0.0), t2.get(stage, 0.0)
+        rows.append((stage, a, b, math.log(b / a) / math.log(n2 / n1) if a >= 0.05 and b > 0 else None))
+    return rows
 
 
 def baseline(size: int, folder: Path, month: str) -> dict:
@@ -243,6 +263,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000], help="人数（可多个；--sizes 后不写数字则只测 --send）")
     parser.add_argument("--month", default="2026-11")  # 21 workdays: about 4 punches × 21 per person
+    parser.add_argument("--seed", type=int, default=1, help="示例工作簿的种子")
     parser.add_argument("--dir", default=str(Path(tempfile.gettempdir()) / "ecomdept-bench"))
     parser.add_argument("--baseline", action="store_true", help="LibreOffice 公式工作簿对照（30 与 3,000 人）")
     parser.add_argument("--pdf-sample", type=int, default=1000)
@@ -254,24 +275,39 @@ def main() -> None:
     folder = Path(args.dir)
     folder.mkdir(parents=True, exist_ok=True)
     print(f"机器：{platform.machine()}，{os.cpu_count()} 核，Python {platform.python_version()}")
+    measured: list[tuple[int, dict]] = []
     for size in args.sizes:
         print(f"\n== {size:,} 人 ==")
-        path = ensure_sample(size, args.month, folder)
+        path = ensure_sample(size, args.month, folder, seed=args.seed)
         bare = bare_read(path)
         out = folder / f"out_{size}"
         shutil.rmtree(out, ignore_errors=True)
         run = payroll_run(path, out, args.month)
         print(f"  pandas.read_excel(calamine) 全表：{bare['seconds']:.2f} s，{bare['rss_mb']:.0f} MB，{bare['rows']:,} 行")
         print(f"  ecomdept payroll --no-pdf：{run['seconds']:.2f} s，{run['employees'] / run['seconds']:,.0f} 人/s，"
-              f"峰值内存 {run['rss_mb']:.0f} MB（订单子进程 {run['child_rss_mb']:.0f} MB），"
+              f"峰值内存 {run['rss_mb']:.0f} MB（子进程最大 {run['child_rss_mb']:.0f} MB），"
               f"为裸读的 {run['seconds'] / bare['seconds']:.2f} 倍")
         print("  各步：" + "，".join(f"{k} {v:.2f} s" for k, v in run["timings"].items()))
+        again = payroll_run(path, out, args.month)
+        print(f"  同一工作簿再算一次（解析副本）：{again['seconds']:.2f} s，为裸读的 {again['seconds'] / bare['seconds']:.2f} 倍；"
+              f"其中读取 {again['timings']['read']:.2f} s（{again['timings']['read'] / bare['seconds']:.2f} 倍），"
+              f"退款表 {again['timings'].get('refunds', 0):.2f} s，等订单 {again['timings'].get('orders_wait', 0):.2f} s")
+        check = cli_seconds(["check", "--workbook", str(path), "--out", str(out)], ok=(0, 1))
+        print(f"  payroll 之后 ecomdept check（含启动）：{check:.2f} s，为裸读的 {check / bare['seconds']:.2f} 倍")
+        measured.append((size, {**run["timings"], "（全程）": run["seconds"], "（裸读）": bare["seconds"]}))
         k = kpi_run(path, args.month)
         print(f"  KPI（部门 + 小组 + 个人）：{k['orders']:,} 单 {k['seconds']:.2f} s")
         rates = payslip_rates(path, args.month, min(size, 5000), min(size, args.pdf_sample))
         print(f"  HTML 工资条 {rates['html_per_s']:,.0f} 份/s；PDF 工资条 {rates['pdf_per_s']:,.0f} 份/s"
               f"（{rates['pdf_n']:,} 份，{os.cpu_count()} 核，其中找字体与查字形 {rates['pdf_check_s']:.2f} s；"
               f"平均 {rates['pdf_kb']:.0f} KB/份；目标 ≥ 200 份/s；字体 {rates['font']}）")
+    if len(measured) >= 2:
+        small, large = min(measured), max(measured)
+        print(f"\n== 增长指数：{small[0]:,} → {large[0]:,} 人（耗时 ∝ 人数^指数；1 为线性，2 为平方；目标 ≤ 1.2）==")
+        for stage, a, b, exponent in exponents(small, large):
+            shown = f"{exponent:.2f}" if exponent is not None else "—（小规模下不足 0.05 s）"
+            note = "（等待其他进程，不是本步的工作）" if stage in WAITS else ""
+            print(f"  {stage}：{a:.2f} s → {b:.2f} s，指数 {shown}{note}")
     for size in ([] if args.recalc is None else args.recalc or [1000]):
         print_recalc(size, folder, args.month)
     if args.send:

@@ -122,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="只校验主工作簿，列出数据问题")
     p.add_argument("--workbook", required=True, help="主工作簿路径")
+    p.add_argument("--out", default="out", help="payroll 的输出目录（默认 out）：存在时使用并更新其中同一工作簿的解析副本，不必再读一遍")
 
     p = sub.add_parser("import", help="把考勤机或店铺导出转换为可粘贴进主工作簿的行")
     kinds = p.add_subparsers(dest="kind", required=True, parser_class=_Parser)
@@ -467,7 +468,7 @@ def _statutory_notices(book, workbook: Path) -> tuple[str, list]:
     return month, [i for i in found if i not in book.issues]
 
 
-def _check(workbook: str) -> int:
+def _check(workbook: str, out: str | None = None) -> int:
     if _missing(workbook):
         return EXIT_USAGE
     from ecomdept.core.issues import has_blocking
@@ -475,7 +476,7 @@ def _check(workbook: str) -> int:
     from ecomdept.inputs.workbook_io import WorkbookReadError, load_path
 
     try:
-        book = load_path(workbook)
+        book = load_path(workbook, out_dir=out if out and Path(out).is_dir() else None)
     except WorkbookReadError as exc:
         print(f"[错误] {exc}", file=sys.stderr)
         return EXIT_DATA
@@ -751,7 +752,7 @@ def _main(argv: list[str] | None = None) -> int:
     if args.command == "approve":
         return _approve(args)
     if args.command == "check":
-        return _check(args.workbook)
+        return _check(args.workbook, args.out)
     if args.command == "import":
         return _import(args)
     if args.command == "kpi":

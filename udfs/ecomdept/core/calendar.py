@@ -22,12 +22,18 @@ SHEET_KIND = {"工作日": WORKDAY, "休息日": RESTDAY, "法定节假日": HOL
 
 
 def month_dates(year: int, month: int) -> list[dt.date]:
+    """Every date of the month, in order (a new list: callers may keep or change it)."""
+    return list(_month_dates(year, month))
+
+
+@lru_cache(maxsize=256)
+def _month_dates(year: int, month: int) -> tuple[dt.date, ...]:
     day = dt.date(year, month, 1)
     days = []
     while day.month == month:
         days.append(day)
         day += dt.timedelta(days=1)
-    return days
+    return tuple(days)
 
 
 _MONTH_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")

@@ -62,10 +62,24 @@ def ledger_path(out_dir: Path, month: str) -> Path:
 
 
 class Ledger:
+    """The entries in the order they were first made, indexed by (工号, run) and by 工号: a send of n
+    payslips looks each person up once, never through every entry."""
+
     def __init__(self, path: Path, month: str, entries: list[Entry] | None = None):
         self.path = Path(path)
         self.month = month
         self.entries = entries or []
+        self._first: dict[tuple[str, str], int] = {}
+        self._last: dict[tuple[str, str], int] = {}
+        self._mine: dict[str, list[int]] = {}
+        for index, entry in enumerate(self.entries):
+            self._index(index, entry)
+
+    def _index(self, index: int, entry: Entry) -> None:
+        key = (entry.employee_id, entry.run_id)
+        self._first.setdefault(key, index)
+        self._last[key] = index
+        self._mine.setdefault(entry.employee_id, []).append(index)
 
     @classmethod
     def load(cls, out_dir: Path, month: str) -> "Ledger":
@@ -83,24 +97,24 @@ class Ledger:
 
     # queries ---------------------------------------------------------------------------------------
     def for_run(self, employee_id: str, run_id: str) -> Entry | None:
-        for entry in reversed(self.entries):
-            if entry.employee_id == employee_id and entry.run_id == run_id:
-                return entry
-        return None
+        """The person's entry for the run (the last, should the file hold two)."""
+        index = self._last.get((employee_id, run_id))
+        return None if index is None else self.entries[index]
 
     def delivered_before(self, employee_id: str, run_id: str) -> list[Entry]:
         """Slips of this employee delivered under other (earlier) runs of the month."""
-        return [e for e in self.entries if e.employee_id == employee_id and e.run_id != run_id and e.delivered]
+        mine = (self.entries[i] for i in self._mine.get(employee_id, ()))
+        return [e for e in mine if e.run_id != run_id and e.delivered]
 
     # changes ---------------------------------------------------------------------------------------
     def replace(self, entry: Entry) -> Entry:
         """Add or replace the entry of (employee, run) in memory."""
-        for index, old in enumerate(self.entries):
-            if old.employee_id == entry.employee_id and old.run_id == entry.run_id:
-                self.entries[index] = entry
-                break
+        index = self._first.get((entry.employee_id, entry.run_id))
+        if index is not None:
+            self.entries[index] = entry
         else:
             self.entries.append(entry)
+            self._index(len(self.entries) - 1, entry)
         return entry
 
     def put(self, entry: Entry) -> Entry:

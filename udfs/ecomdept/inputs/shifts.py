@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -230,6 +230,7 @@ class Schedule:
     default: Shift
     shifts: dict[str, Shift]                       # by code, the default among them
     rota: dict[tuple[str, dt.date], str]           # explicit 排班: (工号, 日期) → code or REST
+    _night: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def default_only(cls, rules) -> "Schedule":
@@ -255,8 +256,13 @@ class Schedule:
     @property
     def overnight(self) -> bool:
         """Does any rostered shift reach past midnight, with its margin (so punches after midnight may
-        belong to the day before)? The default shift never does: without 排班 a punch is its calendar day's."""
-        return any(self.shifts[code].keeps_next_morning for code in set(self.rota.values()) if code != REST)
+        belong to the day before)? The default shift never does: without 排班 a punch is its calendar day's.
+        Asked once per leave request: the answer is kept until the rota or the shifts change size."""
+        key = (len(self.rota), len(self.shifts))
+        if self._night is None or self._night[0] != key:
+            self._night = (key, any(self.shifts[code].keeps_next_morning for code in set(self.rota.values())
+                                    if code != REST))
+        return self._night[1]
 
     def plan(self, grid: pd.DataFrame) -> pd.DataFrame:
         """Per person-day of ``grid`` (employee_id, date, calendar_kind): the shift code ("" = none),

@@ -24,6 +24,7 @@ import pandas as pd
 from ecomdept.inputs import clock_ids
 from ecomdept.inputs import rules as rules_mod
 from ecomdept.inputs import shifts as shifts_mod
+from ecomdept.inputs.parsed_copy import ParsedCopy
 from ecomdept.core.calendar import SHEET_KIND, WorkCalendar, month_dates
 from ecomdept.inputs.clock_ids import busy_months, clock_key, near_roster
 from ecomdept.inputs.cells import check_id_number, excel_error, normalize_header, parser_for, whole_second
@@ -167,6 +168,7 @@ class Workbook:
     sha256: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
     unmatched_punches: pd.DataFrame | None = None  # 打卡 rows no roster 考勤号/工号 reached (clock_ids.resolve)
+    from_copy: list[str] = field(default_factory=list)  # sheet ids taken from the parsed copy (parsed_copy.py)
 
 
 def _find_header(rows: list[list[object]], sheet: Sheet) -> tuple[int, dict[str, int]]:
@@ -605,12 +607,18 @@ ORDER_SHEETS = frozenset({"orders", "ads", "refunds"})
 PAYROLL_SHEETS = ALL_SHEETS - ORDER_SHEETS
 
 
-def load(source: SheetSource, path: Path | None = None, sheets: frozenset[str] = ALL_SHEETS) -> Workbook:
-    """Read the given sheets (ids; all by default) — a payroll run skips the large 订单 sheet."""
+def load(source: SheetSource, path: Path | None = None, sheets: frozenset[str] = ALL_SHEETS,
+         copy: ParsedCopy | None = None) -> Workbook:
+    """Read the given sheets (ids; all by default) — a payroll run skips the large 订单 sheet. With
+    ``copy`` (parsed_copy.py) each sheet is taken from the parsed copy of this workbook when there is
+    one, and kept there when there is not; everything across sheets is checked again either way."""
     issues: list[Issue] = []
-    names = source.sheet_names()
-    hidden = source.hidden_sheets() if hasattr(source, "hidden_sheets") else set()
-    formula_cells = getattr(source, "formula_cells", None)
+    index = copy.get("sheets") if copy is not None else None
+    if index is None:
+        index = (source.sheet_names(), source.hidden_sheets() if hasattr(source, "hidden_sheets") else set())
+        if copy is not None:
+            copy.put("sheets", index)
+    names, hidden = index
     actual_names = _match_sheets(names, hidden, issues)
     frames: dict[str, pd.DataFrame] = {}
     rejected: dict[int, dict[str, object]] = {}
@@ -618,11 +626,8 @@ def load(source: SheetSource, path: Path | None = None, sheets: frozenset[str] =
         if sheet.id not in sheets:
             frames[sheet.id] = read_sheet(sheet, [], [])
             continue
-        actual = actual_names.get(sheet.id)
-        # no name keeps the raw rows alive: read_sheet drops them once the columns are out
-        frames[sheet.id] = read_sheet(sheet, source.rows(actual) if actual else None, issues,
-                                      formula_cells(actual) if actual and formula_cells else None,
-                                      rejected if sheet is EMPLOYEES else None)
+        frames[sheet.id] = _read_one(source, sheet, actual_names.get(sheet.id), issues,
+                                     rejected if sheet is EMPLOYEES else None, copy)
     if "rules" in sheets:
         rules = _load_rules(frames["rules"], "rules" in actual_names, issues)
     else:
@@ -676,6 +681,29 @@ def load(source: SheetSource, path: Path | None = None, sheets: frozenset[str] =
     return book
 
 
+def _read_one(source: SheetSource, sheet: Sheet, actual: str | None, issues: list[Issue],
+              rejected: dict[int, dict[str, object]] | None, copy: ParsedCopy | None) -> pd.DataFrame:
+    """One sheet as ``read_sheet`` makes it: from the parsed copy, or read (and then kept there)."""
+    if actual is None:
+        return read_sheet(sheet, None, issues)
+    kept = copy.get(sheet.id) if copy is not None else None
+    if kept is None:
+        found: list[Issue] = []
+        refused: dict[int, dict[str, object]] = {}
+        formula_cells = getattr(source, "formula_cells", None)
+        # no name keeps the raw rows alive: read_sheet drops them once the columns are out
+        frame = read_sheet(sheet, source.rows(actual), found, formula_cells(actual) if formula_cells else None,
+                           refused if rejected is not None else None)
+        kept = (frame, found, refused)
+        if copy is not None:
+            copy.put(sheet.id, kept)
+    frame, found, refused = kept
+    issues.extend(found)
+    if rejected is not None:
+        rejected.update(refused)
+    return frame
+
+
 def resolve_punches(punches: pd.DataFrame, employees: pd.DataFrame, leading_zeros: str = "ignore",
                     skipped: _Skipped | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[Issue]]:
     """Fill 工号 from 考勤号 (see ``clock_ids``): (punches of roster people, unmatched punches, issues)."""
@@ -697,13 +725,42 @@ def month_checks(book: Workbook, first: dt.date, last: dt.date, staff: pd.DataFr
     return [i for i in found if i not in book.issues]
 
 
-def load_path(path: str | Path, sheets: frozenset[str] = ALL_SHEETS) -> Workbook:
-    """Read a workbook file; its sha256 is taken from the same bytes before parsing."""
+def load_path(path: str | Path, sheets: frozenset[str] = ALL_SHEETS, out_dir: str | Path | None = None) -> Workbook:
+    """Read a workbook file; its sha256 is taken from the same bytes before parsing. With ``out_dir``
+    the sheets come from the parsed copy kept there for these bytes, if there is one (parsed_copy.py),
+    and are kept there for the next time otherwise; the file is opened only for what is not there."""
     path = Path(path)
     digest = sha256_file(path) if path.exists() else None
-    book = load(CalamineSource(path), path, sheets)
+    copy = ParsedCopy(out_dir, digest) if out_dir is not None and digest else None
+    book = load(_OpenedWhenRead(path), path, sheets, copy)
     book.sha256 = digest
+    book.from_copy = sorted(set(copy.hits) - {"sheets"}) if copy is not None else []
     return book
+
+
+class _OpenedWhenRead:
+    """A CalamineSource opened on first use: with every sheet in the parsed copy, never."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._source: CalamineSource | None = None
+
+    def _opened(self) -> CalamineSource:
+        if self._source is None:
+            self._source = CalamineSource(self.path)
+        return self._source
+
+    def sheet_names(self) -> list[str]:
+        return self._opened().sheet_names()
+
+    def rows(self, name: str) -> list[list[object]]:
+        return self._opened().rows(name)
+
+    def hidden_sheets(self) -> set[str]:
+        return self._opened().hidden_sheets()
+
+    def formula_cells(self, name: str) -> dict[tuple[int, int], str]:
+        return self._opened().formula_cells(name)
 
 
 def employees_on_payroll(employees: pd.DataFrame, first: dt.date, last: dt.date) -> pd.DataFrame:

@@ -135,10 +135,13 @@ def file_stem(ctx: dict) -> str:
 
 
 def _inside(folder: Path, stem: str, suffix: str) -> Path:
-    path = Path(folder) / f"{stem}{suffix}"
-    if path.parent.resolve() != Path(folder).resolve() or path.name in (".", ".."):
+    """FOLDER/<stem><suffix>, the name one path component (no separator, not . or ..): told from the
+    name itself, without asking the file system for every payslip."""
+    name = f"{stem}{suffix}"
+    if (name in (".", "..") or os.sep in name or (os.altsep and os.altsep in name) or "\0" in name
+            or Path(name).name != name):
         raise ValueError(f"工资条文件名不安全：{stem!r}")
-    return path
+    return Path(folder) / name
 
 
 def _private_write(path: Path, data: bytes) -> None:

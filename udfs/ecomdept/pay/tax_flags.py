@@ -15,7 +15,6 @@ import datetime as dt
 
 import pandas as pd
 
-from ecomdept.core.calendar import month_dates
 from ecomdept.pay.history import shift
 from ecomdept.core.issues import WARNING, Issue
 from ecomdept.core.money import fmt_yuan
@@ -51,8 +50,9 @@ def roster_flags(staff: pd.DataFrame, tax_year: int, last_year_income: dict[str,
 
 
 def employed_in(emp, year: int, month: int) -> bool:
-    days = month_dates(year, month)
-    return emp.hire_date <= days[-1] and (emp.leave_date is None or emp.leave_date >= days[0])
+    first = dt.date(year, month, 1)
+    last = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+    return emp.hire_date <= last and (emp.leave_date is None or emp.leave_date >= first)
 
 
 def ytd_gaps(staff: pd.DataFrame, ytd: dict, period: tuple[int, int], mode: str, pay_day: int) -> list[Issue]:

@@ -134,10 +134,11 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     resignations = alerts_mod.resignation_alerts(staff, year, month)
     ledger, comp_alerts = alerts_mod.comp_time(ot_lines, days, comp_opening(out_dir, year, month, staff))
     names = dict(zip(staff["employee_id"], staff["name"]))
+    rota = alerts_mod.duty_rota(days, schedule)
     alerts += (alerts_mod.leave_alerts(book.frames["leave"], staff, book.calendar, rules, year, month, schedule)
                + uncovered + comp_alerts + alerts_mod.overtime_alerts(ot_lines, rules)
                + resignations
-               + alerts_mod.duty_alerts(days, book.calendar, rules, year, month, names, schedule)
+               + alerts_mod.duty_alerts(days, book.calendar, rules, year, month, names, schedule, rota)
                + dispute_alerts(out_dir, f"{year:04d}-{month:02d}"))
     timings["penalties"] = time.perf_counter() - tick
     tick = time.perf_counter()
@@ -220,7 +221,7 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     issues[:] = fold(issues)  # follow-on problems marked with the root they follow from
     return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, pays, sources, timings, ledger,
                        kpis, scores, flow, stage, history.run_hashes, f"{this_period[0]:04d}-{this_period[1]:02d}",
-                       leave_ledger, alerts_mod.duty_rota(days, schedule),
+                       leave_ledger, rota,
                        {t.city: t for t in [city, *city_of.values()]}, bonus_stale, settlements)
 
 

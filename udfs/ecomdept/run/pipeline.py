@@ -101,7 +101,7 @@ def _run_payroll(workbook: Path, year: int, mon: int, out_dir: Path, pdf: bool, 
     tick = time.perf_counter()
     scratch.checkpoint("read")
     try:
-        book = load_path(workbook, PAYROLL_SHEETS)
+        book = load_path(workbook, PAYROLL_SHEETS, out_dir)  # or its parsed copy beside the output
     except WorkbookReadError as exc:
         return RunOutcome(EXIT_DATA, issues=[Issue("（文件）", None, None, str(exc))], message=str(exc))
     timings["read"] = time.perf_counter() - tick
@@ -119,10 +119,10 @@ def _run_payroll(workbook: Path, year: int, mon: int, out_dir: Path, pdf: bool, 
             pool = stack.enter_context(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
                                                            initializer=processes.helper_init))
             with processes.forking():  # the pool forks its worker on the first submit
-                orders = pool.submit(_order_stage_from_file, workbook, book.rules, year, mon).result
+                orders = pool.submit(_order_stage_from_file, workbook, book.rules, year, mon, out_dir).result
         else:  # no fork (Windows): the order sheets are read here, after 退款
             def orders():
-                return _order_stage_from_file(workbook, book.rules, year, mon)
+                return _order_stage_from_file(workbook, book.rules, year, mon, out_dir)
 
         def provider():
             # while the other process is still on 订单, read 退款 here and walk the refund flow
@@ -130,15 +130,16 @@ def _run_payroll(workbook: Path, year: int, mon: int, out_dir: Path, pdf: bool, 
             from ecomdept.inputs.schema import REFUNDS
 
             tick = time.perf_counter()
-            part = load_path(workbook, frozenset({"refunds"}))
+            part = load_path(workbook, frozenset({"refunds"}), out_dir)
             flow_issues = [i for i in part.issues if i.sheet == REFUNDS.name]
             flow = refund_stage(part.frames["refunds"], book.frames["employees"], book.rules, year, mon)
             timings["refunds"] = time.perf_counter() - tick
             tick = time.perf_counter()
-            stage, issues, counts = orders()
+            stage, issues, counts, copied = orders()
             book.issues.extend(issues + flow_issues)
             book.counts.update(counts)
             book.counts[REFUNDS.name] = part.counts[REFUNDS.name]
+            book.from_copy = sorted(set(book.from_copy) | set(part.from_copy) | set(copied))
             timings["orders_wait"] = time.perf_counter() - tick
             if stage is not None:
                 stage.refund_flow = flow
@@ -147,20 +148,20 @@ def _run_payroll(workbook: Path, year: int, mon: int, out_dir: Path, pdf: bool, 
                         reopen)
 
 
-def _order_stage_from_file(workbook: Path, rules, year: int, mon: int):
+def _order_stage_from_file(workbook: Path, rules, year: int, mon: int, out_dir: Path | None = None):
     """Child process: read 订单 and 推广 (and the roster, for teams) and reduce them to the KPIs."""
     from ecomdept.run.engine import order_stage
     from ecomdept.inputs.schema import INPUT_SHEETS
 
     sheets = frozenset({"orders", "ads"})
-    part = load_path(workbook, sheets | {"employees"})
+    part = load_path(workbook, sheets | {"employees"}, out_dir)
     names = {s.name for s in INPUT_SHEETS if s.id in sheets}
     issues = [i for i in part.issues if i.sheet in names]
     counts = {name: part.counts[name] for name in names}
     if any(i.blocking for i in issues):
-        return None, issues, counts
+        return None, issues, counts, part.from_copy
     staff = part.frames["employees"]
-    return order_stage(part.frames, staff, rules, year, mon, with_refunds=False), issues, counts
+    return order_stage(part.frames, staff, rules, year, mon, with_refunds=False), issues, counts, part.from_copy
 
 
 def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templates: str | None = None,
@@ -205,6 +206,8 @@ def _write_month(result, book, label: str, out_dir: Path, pdf: bool, templates, 
                     pdf_refused = str(exc)
             files = {"payslips_html": len(result.pays), "payslips_pdf": len(result.pays) if fontset else 0}
             info = outputs.run_info(result, workbook or book.path, book.sha256, files)
+            if book.from_copy:  # sheets not read again: the parsed copy of the same bytes (parsed_copy.py)
+                info["input"]["parsed_copy"] = book.from_copy
             outputs.write_payroll_csv(result, tmp / "payroll.csv")
             approved = _check_unlocked(out_dir, label, reopen)  # we hold the month's lock: final answer
             info.update(version=versions.next_version(out_dir, label), run_id=uuid.uuid4().hex,
@@ -218,7 +221,8 @@ def _write_month(result, book, label: str, out_dir: Path, pdf: bool, templates, 
                 note_stale(result, info, label, stale)
             # the results workbook (the longest output), the CSVs, lines.json and the report are written
             # by forked processes while this one writes the payslips
-            kept = signoff.carried(out_dir, label)  # HR's 签收申诉 entries survive a re-run
+            # HR's 签收申诉 entries survive a re-run (a results workbook nobody saved since has none: not read)
+            kept = signoff.carried(out_dir, label) if signoff.maybe_filled(out_dir, label) else {}
             if kept:
                 info["signoff_carried"] = len(kept)
             writer = _start(_write_workbook, result, tmp, label, rows, book.issues, info, kept)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ecomdept.core.money import plain_yuan
 from ecomdept.core.privacy import safe_frame
-from ecomdept.sales.regions import province_of
+from ecomdept.sales.regions import provinces
 
 CANCELLED = {"canceled", "cancelled", "unavailable", "交易关闭", "已取消", "取消", "已关闭"}
 
@@ -208,6 +208,6 @@ def daily(orders: pd.DataFrame, year: int, month: int) -> pd.DataFrame:
 def breakdown(orders: pd.DataFrame, year: int, month: int) -> tuple[pd.Series, pd.Series]:
     """Orders by province (top 15) and by hour of day."""
     f = month_slice(_frame(orders), year, month)
-    province = f["province"].map(province_of).value_counts().head(15)
+    province = pd.Series(provinces(f["province"]), index=f.index).value_counts().head(15)
     hour = f["created_at"].dt.hour.value_counts().reindex(range(24), fill_value=0)
     return province, hour

@@ -14,7 +14,7 @@ SUPERVISOR, SHIPPER, AFTER_SALES = "电子商务主管", "发货员", "售后客
 
 
 def _hours(start, end) -> float | None:
-    if start is None or end is None or pd.isna(start) or pd.isna(end):
+    if start is None or end is None or start != start or end != end:  # blank, NaN or NaT
         return None
     return (end - start).total_seconds() / 3600
 

@@ -9,15 +9,25 @@ PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁
 OTHER = "其他"
 
 
+_BY_LENGTH = [(n, frozenset(p for p in PROVINCES if len(p) == n))
+              for n in sorted({len(p) for p in PROVINCES}, reverse=True)]  # the longest name first
+
+
 def province_of(address: object) -> str:
     """「上海市浦东新区… 张三 138…」→ 上海; a region name alone (Olist's SP) is kept when short and
     free of digits; anything else is 其他."""
     text = str(address or "").strip()
     if not text:
         return "未知"
-    for name in sorted(PROVINCES, key=len, reverse=True):
-        if text.startswith(name):
-            return name
+    for length, names in _BY_LENGTH:
+        if text[:length] in names:
+            return text[:length]
     if len(text) <= 4 and not any(ch.isdigit() for ch in text):
         return text
     return OTHER
+
+
+def provinces(addresses) -> list[str]:
+    """``province_of`` of each address, each distinct address worked out once."""
+    known: dict[object, str] = {}
+    return [known[a] if a in known else known.setdefault(a, province_of(a)) for a in addresses]

@@ -29,7 +29,7 @@ def scheduled_days(start: dt.datetime, end: dt.datetime, calendar: WorkCalendar,
     """Workdays on which the interval covers some scheduled time (LV-04: count scheduled days) — of the
     person's own schedule when ``schedule`` is given (a night shift's hours after midnight count for the
     day it started)."""
-    night = schedule is not None and schedule.overnight
+    night = schedule is not None and schedule.overnight  # remembered by the schedule: cheap per request
     count, day = 0, start.date() - dt.timedelta(days=1 if night else 0)
     while day <= end.date():
         on = schedule.shift_on(employee_id, day, calendar) if schedule is not None else (
@@ -116,28 +116,33 @@ def duty_rota(days: pd.DataFrame, schedule: Schedule | None = None) -> pd.DataFr
     """DUTY-01 值班表: per day, who was rostered (排班 rows), who was on duty (punched and not absent),
     who was rostered and did not come (on approved leave for the whole shift is not a no-show), and
     the shift each of them worked. One row a day of the month, lists of 工号 sorted."""
-    present = (days["punches"] > 0) & ~days["absent"]
-    on_leave = (days["scheduled_min"] == 0) & (days["leave_min"] > 0)
-    rostered = days["rostered"]
     label = {code: shift.name for code, shift in (schedule.shifts.items() if schedule else ())}
+    present = ((days["punches"] > 0) & ~days["absent"]).to_numpy()
+    rostered = days["rostered"].to_numpy(dtype=bool)
+    on_leave = ((days["scheduled_min"] == 0) & (days["leave_min"] > 0)).to_numpy()
+    frame = pd.DataFrame({"date": days["date"].to_numpy(), "employee_id": days["employee_id"].to_numpy(),
+                          "shift_code": days["shift_code"].to_numpy(), "present": present, "rostered": rostered,
+                          "missing": rostered & ~present & ~on_leave})
+    frame = frame.sort_values(["date", "employee_id"], kind="stable")  # one pass, each day's 工号 in order
     rows = []
-    for day, group in days.groupby("date", sort=True):
-        here, rota = present[group.index], rostered[group.index]
-        shifts = {emp: label.get(code, code) for emp, code, r in zip(group["employee_id"], group["shift_code"], rota) if r}
-        rows.append({"date": day, "on_duty": sorted(group.loc[here, "employee_id"]),
-                     "rostered": sorted(group.loc[rota, "employee_id"]),
-                     "missing": sorted(group.loc[rota & ~here & ~on_leave[group.index], "employee_id"]),
-                     "shifts": shifts})
+    for day, group in frame.groupby("date", sort=True):
+        emps, rota = group["employee_id"].to_numpy(), group["rostered"].to_numpy()
+        rows.append({"date": day, "on_duty": list(emps[group["present"].to_numpy()]), "rostered": list(emps[rota]),
+                     "missing": list(emps[group["missing"].to_numpy()]),
+                     "shifts": {emp: label.get(code, code) for emp, code in zip(emps[rota], group["shift_code"]
+                                                                                .to_numpy()[rota])}})
     return pd.DataFrame(rows, columns=["date", "on_duty", "rostered", "missing", "shifts"])
 
 
 def duty_alerts(days: pd.DataFrame, calendar: WorkCalendar, rules: Rules, year: int, month: int,
-                names: dict[str, str] | None = None, schedule: Schedule | None = None) -> list[Alert]:
+                names: dict[str, str] | None = None, schedule: Schedule | None = None,
+                rota: pd.DataFrame | None = None) -> list[Alert]:
     """DUTY-01: at least ``duty_min_people`` on duty every day, Monday to Sunday, named; and every person
-    rostered in 排班 who did not come."""
-    rota = duty_rota(days, schedule)
+    rostered in 排班 who did not come. ``rota``: ``duty_rota`` of the same days, if already made."""
+    rota = duty_rota(days, schedule) if rota is None else rota
     by_day = {rec.date: rec for rec in rota.itertuples(index=False)}
     shift_names = {code: shift for code, shift in (schedule.shifts.items() if schedule else ())}
+    no_show = _no_show_days(days, rota)
     alerts = []
     for day in month_dates(year, month):
         rec = by_day.get(day)
@@ -152,13 +157,27 @@ def duty_alerts(days: pd.DataFrame, calendar: WorkCalendar, rules: Rules, year: 
                 text += f"；排了班未到岗：{_who(missing, names, rec.shifts)}"
             alerts.append(Alert(NOBODY, "值班不足", "DUTY-01", text))
         for emp in missing:
-            row = days[(days["employee_id"] == emp) & (days["date"] == day)].iloc[0]
-            shift = shift_names.get(row.shift_code)
-            what = shift.label() if shift is not None else row.shift_code
-            why = "没有打卡" if row.punches == 0 else "有打卡但当天按旷工处理"
-            kind = "法定节假日" if row.kind == HOLIDAY else label
+            code, punches, kind_of_day = no_show[(emp, day)]
+            shift = shift_names.get(code)
+            what = shift.label() if shift is not None else code
+            why = "没有打卡" if punches == 0 else "有打卡但当天按旷工处理"
+            kind = "法定节假日" if kind_of_day == HOLIDAY else label
             alerts.append(Alert(emp, "排班未到岗", "DUTY-01", f"{day}（{kind}）排班 {what}，{why}：排了班未到岗"))
     return alerts
+
+
+def _no_show_days(days: pd.DataFrame, rota: pd.DataFrame) -> dict[tuple[str, dt.date], tuple[str, int, str]]:
+    """(工号, 日期) → (shift code, punches, kind of day) of the person-days ``rota`` lists as missing,
+    found in one pass over ``days``."""
+    wanted = {(emp, rec.date) for rec in rota.itertuples(index=False) for emp in rec.missing}
+    if not wanted:
+        return {}
+    found = {}
+    days = days[days["rostered"].to_numpy(dtype=bool)]
+    for key in zip(days["employee_id"], days["date"], days["shift_code"], days["punches"], days["kind"]):
+        if key[:2] in wanted and key[:2] not in found:
+            found[key[:2]] = key[2:]
+    return found
 
 
 def overtime_alerts(ot_lines: list, rules: Rules) -> list[Alert]:

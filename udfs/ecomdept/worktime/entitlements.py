@@ -351,6 +351,7 @@ def statutory_excess(leave: pd.DataFrame, days: pd.DataFrame, staff: pd.DataFram
     on_staff = set(staff["employee_id"])
     month_start = dt.datetime(year, month, 1)
     month_end = (month_start + pd.offsets.MonthBegin(1)).to_pydatetime()
+    mine = _ByPerson(days)
     for rec in leave[(leave["status"] == "已批准") & leave["leave_type"].isin(CAPPED)].itertuples(index=False):
         if rec.employee_id not in on_staff or rec.end <= month_start or rec.start >= month_end:
             continue
@@ -364,7 +365,7 @@ def statutory_excess(leave: pd.DataFrame, days: pd.DataFrame, staff: pd.DataFram
         over = taken - limit
         # the excess is the request's last days: their scheduled minutes falling in this month
         cutoff = _nth_day(rec.start, limit, rule.count, calendar)
-        in_month = _minutes_after(days, rec.employee_id, cutoff, rec.end, rec.leave_type)
+        in_month = _minutes_after(mine.rows(rec.employee_id), cutoff, rec.end, rec.leave_type)
         entry = out.setdefault(rec.employee_id, Excess())
         entry.minutes[rec.leave_type] = entry.minutes.get(rec.leave_type, 0) + in_month
         unit = "天" if rule.count == "calendar" else "个工作日"
@@ -386,10 +387,24 @@ def _nth_day(start: dt.datetime, n: int, count: str, calendar: WorkCalendar) -> 
         day += dt.timedelta(days=1)
 
 
-def _minutes_after(days: pd.DataFrame, employee_id: str, first: dt.date, end: dt.datetime, leave_type: str) -> int:
-    if days.empty:
+class _ByPerson:
+    """One person's rows of ``days`` at a time, the frame split once (on first use) rather than
+    filtered again for every request."""
+
+    def __init__(self, days: pd.DataFrame):
+        self.days, self._rows = days, None
+
+    def rows(self, employee_id: str) -> pd.DataFrame:
+        if self._rows is None:
+            self._rows = self.days.groupby("employee_id", sort=False).indices if len(self.days) else {}
+        return self.days.iloc[self._rows.get(employee_id, [])]
+
+
+def _minutes_after(mine: pd.DataFrame, first: dt.date, end: dt.datetime, leave_type: str) -> int:
+    """One person's scheduled minutes of ``leave_type`` from ``first`` to the day ``end`` falls on."""
+    if mine.empty:
         return 0
-    mine = days[(days["employee_id"] == employee_id) & (days["date"] >= first) & (days["date"] <= end.date())]
+    mine = mine[(mine["date"] >= first) & (mine["date"] <= end.date())]
     return int(mine[f"leave_min_{leave_type}"].sum())
 
 

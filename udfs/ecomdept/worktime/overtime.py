@@ -106,9 +106,9 @@ def _day_plans(days: pd.DataFrame | None, schedule) -> dict[tuple[str, dt.date],
     """(工号, 日期) → (the person's kind of day, the rostered Shift or None) for days a 排班 row decided."""
     if days is None or schedule is None or not len(days):
         return {}
-    marked = days[days["rostered"] | days["rota_rest"]]
-    return {(rec.employee_id, rec.date): (rec.kind, schedule.shifts[rec.shift_code] if rec.shift_code else None)
-            for rec in marked.itertuples(index=False)}
+    marked = days.loc[days["rostered"] | days["rota_rest"], ["employee_id", "date", "kind", "shift_code"]]
+    return {(emp, day): (kind, schedule.shifts[code] if code else None)
+            for emp, day, kind, code in zip(marked["employee_id"], marked["date"], marked["kind"], marked["shift_code"])}
 
 
 def credit_comp(lines: list[OvertimeLine], days: pd.DataFrame) -> tuple[list[OvertimeLine], list]:
