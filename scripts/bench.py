@@ -7,7 +7,8 @@ peak RSS and the ratio to the bare read; then time HTML and PDF payslips on a sl
 1,000 with Typst on every core, the font search and glyph check included; target ≥ 200 PDFs/s). With
 --baseline also time the formula workbook of ../shared/tools/formula_baseline recalculated in
 LibreOffice against `ecomdept payroll --no-pdf` on a sample of the same size (30 and 3,000 staff;
-ours the median of three runs, startup included).
+ours the median of three runs, startup included). With --recalc N… also time the ED_ worksheet
+functions as Excel calls them on a book of N staff (``recalc_cost``).
 """
 
 from __future__ import annotations
@@ -185,6 +186,59 @@ def send_rate(count: int, folder: Path, month: str) -> dict:
     return {"code": code, "sent": sent, "seconds": seconds}
 
 
+def recalc_cost(path: Path, month: str) -> dict:
+    """The Python time of the ED_ data functions per recalculation, called as Excel calls them on a
+    workbook with =ED_NET_PAY(工号, 月份, ED_DATA_VERSION) for every employee and one
+    =ED_PAYROLL(月份, ED_DATA_VERSION): the book is the test double FileBook over the sample (its
+    values in memory, standing for the open book; in Excel each sheet read goes through COM instead).
+
+    - open: the first calculation (数据版本 new);
+    - same version, every formula: what F9 or a full recalculation calls when no input changed — an
+      edit outside the input sheets calls no data function at all (they are not volatile), and an
+      edited 工号 cell calls one;
+    - input edit: 月基本工资 of the first employee changed in 员工, so the workbook's macro gives a new
+      数据版本 and Excel calls every formula again."""
+    return child(f"""
+import time
+from ecomdept.excel import functions as f, recalc
+from ecomdept.excel.filebook import Caller, FileBook
+book = FileBook({str(path)!r})
+ids = [r[0] for r in book.sheets["员工"].cells[1:] if r and r[0]]
+cells = [Caller(book, f"$A${{i}}") for i in range(1, len(ids) + 1)]
+def recalculate(version):
+    reads, sheets, runs = recalc.COUNTS["reads"], recalc.COUNTS["sheets_read"], f.PIPELINE_RUNS["count"]
+    read_s = recalc.COUNTS["read_seconds"]
+    t = time.perf_counter()
+    values = [f.ed_net_pay(e, {month!r}, version, c) for e, c in zip(ids, cells)]
+    table = f.ed_payroll({month!r}, version, Caller(book, "$Z$1"))
+    seconds = time.perf_counter() - t
+    assert len(table) > 1 and sum(isinstance(v, float) for v in values) >= 0.95 * len(ids), values[:3]
+    return {{"seconds": seconds, "calls": len(ids) + 1, "reads": recalc.COUNTS["reads"] - reads,
+            "sheets": recalc.COUNTS["sheets_read"] - sheets, "runs": f.PIPELINE_RUNS["count"] - runs,
+            "read_s": recalc.COUNTS["read_seconds"] - read_s,
+            "first": values[0]}}
+opened = recalculate(85000000000.0)
+same = min((recalculate(85000000000.0) for _ in range(3)), key=lambda r: r["seconds"])
+header = book.sheets["员工"].cells[0]
+row, column = book.sheets["员工"].cells[1], header.index("月基本工资")
+row[column] = float(row[column]) + 1000
+edited = recalculate(85000000001.0)
+assert edited["first"] != opened["first"]
+RESULT = {{"staff": len(ids), "opened": opened, "same": same, "edited": edited}}
+""")
+
+
+def print_recalc(size: int, folder: Path, month: str) -> None:
+    r = recalc_cost(ensure_sample(size, month, folder), month)
+    print(f"\n== ED_ 函数每次重算的 Python 用时：{r['staff']:,} 人，{r['staff']:,} 个 ED_NET_PAY + 1 个 ED_PAYROLL ==")
+    for key, label in (("opened", "打开（新的数据版本）"), ("same", "数据版本未变、全部公式重算（F9）"),
+                       ("edited", "改了输入表（员工 的月基本工资 → 新的数据版本）")):
+        x = r[key]
+        print(f"  {label}：{x['seconds'] * 1000:,.0f} ms，{x['calls']:,} 次调用，读取 {x['reads']} 次"
+              f"（{x['sheets']} 张表，{x['read_s'] * 1000:,.0f} ms），计算工资 {x['runs']} 次")
+    print("  改输入表以外的单元格：Excel 不调用任何 ED_ 读数据的函数（非易失）；改了某个公式引用的工号，只调用那一个")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000], help="人数（可多个；--sizes 后不写数字则只测 --send）")
@@ -192,6 +246,8 @@ def main() -> None:
     parser.add_argument("--dir", default=str(Path(tempfile.gettempdir()) / "ecomdept-bench"))
     parser.add_argument("--baseline", action="store_true", help="LibreOffice 公式工作簿对照（30 与 3,000 人）")
     parser.add_argument("--pdf-sample", type=int, default=1000)
+    parser.add_argument("--recalc", type=int, nargs="*", metavar="N",
+                        help="另测 ED_ 函数每次重算的 Python 用时：N 人的工作簿（默认 1000；只测这一项可写 --sizes --recalc）")
     parser.add_argument("--send", type=int, default=0, metavar="N",
                         help="另测 ecomdept send：N 份加密工资条发往本机 SMTP 服务器（需要 aiosmtpd，pip install -e '.[test]'）")
     args = parser.parse_args()
@@ -216,6 +272,8 @@ def main() -> None:
         print(f"  HTML 工资条 {rates['html_per_s']:,.0f} 份/s；PDF 工资条 {rates['pdf_per_s']:,.0f} 份/s"
               f"（{rates['pdf_n']:,} 份，{os.cpu_count()} 核，其中找字体与查字形 {rates['pdf_check_s']:.2f} s；"
               f"平均 {rates['pdf_kb']:.0f} KB/份；目标 ≥ 200 份/s；字体 {rates['font']}）")
+    for size in ([] if args.recalc is None else args.recalc or [1000]):
+        print_recalc(size, folder, args.month)
     if args.send:
         result = send_rate(args.send, folder, args.month)
         print(f"\n== ecomdept send：{result['sent']:,} 封（不限速，本机 SMTP）==\n  {result['seconds']:.1f} s，"

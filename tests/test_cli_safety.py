@@ -91,7 +91,7 @@ def test_ctrl_c_at_the_final_move_keeps_the_earlier_result(sample_path, tmp_path
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 130 and "Traceback" not in err, err
     after = {p.relative_to(out): p.read_bytes() for p in (out / "2026-10").rglob("*") if p.is_file()}
-    assert after == before and not list(out.glob("2026-10.bak*")) and not leftovers(out)
+    assert after == before and not list(out.glob("2026-10.v*")) and not leftovers(out)
 
 
 @pytest.mark.parametrize("windows", ["written", "commit", "written,cleanup"])

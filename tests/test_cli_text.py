@@ -45,11 +45,12 @@ def test_a_missing_workbook_is_a_usage_error_said_once(path, capsys):
 def test_a_rerun_says_where_the_previous_result_went(sample_path, tmp_path, capsys):
     args = ["payroll", "--month", "2026-10", "--workbook", str(sample_path), "--out", str(tmp_path), "--no-pdf"]
     assert main(args) == 0
-    assert "已移到" not in capsys.readouterr().out
+    assert "上一版" not in capsys.readouterr().out
     assert main(args) == 0
     out = capsys.readouterr().out
-    moved = next(p for p in tmp_path.iterdir() if p.name.startswith("2026-10.bak-"))
-    assert f"原来的 2026-10 结果已移到 {moved}" in out
+    moved = next(p for p in tmp_path.iterdir() if p.name.startswith("2026-10.v"))
+    assert moved.name == "2026-10.v1"
+    assert f"这是 2026-10 的第 2 版；上一版原样保留在 {moved}" in out
 
 
 def _printed_commands(stdout: str) -> list[str]:

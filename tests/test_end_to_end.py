@@ -116,7 +116,7 @@ def test_rerun_is_identical_and_keeps_a_backup(demo_run, sample_path):
     again = run_payroll(sample_path, "2026-10", out, pdf=False, show_progress=False)
     assert again.code == 0
     assert (again.month_dir / "payroll.csv").read_bytes() == (
-        next(out.glob("2026-10.bak-*")) / "payroll.csv").read_bytes()
+        next(out.glob("2026-10.v*")) / "payroll.csv").read_bytes()
 
 
 def test_next_month_continues_year_to_date(two_months_path, tmp_path):
@@ -150,7 +150,7 @@ def test_next_month_continues_year_to_date(two_months_path, tmp_path):
                                                        + yuan_to_fen(oct_rows[deferred[0]]["net_pay"]))
     # re-running October afterwards does not count October twice
     again = run_payroll(sample_path, "2026-10", tmp_path, pdf=False, show_progress=False)
-    assert (again.month_dir / "payroll.csv").read_bytes() == (oct_run.month_dir.parent.glob("2026-10.bak-*").__next__()
+    assert (again.month_dir / "payroll.csv").read_bytes() == (oct_run.month_dir.parent.glob("2026-10.v*").__next__()
                                                               / "payroll.csv").read_bytes()
 
 

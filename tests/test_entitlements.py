@@ -19,11 +19,12 @@ from ecomdept.run.pipeline import run_payroll
 CAL = WorkCalendar()
 
 
-@pytest.mark.parametrize("work_start, days", [(dt.date(2025, 6, 1), 0), (dt.date(2024, 12, 31), 5),
+@pytest.mark.parametrize("work_start, days", [(dt.date(2025, 6, 1), 2), (dt.date(2024, 12, 31), 5),
                                               (dt.date(2016, 1, 2), 5), (dt.date(2016, 1, 1), 10),
                                               (dt.date(2006, 1, 1), 15), (None, 0)])
 def test_entitlement_by_cumulative_working_years(work_start, days):
-    """条例第三条: 满 1 年不满 10 年 5 天，满 10 年不满 20 年 10 天，满 20 年 15 天."""
+    """条例第三条: 满 1 年不满 10 年 5 天，满 10 年不满 20 年 10 天，满 20 年 15 天 (the band of 1 January; 12 months
+    reached on 2026-06-01: 214 ÷ 365 × 5 = 2.93 → 2 days from that day, 条例第二条)."""
     assert entitlements.entitlement(work_start, dt.date(2020, 3, 1) if work_start else dt.date(2026, 2, 1),
                                     2026).days == (days if work_start else 0)
 
@@ -57,7 +58,7 @@ def test_leaving_with_unused_days_is_paid_at_300_percent():
             leave=LeaveTerms(annual=ledger))
     line = next(l for l in p.lines if l.code == "annual_leave_pay")
     assert line.amount == 400000 and p.annual_leave_pay == 400000     # 5 × 8,700 ÷ 21.75 × 200% = 4,000.00
-    assert "5 天 × 月基本工资 ¥8,700.00 ÷ 21.75 × 200% = ¥4,000.00" in line.explanation
+    assert "按本月月基本工资 ¥8,700.00（实施办法第十一条）；¥8,700.00 ÷ 21.75 × 5 天 × 200% = ¥4,000.00" in line.explanation
 
 
 def test_leave_taken_beyond_the_balance_is_personal_leave():
@@ -158,3 +159,61 @@ def test_probation_pay_at_least_80_percent_and_the_minimum():
     assert [i.row for i in found] == [2, 4]
     assert "¥7,000.00 × 80% = ¥5,600.00" in found[0].message and "最低工资 ¥2,740.00" in found[1].message
     assert not probation.checks(staff, city_table("shanghai", dt.date(2027, 2, 1)), 2027, 2)
+
+
+def test_twelve_months_reached_during_the_year_prorates_the_rest_of_it():
+    """条例第二条 / 实施办法第三条: first job from 2025-03-02, 12 months on 2026-03-02: 305 ÷ 365 × 5 = 4.18 → 4 days
+    from that day; reached on 2026-12-31: 1 ÷ 365 × 5 = 0.01 → 0; 2027 is a full year."""
+    march = entitlements.entitlement(dt.date(2025, 3, 2), dt.date(2025, 3, 2), 2026)
+    assert (march.days, march.full, march.since) == (4, 5, dt.date(2026, 3, 2))
+    assert "2026-03-02 满 12 个月，当年剩余 305 天 ÷ 365 × 5 天 = 4.18 天，取整 4 天" in march.text
+    last_day = entitlements.entitlement(dt.date(2025, 12, 31), dt.date(2025, 12, 31), 2026)
+    assert (last_day.days, last_day.since) == (0, dt.date(2026, 12, 31)) and "1 天 ÷ 365 × 5 天 = 0.01 天" in last_day.text
+    assert entitlements.entitlement(dt.date(2025, 3, 2), dt.date(2025, 3, 2), 2027).days == 5
+    assert entitlements.entitlement(dt.date(2025, 3, 2), dt.date(2025, 3, 2), 2025).days == 0
+    # hired after the 12 months are reached: the hire date counts (108 ÷ 365 × 5 = 1.48 → 1)
+    assert entitlements.entitlement(dt.date(2025, 3, 2), dt.date(2026, 9, 15), 2026).days == 1
+
+
+def test_ten_years_reached_during_the_year_take_effect_next_january():
+    """The band is the one of 1 January (条例第三条 counts completed years); 10 years on 2026-07-01 → 5 days in
+    2026, 10 from 2027."""
+    assert entitlements.entitlement(dt.date(2016, 7, 1), dt.date(2020, 1, 1), 2026).days == 5
+    assert entitlements.entitlement(dt.date(2016, 7, 1), dt.date(2020, 1, 1), 2027).days == 10
+
+
+def _months(emp_kwargs, taken: dict[int, int], months=range(1, 13), rules=None):
+    """Run the ledger month after month, each month reading the last one's row as payroll.csv would carry it."""
+    staff = employees("E1", **emp_kwargs)
+    previous, out = {}, {}
+    for month in months:
+        days = pd.DataFrame({"employee_id": ["E1"], "leave_min_年假": [taken.get(month, 0)]})
+        ledger, alerts = entitlements.annual_ledger(staff, days, previous, rules or rules_mod.defaults(), 2026,
+                                                    month, 450)
+        row = ledger["E1"]
+        out[month] = (row, alerts)
+        previous = {"E1": {"annual_leave_year": "2026", "annual_leave_entitled_days": str(row.entitled_days),
+                           "annual_leave_closing_min": str(row.closing_min),
+                           "annual_leave_used_ytd_min": str(row.used_ytd_min),
+                           "annual_leave_carried_min": str(row.carried_min)}}
+    return out
+
+
+def test_the_balance_opens_in_the_month_12_months_are_reached():
+    """12 months on 2026-03-02: no annual leave in January and February (a day taken in February is 事假), 4 days
+    from March."""
+    months = _months({"work_start": dt.date(2025, 3, 2), "hire": dt.date(2025, 3, 2)}, {2: 450, 5: 900}, range(1, 7))
+    assert [months[m][0].entitled_days for m in range(1, 7)] == [0, 0, 4, 4, 4, 4]
+    feb, feb_alerts = months[2]
+    assert (feb.opening_min, feb.excess_min, feb.closing_min) == (0, 450, 0) and feb_alerts
+    assert months[3][0].opening_min == 4 * 450 and "2026-03-02 起享受本年年假 4 天" in months[3][0].text
+    assert months[6][0].closing_min == 2 * 450 and months[6][0].used_ytd_min == 2 * 450
+
+
+def test_a_leaver_who_qualified_during_the_year_accrues_from_that_day():
+    """12 months on 2026-03-02, leaving 2026-09-30, none taken: 213 ÷ 365 × 5 = 2.92 → 2 days (实施办法第十二条)."""
+    months = _months({"work_start": dt.date(2025, 3, 2), "hire": dt.date(2025, 3, 2),
+                      "leave_date": dt.date(2026, 9, 30)}, {}, range(1, 10))
+    september = months[9][0]
+    assert september.payout_days == 2
+    assert "自 2026-03-02 满 12 个月起已过 213 天 ÷ 365 × 5 天 = 2.92 天" in september.payout_text

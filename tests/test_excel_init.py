@@ -14,7 +14,7 @@ from python_calamine import CalamineWorkbook
 from conftest import ROOT
 from ecomdept import cli
 from ecomdept.run import sample
-from ecomdept.excel import master, vba_project
+from ecomdept.excel import master, udf_module, vba_project
 from ecomdept.excel.workbook import last_month, readme_month
 
 BOOK = "我的工资.xlsm"
@@ -105,37 +105,82 @@ def test_windows_launcher(initialised):
     lines = text.split("\r\n")
     assert lines[:2] == ["@echo off", "chcp 65001 >nul"]
     assert f'set "PYTHON={master.interpreter()}"' in lines
-    assert f'set "BOOK=%~dp0{BOOK}"' in lines and f'set "OUT=%~dp0{master.OUTPUT_FOLDER}"' in lines
-    assert '"%PYTHON%" -m ecomdept payroll --workbook "%BOOK%" --out "%OUT%"' in lines
-    assert "pause" in text and 'start "" "%OUT%"' in lines
+    # the workbook is found beside the script (%~dp0. — a trailing backslash would escape the quote)
+    assert f'"%PYTHON%" -m ecomdept.excel.launcher "%~dp0." "{BOOK}"' in lines
+    assert f'if "%CODE%"=="0" start "" "%~dp0{master.OUTPUT_FOLDER}"' in lines
+    # no Python at the recorded path, or one without ecomdept: said, with what to do, before anything runs
+    assert lines.index('if not exist "%PYTHON%" goto nopython') < lines.index('"%PYTHON%" -c "import ecomdept" >nul 2>&1')
+    assert lines.index("if errorlevel 1 goto noecomdept") < lines.index(
+        f'"%PYTHON%" -m ecomdept.excel.launcher "%~dp0." "{BOOK}"')
+    after = lines[lines.index(":nopython"):]
+    assert after[1].startswith('echo 找不到 Python："%PYTHON%"') and "python.org" in after[2] and "Add python.exe to PATH" in after[2]
+    assert any(l.startswith('echo 这个 Python 里没有 ecomdept') for l in lines)
+    assert lines[-4:] == ["echo.", "pause", "exit /b %CODE%", ""]  # the window stays open, whatever happened
+    labels = {l[1:] for l in lines if l.startswith(":")}
+    assert {t.split()[-1] for t in lines if t.startswith(("goto ", "if ")) and "goto" in t} <= labels
 
 
 def test_windows_launcher_escapes_percent_signs():
     text = master.windows_launcher("100%工资.xlsm", r"C:\Py%3\python.exe", None).decode("utf-8")
-    assert r'set "PYTHON=C:\Py%%3\python.exe"' in text and 'set "BOOK=%~dp0100%%工资.xlsm"' in text
+    assert r'set "PYTHON=C:\Py%%3\python.exe"' in text and '"%~dp0." "100%%工资.xlsm"' in text
     assert "PYTHONPATH" not in text
 
 
+def run_mac_launcher(launcher, tmp_path, answer: str | None = None):
+    """The .command run with bash as Finder would run it, with a stand-in for macOS' open; ``answer`` is
+    what the person types (None: nobody at the keyboard)."""
+    fake = tmp_path / "bin"
+    fake.mkdir(exist_ok=True)
+    (fake / "open").write_text(f'#!/bin/sh\necho "$@" > {tmp_path / "opened"}\n')
+    (fake / "open").chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}"}
+    env.pop("PYTHONPATH", None)  # the launcher must bring its own
+    return subprocess.run([str(launcher)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          input=answer if answer is not None else "")
+
+
 def test_mac_launcher_is_executable_and_runs_the_payroll(initialised, tmp_path):
-    """The .command is run with bash as Finder would run it, with a stand-in for macOS' open."""
     launcher = initialised / master.MAC_LAUNCHER
     mode = launcher.stat().st_mode
     assert mode & stat.S_IXUSR
     text = launcher.read_text(encoding="utf-8")
     assert text.startswith("#!/bin/bash\n") and "\r" not in text
     assert master.interpreter() in text
-    fake = tmp_path / "bin"
-    fake.mkdir()
-    (fake / "open").write_text(f'#!/bin/sh\necho "$@" > {tmp_path / "opened"}\n')
-    (fake / "open").chmod(0o755)
-    env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}"}
-    env.pop("PYTHONPATH", None)  # the launcher must bring its own
-    run = subprocess.run([str(launcher)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    run = run_mac_launcher(launcher, tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     out = initialised / master.OUTPUT_FOLDER
     assert f"月份 {sample.DEFAULT_MONTH}：取自工作簿「说明」表的 计算月份" in run.stdout
     assert (out / sample.DEFAULT_MONTH / "payroll.csv").is_file()
     assert (tmp_path / "opened").read_text().strip() == str(out)
+    assert f"完成：{sample.DEFAULT_MONTH} 的工资表、工资条与报告在 {out / sample.DEFAULT_MONTH}" in run.stdout
+    assert run.stdout.rstrip().endswith("按回车键关闭窗口。")  # the window waits
+
+
+def test_mac_launcher_computes_a_renamed_workbook(initialised, tmp_path):
+    folder = tmp_path / "工资"
+    folder.mkdir()
+    shutil.copy(initialised / BOOK, folder / "十月工资.xlsm")
+    shutil.copy(initialised / master.MAC_LAUNCHER, folder / master.MAC_LAUNCHER)
+    run = run_mac_launcher(folder / master.MAC_LAUNCHER, tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"没有找到 {BOOK}，计算旁边唯一的工作簿 十月工资.xlsm" in run.stdout
+    assert (folder / master.OUTPUT_FOLDER / sample.DEFAULT_MONTH / "payroll.csv").is_file()
+
+
+@pytest.mark.parametrize("python, said", [
+    ("/no/such/python3", "找不到 Python：/no/such/python3（excel init 时记下的 Python，已被卸载或移动）。"),
+    ("/usr/bin/python3", "这个 Python 里没有 ecomdept：/usr/bin/python3。")])
+def test_mac_launcher_names_a_missing_python_or_ecomdept(tmp_path, python, said):
+    launcher = tmp_path / master.MAC_LAUNCHER
+    launcher.write_bytes(master.mac_launcher(BOOK, python, None))
+    launcher.chmod(0o755)
+    run = run_mac_launcher(launcher, tmp_path)
+    assert run.returncode == 127
+    lines = run.stdout.splitlines()
+    assert lines[0] == said
+    assert "ecomdept excel init 重新生成本文件" in lines[1] and "README 的「macOS」一节" in lines[1]
+    assert ("python.org" in lines[1]) is python.startswith("/no/")
+    assert run.stdout.rstrip().endswith("按回车键关闭窗口。") and not (tmp_path / "opened").exists()
 
 
 def test_existing_files_are_kept_unless_forced_then_backed_up(tmp_path, capsys):
@@ -167,6 +212,17 @@ def test_without_xlwings_init_explains_and_writes_nothing(tmp_path, monkeypatch,
     assert cli.main(["excel", "init", "-o", str(tmp_path / BOOK)]) == cli.EXIT_DATA
     assert "找不到 xlwings" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_without_the_generator_init_uses_the_packaged_functions_module(tmp_path, monkeypatch, capsys):
+    def broken(book_name, python=None):
+        raise udf_module.UdfModuleError("xlwings 生成 ED_ 函数的 VBA 模块失败：测试")
+
+    monkeypatch.setattr(udf_module, "generate", broken)
+    assert cli.main(["excel", "init", "-o", str(tmp_path / BOOK)]) == 0
+    assert "[提示] xlwings 生成 ED_ 函数的 VBA 模块失败：测试；ED_ 函数的 VBA 模块用了安装包里的版本" in capsys.readouterr().err
+    with zipfile.ZipFile(tmp_path / BOOK) as z, zipfile.ZipFile(master.MASTER_XLSM) as m:
+        assert z.read("xl/vbaProject.bin") == m.read("xl/vbaProject.bin")
 
 
 def test_payroll_takes_the_month_from_the_workbook_when_omitted(initialised, tmp_path, capsys):

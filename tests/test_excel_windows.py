@@ -3,11 +3,13 @@
 On Windows ``xw.func``/``xw.arg``/``xw.ret`` are ``xlwings.udfs.xlfunc``/``xlarg``/``xlret``; on
 Linux they do nothing, so a function that cannot register would go unnoticed. Here pywin32 is
 stubbed, the decorators are bound to xlwings' real ones, ``ecomdept.excel.functions`` is imported
-afresh and xlwings' own ``generate_vba_wrapper`` writes the VBA module "Import Functions" would.
+afresh and xlwings' own ``generate_vba_wrapper`` writes the VBA module "Import Functions" would — the
+module the master workbook and every ``excel init`` workbook carry in their VBA project.
 """
 
 import datetime as dt
 import importlib
+import inspect
 import io
 import re
 import sys
@@ -15,21 +17,26 @@ import types
 from unittest import mock
 
 import pytest
+from oletools.olevba import VBA_Parser
+
+from conftest import ROOT
+from ecomdept import cli
+from ecomdept.excel import udf_module
 
 # Every worksheet function with the signature Excel sees (caller is filled in by xlwings).
 SIGNATURES = {
     "ed_iit": "ytd_income, ytd_exempt, ytd_basic_deduction, ytd_special_deduction, ytd_additional_deduction, "
               "ytd_other_deduction, ytd_withheld, Optional ytd_relief",
     "ed_late_minutes": "punch_time, start_time, Optional grace_minutes",
-    "ed_workdays": "month",
-    "ed_is_workday": "day",
-    "ed_penalty": "employee_id, month",
-    "ed_net_pay": "employee_id, month",
-    "ed_kpi": "scope, month, metric",
-    "ed_payroll": "month",
+    "ed_workdays": "month, Optional data_version",
+    "ed_is_workday": "day, Optional data_version",
+    "ed_penalty": "employee_id, month, Optional data_version",
+    "ed_net_pay": "employee_id, month, Optional data_version",
+    "ed_kpi": "scope, month, metric, Optional data_version",
+    "ed_payroll": "month, Optional data_version",
     "ed_annual_bonus_iit": "amount, Optional paid_on",
 }
-VOLATILE = {"ed_workdays", "ed_is_workday", "ed_penalty", "ed_net_pay", "ed_kpi", "ed_payroll"}
+READS_BOOK = {"ed_workdays", "ed_is_workday", "ed_penalty", "ed_net_pay", "ed_kpi", "ed_payroll"}
 VBA_RESERVED = {"and", "as", "boolean", "byref", "byte", "byval", "call", "case", "const", "currency", "date",
                 "decimal", "declare", "dim", "do", "double", "each", "else", "elseif", "end", "enum", "erase",
                 "error", "event", "exit", "false", "for", "friend", "function", "get", "global", "gosub", "goto",
@@ -66,6 +73,44 @@ def vba_module(module, udfs, workbook_name="master.xlsm") -> str:
     return out.getvalue()
 
 
+def import_functions_text(module, udfs, workbook_name="master.xlsm") -> str:
+    """The file xlwings' Import Functions (import_udfs) writes and imports: its header lines, then the
+    generator's wrappers."""
+    return "\n".join(udf_module.HEADER) + "\n" + vba_module(module, udfs, workbook_name)
+
+
+def embedded_module(path) -> str:
+    parser = VBA_Parser(str(path))
+    try:
+        modules = {name: code for _, _, name, code in parser.extract_macros()}
+    finally:
+        parser.close()
+    return modules["xlwings_udfs.bas"].replace("\r\n", "\n")
+
+
+def test_the_header_is_the_one_import_functions_writes(windows_functions):
+    _, udfs = windows_functions
+    source = inspect.getsource(udfs.import_udfs)
+    for line in udf_module.HEADER:
+        assert repr(line)[1:-1] in source or line in source, line
+
+
+def test_the_master_workbook_carries_the_import_functions_module(windows_functions):
+    expected = import_functions_text(*windows_functions)
+    assert embedded_module(ROOT / "udfs" / "ecomdept" / "workbook" / "master.xlsm") == expected
+    assert udf_module.stored() == expected, "vba/xlwings_udfs.bas 过期：运行 python scripts/build_master.py"
+
+
+def test_an_init_workbook_carries_the_import_functions_module(windows_functions, tmp_path):
+    book = tmp_path / "工资 2026.xlsm"
+    assert cli.main(["excel", "init", "-o", str(book)]) == 0
+    assert embedded_module(book) == import_functions_text(*windows_functions, book.name)
+
+
+def test_generating_in_a_fresh_process_gives_the_same_text(windows_functions):
+    assert udf_module.generate("我的工资.xlsm") == import_functions_text(*windows_functions, "我的工资.xlsm")
+
+
 def test_every_function_registers_with_its_signature(windows_functions):
     module, udfs = windows_functions
     registered = {name for name in dir(module) if hasattr(getattr(module, name), "__xlfunc__")}
@@ -80,13 +125,23 @@ def test_every_function_registers_with_its_signature(windows_functions):
             if arg["name"] != "caller":
                 assert arg["options"].get("err_to_str") is True, f"{name}({arg['name']}) would read #N/A as blank"
                 assert re.search("[\u4e00-\u9fff]", arg["doc"]), "argument help is Chinese"
-        assert info["volatile"] is (name in VOLATILE)
+        assert info["volatile"] is False, f"{name} would run on every recalculation"
+        assert info["call_in_wizard"] is (name not in READS_BOOK)
+        assert not info["ret"]["options"].get("expand"), "a plain array spills; expand writes a legacy array"
         assert f'XLPy.CallUDF("ecomdept.excel.functions", "{name}"' in vba
+    assert "Application.Volatile" not in vba
     body = vba.split("Function ed_net_pay(")[1].split("End Function")[0]
-    assert "Application.Volatile" in body and "Array(employee_id, month, Nothing)" in body
-    assert module.ed_payroll.__xlfunc__["ret"]["options"].get("expand") == "table"   # the array function
-    assert all(not getattr(module, n).__xlfunc__["ret"]["options"].get("expand") for n in SIGNATURES
-               if n != "ed_payroll")
+    assert "Array(employee_id, month, data_version, Nothing)" in body
+
+
+def test_registered_data_functions_read_the_book_at_its_data_version(windows_functions, sample_path):
+    from ecomdept.excel.filebook import Caller, FileBook
+
+    module, _ = windows_functions
+    caller = Caller(FileBook(sample_path))
+    assert module.ed_workdays("2026-10", 85000000000.0, caller) == 18
+    assert module.ed_payroll("2026-10", 85000000000.0, caller)[0][0] == "工号"
+    assert module.ed_net_pay("E0001", "2026-10", None, caller) == "错误：缺少数据版本：最后一个参数写 ED_DATA_VERSION"
 
 
 def test_registered_functions_still_compute(windows_functions):

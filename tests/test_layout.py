@@ -4,7 +4,7 @@ engine never imports xlwings."""
 import re
 from pathlib import Path
 
-ORDER = ["core", "inputs", "worktime", "sales", "pay", "outputs", "run", "delivery", "excel", "top"]
+ORDER = ["core", "inputs", "worktime", "sales", "pay", "outputs", "close", "run", "delivery", "excel", "top"]
 PACKAGE = Path(__file__).resolve().parents[1] / "udfs" / "ecomdept"
 
 

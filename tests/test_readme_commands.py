@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ecomdept.run.runlock import LOCK_NAME
+from ecomdept.core.runlock import LOCK_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -23,7 +23,8 @@ COMMAND = re.compile(r"^(\.venv/bin/)?(ecomdept|python3?|make)( |$)")
 TEMPLATE = re.compile(r"\[|…|\||YYYY|\b(DIR|PATH|FILE|N|K|M|S)\b|OUT\.xlsx")
 # quoted in prose as the name of a command (with an option it is about), not as a command to type
 REFERENCES = {"ecomdept payroll", "ecomdept demo", "ecomdept diff", "ecomdept send", "ecomdept import", "ecomdept sample",
-              "ecomdept excel init", "ecomdept payroll --no-pdf", "make test", "python", ".venv/bin/python"}
+              "ecomdept excel init", "ecomdept payroll --no-pdf", "make test", "python", ".venv/bin/python",
+              "ecomdept approve"}
 INTERACTIVE = {"ecomdept send --month 2026-10 --save-password"}  # asks for the SMTP password at the terminal
 CREATES = ("make demo", "ecomdept demo", "ecomdept excel init")
 # the documented outcome of a command that does not succeed as written (code, what it must say)

@@ -104,6 +104,14 @@ def _workbook(path: Path, employees: int = 6, **send) -> Path:
     return write_master(path, data, month=MONTH)
 
 
+def approve(out: Path, month: str = MONTH) -> None:
+    """The month's run reviewed and approved, as 规则 release_roles (审核+批准) requires before a send."""
+    from ecomdept.close import approval
+
+    approval.record(out, month, "审核", "张审核")
+    assert approval.record(out, month, "批准", "李批准").released
+
+
 @pytest.fixture
 def month_run(tmp_path):
     """A computed month whose payslips are encrypted, and the SMTP port in a config file."""
@@ -111,6 +119,7 @@ def month_run(tmp_path):
     out = tmp_path / "out"
     outcome = run_payroll(book, MONTH, out, pdf=True, show_progress=False)
     assert outcome.code == 0, outcome.message
+    approve(out)
     return book, out
 
 
@@ -377,6 +386,7 @@ def test_a_rerun_month_reports_sent_slips_as_superseded_and_never_sends_the_repl
     book = _workbook(tmp_path / "master.xlsx")
     out = tmp_path / "out"
     assert run_payroll(book, MONTH, out, pdf=True, show_progress=False).code == 0
+    approve(out)
     config = _config(tmp_path, smtp_server.port, user=USER)
     env = {"ECOMDEPT_SMTP_PASSWORD": PASSWORD}
     assert _send(out, config=config, env=env) == 0
@@ -393,8 +403,11 @@ def test_a_rerun_month_reports_sent_slips_as_superseded_and_never_sends_the_repl
     changed = ws.cell(row=2, column=1).value
     ws.cell(row=2, column=salary_col).value = float(ws.cell(row=2, column=salary_col).value) + 500
     wb.save(data_book)
-    outcome = run_payroll(data_book, MONTH, out, pdf=True, show_progress=False)
+    from ecomdept.close.versions import Reopen
+
+    outcome = run_payroll(data_book, MONTH, out, pdf=True, show_progress=False, reopen=Reopen("基本工资更正"))
     assert outcome.code == 0 and outcome.previous is not None
+    approve(out)
     capsys.readouterr()
     assert _send(out, config=config, env=env) == 0
     printed = capsys.readouterr().out
@@ -550,6 +563,7 @@ def test_two_people_with_one_mailbox_get_nothing_and_are_listed(tmp_path, smtp_s
     _edit_roster(book, {(2, "email"): "Shared@example.com", (3, "email"): "shared@example.com"})
     out = tmp_path / "out"
     assert run_payroll(book, MONTH, out, pdf=True, show_progress=False).code == 0
+    approve(out)
     config = _config(tmp_path, smtp_server.port, user=USER)
     assert _send(out, config=config, env={"ECOMDEPT_SMTP_PASSWORD": PASSWORD}) == 0
     printed = capsys.readouterr().out
@@ -724,6 +738,7 @@ def test_hostile_roster_values_never_reach_a_header_or_run_in_the_ledger(tmp_pat
                         (2, "email"): "=HYPERLINK(\"http://x\")@example.com", (3, "name"): "=1+1"})
     out = tmp_path / "out"
     assert run_payroll(book, MONTH, out, pdf=True, show_progress=False).code == 0
+    approve(out)
     config = _config(tmp_path, smtp_server.port, user=USER)
     assert _send(out, config=config, env={"ECOMDEPT_SMTP_PASSWORD": PASSWORD}) == 0
     printed = capsys.readouterr().out

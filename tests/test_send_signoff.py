@@ -100,6 +100,12 @@ def test_the_send_button_asks_with_the_count_then_sends(tmp_path, smtp_server, m
     assert buttons.payslips(book).code == 0  # 生成工资条 first
     roster = _roster(book_path)
     with_address = [e for e, p in roster.items() if p["email"]]
+    assert buttons.send_payslips(book) is None  # not approved yet: nothing is asked, nothing sent
+    assert "还没有批准，不能发送工资条" in book.app.alerts[-1] and not smtp_server.messages
+    from ecomdept.close import approval
+
+    approval.record(out, MONTH, "审核", "张审核")
+    approval.record(out, MONTH, "批准", "李批准")
 
     book.app.answer = "cancel"
     assert buttons.send_payslips(book) is None

@@ -104,6 +104,59 @@ def test_olevba_reads_back_buttons_bas(pair):
     assert "xlwings.bas" in modules and "Dictionary.cls" in modules  # the template's other modules stay
 
 
+ADDED = "Attribute VB_Name = \"Extra\"\nFunction Twice(x)\n    Twice = 2 * x\nEnd Function\n"
+
+
+@pytest.fixture(scope="module")
+def with_module(pair):
+    """(the project with Module1 swapped, the same with a module added)"""
+    return pair[1], vba_project.build({MODULE: BUTTONS_BAS}, added={"Extra": ADDED})
+
+
+def test_an_added_module_changes_only_what_ms_ovba_lists(with_module):
+    before, after = map(streams, with_module)
+    assert sorted(after) == sorted([*before, "VBA/Extra"])
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed == {"VBA/dir", "PROJECT", "PROJECTwm"}
+    old_project, new_project = before["PROJECT"].decode("cp1252"), after["PROJECT"].decode("cp1252")
+    old_lines, new_lines = old_project.split("\r\n"), new_project.split("\r\n")
+    assert [l for l in new_lines if l not in old_lines] == ["Module=Extra", "Extra=0, 0, 0, 0, C"]
+    assert [l for l in new_lines if l in old_lines] == old_lines
+    assert new_lines.index("Module=Extra") == new_lines.index("Class=Dictionary") + 1 < new_lines.index('Name="VBAProject"')
+    assert new_lines.index("Extra=0, 0, 0, 0, C") > new_lines.index("[Workspace]")
+    assert after["PROJECTwm"] == before["PROJECTwm"][:-2] + b"Extra\x00E\x00x\x00t\x00r\x00a\x00\x00\x00\x00\x00"
+
+
+def test_an_added_modules_dir_record(with_module):
+    old, new = (dir_records(streams(d)["VBA/dir"]) for d in with_module)
+    count = next(i for i, (rid, _) in enumerate(old) if rid == 0x000F)
+    assert struct.unpack("<H", new[count][1])[0] == struct.unpack("<H", old[count][1])[0] + 1 == 7
+    last = max(i for i, (rid, _) in enumerate(old) if rid == 0x002B)
+    wide = "Extra".encode("utf-16-le")
+    assert new[last + 1:last + 12] == [
+        (0x0019, b"Extra"), (0x0047, wide), (0x001A, b"Extra"), (0x0032, wide), (0x001C, b""), (0x0048, b""),
+        (0x0031, bytes(4)), (0x001E, bytes(4)), (0x002C, b"\xff\xff"), (0x0021, b""), (0x002B, b"")]
+    assert new[:count] + new[count + 1:last + 1] + new[last + 12:] == old[:count] + old[count + 1:]
+    source = bytes(decompress_stream(bytearray(streams(with_module[1])["VBA/Extra"]))).decode("cp1252")
+    assert source == ADDED.replace("\n", "\r\n")
+
+
+def test_olevba_reads_an_added_module(with_module):
+    parser = VBA_Parser("vbaProject.bin", data=with_module[1])
+    try:
+        modules = {name: code for _, _, name, code in parser.extract_macros()}
+    finally:
+        parser.close()
+    assert modules["Extra.bas"] == ADDED.replace("\n", "\r\n")
+    assert {"xlwings.bas", "Dictionary.cls", f"{MODULE}.bas", "ThisWorkbook.cls"} <= set(modules)
+
+
+def test_an_added_module_needs_a_new_valid_name():
+    for name in ("Module1", "xlwings", "MODULE1", "1abc", "two words", "dir"):
+        with pytest.raises(vba_project.VbaProjectError, match=f"不能添加 VBA 模块 {name}"):
+            vba_project.build({}, added={name: ADDED})
+
+
 def test_two_builds_are_identical(pair):
     assert vba_project.build({MODULE: BUTTONS_BAS}) == pair[1]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import __version__
 from ecomdept.core.exitcodes import EXIT_DATA, EXIT_OK, EXIT_USAGE
-from ecomdept.run.runlock import BadOutput, RunRefused, refuse_outputs_over_input, ticket
+from ecomdept.core.runlock import BadOutput, RunRefused, refuse_outputs_over_input, ticket
 
 
 FONT_HELP = "PDF 工资条用的中文字体文件（.ttf/.ttc/.otf；默认取环境变量 ECOMDEPT_FONT，再找本机的中文字体）"
@@ -63,6 +63,16 @@ def _month(text: str) -> str:
     return f"{year:04d}-{month:02d}"
 
 
+def _run_name(text: str) -> str:
+    """A month (YYYY-MM), or one of its kept versions (YYYY-MM.v1)."""
+    import re
+
+    found = re.fullmatch(r"\s*(.+?)\.v(\d+)\s*", text)
+    if found:
+        return f"{_month(found.group(1))}.v{int(found.group(2))}"
+    return _month(text)
+
+
 def _months(text: str) -> int:
     try:
         value = int(text)
@@ -106,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-pdf", action="store_true", help="不生成 PDF 工资条")
     p.add_argument("--templates", help="自定义模板目录（默认 templates/）")
     p.add_argument("--font", help=FONT_HELP)
+    p.add_argument("--reopen", action="store_true",
+                   help="重新计算已审批（已锁定）的月份：生成新版本，已审批的版本原样保留，新版本须重新审批")
+    p.add_argument("--reason", help="--reopen 的原因（必填，记入 run.json 与运行信息）")
 
     p = sub.add_parser("check", help="只校验主工作簿，列出数据问题")
     p.add_argument("--workbook", required=True, help="主工作簿路径")
@@ -136,8 +149,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("diff", help="比较两个月的工资结果：每人哪些项目变了、为什么")
     p.add_argument("--out", default="out", help="payroll 的输出目录")
-    p.add_argument("before", type=_month, help="较早的月份 YYYY-MM")
-    p.add_argument("after", type=_month, help="较晚的月份 YYYY-MM")
+    p.add_argument("before", type=_run_name, help="较早的月份 YYYY-MM，或某月的旧版本 YYYY-MM.vN")
+    p.add_argument("after", type=_run_name, help="较晚的月份 YYYY-MM，或某月的旧版本 YYYY-MM.vN")
+
+    p = sub.add_parser("approve", help="审批一个月的工资结果（审核、批准），批准后才能发送工资条和发放；已审批的月份锁定")
+    p.add_argument("--month", type=_month, required=True, help="月份 YYYY-MM（审批 OUT/YYYY-MM/ 的当前版本）")
+    p.add_argument("--role", choices=("审核", "批准"), help="审批角色：审核 或 批准（省略时只显示审批状态）")
+    p.add_argument("--by", help="审批人姓名")
+    p.add_argument("--out", default="out", help="payroll 的输出目录（默认 out）")
 
     p = sub.add_parser("send", help="把每人自己的工资条（加密 PDF）发到花名册的邮箱，记入 发放记录，不重复发送")
     p.add_argument("--month", type=_month, required=True, help="月份 YYYY-MM（发送 OUT/YYYY-MM/ 的当前结果）")
@@ -212,15 +231,29 @@ def _missing(workbook: str | Path | None) -> bool:
 
 
 def _payroll(workbook: Path, month: str, out: str, pdf: bool, templates: str | None,
-             font: str | None = None) -> int:
+             font: str | None = None, reopen: bool = False, reason: str | None = None,
+             report: dict | None = None) -> int:
+    """``ecomdept payroll``; ``report`` (the double-click launchers) gets the run's outcome."""
     if _missing(workbook):
+        return EXIT_USAGE
+    from ecomdept.close import versions
+
+    if reason is not None and not reopen:
+        print("参数错误：--reason 只和 --reopen 一起用（写明重新打开已审批月份的原因）", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        reopened = versions.reopen_reason(reason if reason is not None else ("" if reopen else None))
+    except ValueError as exc:
+        print(f"参数错误：{exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
         refuse_outputs_over_input(Path(workbook), Path(out), month)
         with ticket(Path(out), month):  # in the month queue before the engine is even imported
             from ecomdept.run.pipeline import print_issues, run_payroll
 
-            outcome = run_payroll(workbook, month, out, pdf=pdf, templates=templates, font=font)
+            outcome = run_payroll(workbook, month, out, pdf=pdf, templates=templates, font=font, reopen=reopened)
+            if report is not None:
+                report["outcome"] = outcome
     except BadOutput as exc:
         print(f"参数错误：{exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -236,12 +269,60 @@ def _payroll(workbook: Path, month: str, out: str, pdf: bool, templates: str | N
     print(f"{month}：{len(outcome.result.pays)} 人，应发 {totals['gross_pay']} 元，实发 {totals['net_pay']} 元，"
           f"个税 {totals['iit']} 元")
     print(f"结果已写入 {outcome.month_dir}（工资表、payroll.csv、run.json、工资条、report.html）")
+    version = outcome.info.get("version", 1)
     if outcome.previous:
-        print(f"原来的 {month} 结果已移到 {outcome.previous}")
+        print(f"这是 {month} 的第 {version} 版；上一版原样保留在 {outcome.previous}")
+    if reopened is not None and outcome.previous:
+        print(f"已重新打开（原因：{reopened.reason}）。与上一版比较：ecomdept diff --out {out} {outcome.previous.name} {month}")
+    from ecomdept.close import approval
+
+    found = approval.status(outcome.month_dir, outcome.info)
+    if found.required:
+        print(f"审批：{found.describe()}。审核、批准后才能发送工资条和发放："
+              + "；".join(f"ecomdept approve --month {month} --role {role} --by 姓名 --out {out}"
+                         for role in found.missing))
     if outcome.stale:
         print(f"注意：{'、'.join(outcome.stale)} 的结果用了被替换前的 {month} 结果计算本年累计个税，已过期；"
               f"请按月份顺序重新计算：" + "、".join(f"ecomdept payroll --month {m} …" for m in outcome.stale),
               file=sys.stderr)
+    return EXIT_OK
+
+
+def _approve(args) -> int:
+    """ecomdept approve: record an approval (or, without --role, show the month's approval status)."""
+    from ecomdept.close import approval
+    from ecomdept.close.versions import version_of
+
+    out = Path(args.out)
+    run_dir = out / args.month
+    if not (run_dir / "run.json").exists():
+        print(f"[错误] {out} 里没有 {args.month} 的运行结果：先运行 ecomdept payroll --month {args.month} --out {out}",
+              file=sys.stderr)
+        return EXIT_DATA
+    if args.role is None:
+        if args.by:
+            print("参数错误：--by 要和 --role 一起用", file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            print(f"{args.month} 第 {version_of(run_dir)} 版：{approval.status(run_dir).describe()}")
+        except approval.ApprovalRefused as exc:
+            print(f"[错误] {exc}", file=sys.stderr)
+            return EXIT_DATA
+        return EXIT_OK
+    if not args.by:
+        print("参数错误：--role 须同时用 --by 写明审批人姓名", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        found = approval.record(out, args.month, args.role, args.by)
+    except approval.ApprovalRefused as exc:
+        print(f"[错误] {exc}", file=sys.stderr)
+        return EXIT_DATA
+    except RunRefused as exc:
+        print(f"拒绝审批：{exc}", file=sys.stderr)
+        return EXIT_DATA
+    print(f"{args.month} 第 {version_of(run_dir)} 版：{args.by} {args.role}，已记入 {run_dir / approval.FILE} 与"
+          f" 工资表_{args.month}.xlsx 的签字栏")
+    print(f"状态：{found.describe()}；本月已锁定，重新计算须 --reopen --reason 「原因」")
     return EXIT_OK
 
 
@@ -315,12 +396,16 @@ def _excel_init(args) -> int:
     try:
         python = master.interpreter()
         pythonpath = master.pythonpath_for(python)
-        files = master.user_copy(book, python, pythonpath)
+        master.vba_project_bytes()  # xlwings and the package's VBA sources are there, before the slow part
+        udfs, why_stored = master.udf_wrappers(book.name)
+        files = master.user_copy(book, python, pythonpath, udfs)
     except VbaProjectError as exc:
         print(f"[错误] {exc}", file=sys.stderr)
         return EXIT_DATA
     _back_up(targets)
     master.write_files(files)
+    if why_stored:
+        print(f"[提示] {why_stored}；ED_ 函数的 VBA 模块用了安装包里的版本", file=sys.stderr)
     print(f"主工作簿已写入 {book}：xlwings.conf 的解释器为 {python}，"
           + (f"PYTHONPATH 为 {pythonpath}" if pythonpath else "ecomdept 已安装在该解释器中（不设 PYTHONPATH）"))
     print(f"WPS 或没有 Excel 时：保存工作簿后双击旁边的 {master.WINDOWS_LAUNCHER}（Windows）或 "
@@ -511,7 +596,7 @@ def _send(args) -> int:
     try:
         with command.send_lock(out, args.month):
             prepared = command.prepare(out, args.month, args.workbook, args.config, args.only, args.resend,
-                                       args.unencrypted or args.dry_run, args.retry_failed)
+                                       args.unencrypted or args.dry_run, args.retry_failed, dry_run=args.dry_run)
             plan = prepared.plan
             if plan.unknown:
                 print(f"参数错误：{'、'.join(plan.unknown)} 不在 {args.month} 的工资条中（--only / --resend 写的是工号），"
@@ -520,6 +605,8 @@ def _send(args) -> int:
             lines = describe(plan, dry_run=args.dry_run)
             if args.dry_run:
                 print("\n".join(lines + [counts_line(plan), "（--dry-run：没有连接服务器，没有发送任何邮件）"]))
+                if prepared.release_problem:
+                    print(f"注意：{prepared.release_problem}", file=sys.stderr)
                 if not prepared.encrypted and not args.unencrypted:
                     print(f"注意：{UNENCRYPTED}", file=sys.stderr)
                 if prepared.settings_problem:
@@ -659,7 +746,10 @@ def _main(argv: list[str] | None = None) -> int:
             except ValueError as exc:
                 print(f"[错误] 无法确定月份：{exc}。请用 --month YYYY-MM 指定", file=sys.stderr)
                 return EXIT_DATA
-        return _payroll(Path(args.workbook), month, args.out, not args.no_pdf, args.templates, args.font)
+        return _payroll(Path(args.workbook), month, args.out, not args.no_pdf, args.templates, args.font,
+                        args.reopen, args.reason)
+    if args.command == "approve":
+        return _approve(args)
     if args.command == "check":
         return _check(args.workbook)
     if args.command == "import":

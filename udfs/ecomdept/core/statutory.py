@@ -205,15 +205,30 @@ class SickPay:
     source: str
     by_service_years: tuple[tuple[Decimal, Decimal], ...]  # (from years, share of the wage)
     floor_of_minimum_wage: Decimal
-    months_limit: int
+    months_limit: int = 0
 
-    def share(self, years: Fraction | Decimal) -> tuple[Decimal, Decimal]:
-        """The share of the wage for this many years of service, and the band's lower bound."""
+    @property
+    def clause(self) -> str:
+        """The clause as cited on a payslip line: the source up to its colon."""
+        return self.source.split("：")[0]
+
+    def share(self, years: Fraction | Decimal) -> tuple[Decimal, Decimal] | None:
+        """The share of the wage for this many years of service, and the band's lower bound (None where the
+        law sets only the floor of the minimum wage)."""
+        if not self.by_service_years:
+            return None
         chosen = self.by_service_years[0]
         for band in self.by_service_years:
             if years >= band[0]:
                 chosen = band
         return chosen[1], chosen[0]
+
+
+@cache
+def national_sick_pay() -> SickPay:
+    """The national floor of sick pay (leave.json), for a city whose data file names no rule of its own."""
+    floor = _load("leave.json")["sick_pay_floor"]
+    return SickPay(floor["source"], (), Decimal(floor["floor_of_minimum_wage"]))
 
 
 def cities() -> list[str]:
@@ -238,7 +253,7 @@ def city_table(city: str, on: dt.date) -> CityTable:
                      (Decimal(rates[0]), Decimal(rates[1])) if rates else None,
                      frozenset(data.get("minimum_wage_excludes", ())),
                      SickPay(sick["source"], tuple((Decimal(a), Decimal(b)) for a, b in sick["by_service_years"]),
-                             Decimal(sick["floor_of_minimum_wage"]), int(sick["months_limit"])) if sick else None,
+                             Decimal(sick["floor_of_minimum_wage"]), int(sick.get("months_limit", 0))) if sick else None,
                      v.get("notice", ""), bases, employee, Decimal(hourly) if hourly is not None else None,
                      v.get("si_rounding", "fen"), sources, unconfirmed)
 

@@ -26,6 +26,7 @@ class Prepared:
     settings: SendSettings | None
     settings_problem: str
     encrypted: bool
+    release_problem: str = ""  # not approved for release (a dry run only shows the plan)
 
 
 def read_workbook(workbook: Path) -> tuple[dict[str, str], dict, list[Issue]]:
@@ -76,8 +77,19 @@ def workbook_of(run_dir: Path, info: dict, given: str | Path | None) -> Path:
 
 def prepare(out_dir: Path, month: str, workbook: str | Path | None = None, config: str | Path | None = None,
             only: list[str] | None = None, resend: list[str] | None = None, allow_unencrypted: bool = False,
-            retry_failed: bool = False) -> Prepared:
+            retry_failed: bool = False, dry_run: bool = False) -> Prepared:
+    """What a send would do. ``SendRefused`` when it may not happen: no usable run, or (unless
+    ``dry_run``) a run not approved as 规则 release_roles requires."""
+    from ecomdept.close import approval
+
     run_dir, info = recipients.check_run(out_dir, month, allow_unencrypted)
+    release_problem = ""
+    try:
+        approval.require_released(run_dir, "发送工资条", info)
+    except approval.ApprovalRefused as exc:
+        if not dry_run:
+            raise SendRefused(str(exc)) from None
+        release_problem = str(exc)
     book = workbook_of(run_dir, info, workbook)
     addresses, values, issues = read_workbook(book)
     if any(i.blocking and i.code == "send_password" for i in issues):
@@ -94,7 +106,7 @@ def prepare(out_dir: Path, month: str, workbook: str | Path | None = None, confi
     if found is not None and found.body == "html" and encrypted:
         found, problem = None, ("send.body = html 会把工资条（金额与打码的身份证号）明文放进邮件正文，PDF 加密就没有意义了："
                                 "请把 send.body 改为 text")
-    return Prepared(plan, ledger, found, problem, encrypted)
+    return Prepared(plan, ledger, found, problem, encrypted, release_problem)
 
 
 def settings_for(out_dir: Path, month: str, workbook: str | Path | None, config: str | Path | None) -> SendSettings:
@@ -118,7 +130,7 @@ def _resolve(values: dict, issues: list[Issue], config: str | Path | None, book:
 @contextmanager
 def send_lock(out_dir: Path, month: str):
     """One send of a month at a time (the system's lock: it goes with the process)."""
-    from ecomdept.run.runlock import _try_lock
+    from ecomdept.core.runlock import _try_lock
 
     path = Path(out_dir) / f".send-{month}.lock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)

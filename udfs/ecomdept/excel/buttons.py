@@ -279,3 +279,45 @@ def send_payslips(book=None):
     status(book, f"ecomdept：{lines[-1] if summary.stopped else next(l for l in lines if l.startswith(month))}")
     alert(book, "\n".join(lines + [f"发放记录：{prepared.ledger.path.with_suffix('.csv')}"]), "ecomdept 发送工资条")
     return summary
+
+
+def approve(book=None):
+    """审批工资：为 ecomdept输出/ 里最近一次结果登记审核或批准（问角色与审批人姓名）；批准后才能发送工资条和发放。"""
+    from ecomdept.close import approval
+    from ecomdept.close.versions import version_of
+    from ecomdept.excel.master import OUTPUT_FOLDER
+    from ecomdept.excel.workbook import ask_text
+    from ecomdept.core.runlock import RunRefused
+
+    book = _caller(book)
+    out = Path(book.fullname).parent / OUTPUT_FOLDER
+    month = _latest_month(out, month_of(book))
+    title = "ecomdept 审批工资"
+    if month is None:
+        alert(book, f"{out} 里还没有计算结果：请先点「生成工资条」", title)
+        return None
+    run_dir = out / month
+    try:
+        found = approval.status(run_dir)
+    except approval.ApprovalRefused as exc:
+        alert(book, f"未审批：{exc}", title)
+        return None
+    suggested = found.missing[0] if found.missing else "审核"
+    role = ask_text(book, f"{month} 第 {version_of(run_dir)} 版：{found.describe()}\n\n审批角色（审核 或 批准）：", title,
+                    suggested)
+    if role is None:
+        status(book, "ecomdept：已取消审批")
+        return None
+    who = ask_text(book, f"{role}人姓名：", title)
+    if who is None:
+        status(book, "ecomdept：已取消审批")
+        return None
+    try:
+        found = approval.record(out, month, role, who)
+    except (approval.ApprovalRefused, RunRefused) as exc:
+        alert(book, f"未审批：{exc}", title)
+        return None
+    status(book, f"ecomdept：{month} 已由 {who} {role}")
+    alert(book, f"{month} 第 {version_of(run_dir)} 版：{who} {role}，已记入审批记录与工资表的签字栏。\n"
+                f"状态：{found.describe()}；本月已锁定，重新计算须在命令行加 --reopen --reason。", title)
+    return found

@@ -87,10 +87,15 @@ class _App:
         self.alerts: list[str] = []
         self.choose_files = None  # tests set a function (title, filter) → paths: the file dialog
         self.answer = "ok"  # what the user clicks in a dialog with buttons (ok/cancel, yes/no)
+        self.typed: list = []  # what the user types into the input boxes, in order (None: 取消)
 
     def alert(self, prompt: str, title: str = "", buttons: str = "ok", **_) -> str:
         self.alerts.append(prompt)
         return "ok" if buttons == "ok" else self.answer
+
+    def ask(self, prompt: str, title: str = "", default: str = "") -> str | None:
+        self.alerts.append(prompt)
+        return self.typed.pop(0) if self.typed else None
 
     def __setattr__(self, key, value):
         if key == "status_bar" and hasattr(self, "status_history"):

@@ -10,8 +10,10 @@ keeps it with ``functools.wraps``) and write one VBA wrapper per function on "Im
 Argument names are ASCII and valid VBA identifiers: they become the wrapper's parameters. On
 machines without Excel the decorators do nothing and the functions are plain Python.
 
-The functions that read the calling workbook are volatile and share one read and one computation
-per recalculation (see ``recalc``).
+The functions that read the calling workbook take its 数据版本 cell (ED_DATA_VERSION) as their last
+argument and are not volatile: Excel calls them again when that cell changes, and they share one read
+and one computation per version (see ``recalc``). ED_PAYROLL returns a plain 2-D array, which Excel
+365/2021 spills (#SPILL! when the cells below are not empty).
 """
 
 from __future__ import annotations
@@ -26,18 +28,22 @@ from ecomdept.core.calendar import WorkCalendar, parse_month
 from ecomdept.core.issues import has_blocking
 from ecomdept.core.money import fen_to_float
 from ecomdept.inputs.workbook_io import ALL_SHEETS, load
-from ecomdept.excel.arguments import amount_fen, date_value, minutes_value, month_text, text_value, time_value
+from ecomdept.excel.arguments import (amount_fen, check_error, date_value, minutes_value, month_text, text_value,
+                                      time_value)
 from ecomdept.excel.recalc import Recalculation
 from ecomdept.excel.workbook import month_from
+from ecomdept.inputs.master_workbook import DATA_VERSION_NAME
 
 CATEGORY = "电商部 ecomdept"
 PIPELINE_RUNS = {"count": 0}
 HOLIDAY_SHEETS = frozenset({"holidays"})
+VERSION_DOC = f"数据版本：写 {DATA_VERSION_NAME}（说明 表上自动更新的单元格）"
 _recalc = Recalculation()
 
 
-def _excel(*, volatile: bool = False, array: bool = False, **docs: str):
-    """Guard a function (Chinese message instead of an exception) and register it with xlwings."""
+def _excel(*, reads_book: bool = False, **docs: str):
+    """Guard a function (Chinese message instead of an exception) and register it with xlwings. Never
+    volatile; a function that reads the book is not run while the Function Wizard is open."""
     def register(fn):
         @functools.wraps(fn)
         def cell(*args, **kwargs):
@@ -57,9 +63,7 @@ def _excel(*, volatile: bool = False, array: bool = False, **docs: str):
                 cell = xw.arg("caller", vba="Caller")(cell)
             else:
                 cell = xw.arg(name, err_to_str=True, doc=docs.get(name, name))(cell)
-        if array:
-            cell = xw.ret(expand="table")(cell)
-        return xw.func(volatile=volatile, call_in_wizard=not volatile, category=CATEGORY)(cell)
+        return xw.func(call_in_wizard=not reads_book, category=CATEGORY)(cell)
     return register
 
 
@@ -111,7 +115,17 @@ def _book_of(caller):
     return xw.Book(caller.Worksheet.Parent.FullName)
 
 
-def _compute(snapshot, book, month: str):
+def version_key(value):
+    """The 数据版本 argument, the key of what was read at it."""
+    check_error(value, "数据版本")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise LookupError(f"缺少数据版本：最后一个参数写 {DATA_VERSION_NAME}")
+    if isinstance(value, list):
+        raise ValueError(f"数据版本应为一个单元格（{DATA_VERSION_NAME}）")
+    return value
+
+
+def _compute(snapshot, month: str):
     loaded = load(snapshot, None)
     if has_blocking(loaded.issues):
         raise ValueError(f"数据有 {sum(i.blocking for i in loaded.issues)} 个问题，请先点「校验数据」")
@@ -119,80 +133,88 @@ def _compute(snapshot, book, month: str):
     return run_month(loaded, *parse_month(month))
 
 
-def month_result(caller, month):
-    """The month's computation for the calling book: one read per recalculation, one run per
-    fingerprint of what was read."""
+def _state(caller, version):
     book = _book_of(caller)
-    state = _recalc.begin(book, caller)
-    try:
-        snapshot = _recalc.snapshot(state, book, ALL_SHEETS)
-        label = month_text(month) if month not in (None, "") else month_text(month_from(snapshot), "计算月份")
-        result = _recalc.result(book, snapshot, label, lambda: _compute(snapshot, book, label))
-    finally:
-        _recalc.end(state)
-    if isinstance(result, Exception):
-        raise result
-    return result
+    return book, _recalc.version(book, version_key(version))
+
+
+def _month_label(state, book, month) -> str:
+    if month not in (None, ""):
+        return month_text(month)
+    return month_text(month_from(state.snapshot(book, ALL_SHEETS)), "计算月份")
+
+
+def _month(caller, month, version):
+    """(the book's state at this 数据版本, the month, its computation): read and computed at most once."""
+    book, state = _state(caller, version)
+    label = _month_label(state, book, month)
+    return state, label, state.value(("month", label), lambda: _compute(state.snapshot(book, ALL_SHEETS), label))
+
+
+def month_result(caller, month, version):
+    """The month's computation for the calling book at this 数据版本."""
+    return _month(caller, month, version)[2]
+
+
+def month_pays(caller, month, version) -> dict:
+    """工号 → this month's pay, for the calling book at this 数据版本."""
+    state, label, result = _month(caller, month, version)
+    return state.value(("pays", label), lambda: {pay.employee_id: pay for pay in result.pays})
 
 
 def clear_cache() -> None:
     _recalc.clear()
 
 
-def _calendar(caller) -> WorkCalendar:
+def _calendar(caller, version) -> WorkCalendar:
     if caller is None:
         return WorkCalendar()
-    book = _book_of(caller)
-    state = _recalc.begin(book, caller)
-    try:
-        snapshot = _recalc.snapshot(state, book, HOLIDAY_SHEETS)
-        return _recalc.result(book, snapshot, "calendar", lambda: load(snapshot, None, HOLIDAY_SHEETS).calendar)
-    finally:
-        _recalc.end(state)
+    book, state = _state(caller, version)
+    return state.value("calendar", lambda: load(state.snapshot(book, HOLIDAY_SHEETS), None, HOLIDAY_SHEETS).calendar)
 
 
-def _pay(employee_id, result):
+def _pay(employee_id, pays: dict):
     emp = text_value(employee_id, "工号")
-    for pay in result.pays:
-        if pay.employee_id == emp:
-            return pay
-    raise LookupError(f"工号 {emp} 本月不在工资表中")
+    if emp not in pays:
+        raise LookupError(f"工号 {emp} 本月不在工资表中")
+    return pays[emp]
 
 
-@_excel(volatile=True, month="月份，如 2026-10")
-def ed_workdays(month, caller=None):
-    """ED_WORKDAYS(月份) → 当月工作日天数（chinese-calendar + 节假日表）。"""
+@_excel(reads_book=True, month="月份，如 2026-10", data_version=VERSION_DOC)
+def ed_workdays(month, data_version=None, caller=None):
+    """ED_WORKDAYS(月份, 数据版本) → 当月工作日天数（chinese-calendar + 节假日表）。"""
     year, mon = parse_month(month_text(month))
-    return len(_calendar(caller).workdays(year, mon))
+    return len(_calendar(caller, data_version).workdays(year, mon))
 
 
-@_excel(volatile=True, day="日期")
-def ed_is_workday(day, caller=None):
-    """ED_IS_WORKDAY(日期) → TRUE/FALSE（含本工作簿 节假日 表的调整）。"""
-    return _calendar(caller).is_workday(date_value(day))
+@_excel(reads_book=True, day="日期", data_version=VERSION_DOC)
+def ed_is_workday(day, data_version=None, caller=None):
+    """ED_IS_WORKDAY(日期, 数据版本) → TRUE/FALSE（含本工作簿 节假日 表的调整）。"""
+    return _calendar(caller, data_version).is_workday(date_value(day))
 
 
-@_excel(volatile=True, employee_id="工号", month="月份，如 2026-10")
-def ed_penalty(employee_id, month, caller=None):
-    """ED_PENALTY(工号, 月份) → 本月计入工资的罚款（元）。"""
-    return fen_to_float(_pay(employee_id, month_result(caller, month)).penalties)
+@_excel(reads_book=True, employee_id="工号", month="月份，如 2026-10", data_version=VERSION_DOC)
+def ed_penalty(employee_id, month, data_version=None, caller=None):
+    """ED_PENALTY(工号, 月份, 数据版本) → 本月计入工资的罚款（元）。"""
+    return fen_to_float(_pay(employee_id, month_pays(caller, month, data_version)).penalties)
 
 
-@_excel(volatile=True, employee_id="工号", month="月份，如 2026-10")
-def ed_net_pay(employee_id, month, caller=None):
-    """ED_NET_PAY(工号, 月份) → 实发工资（元）。"""
-    return fen_to_float(_pay(employee_id, month_result(caller, month)).net_pay)
+@_excel(reads_book=True, employee_id="工号", month="月份，如 2026-10", data_version=VERSION_DOC)
+def ed_net_pay(employee_id, month, data_version=None, caller=None):
+    """ED_NET_PAY(工号, 月份, 数据版本) → 实发工资（元）。"""
+    return fen_to_float(_pay(employee_id, month_pays(caller, month, data_version)).net_pay)
 
 
-@_excel(volatile=True, scope="范围：department、小组或工号", month="月份，如 2026-10", metric="指标 id，如 net_sales")
-def ed_kpi(scope, month, metric, caller=None):
-    """ED_KPI(范围, 月份, 指标) → KPI 值（金额为元，比率为小数）；范围为 department、小组或工号。"""
+@_excel(reads_book=True, scope="范围：department、小组或工号", month="月份，如 2026-10", metric="指标 id，如 net_sales",
+        data_version=VERSION_DOC)
+def ed_kpi(scope, month, metric, data_version=None, caller=None):
+    """ED_KPI(范围, 月份, 指标, 数据版本) → KPI 值（金额为元，比率为小数）；范围为 department、小组或工号。"""
     from ecomdept.sales.kpi import BY_ID
 
     scope, metric = text_value(scope, "范围"), text_value(metric, "指标")
     if metric not in BY_ID:
         raise LookupError(f"没有指标 {metric}")
-    result = month_result(caller, month)
+    result = month_result(caller, month, data_version)
     if result.kpis is None:
         raise LookupError("工作簿没有订单数据")
     for s, m, value in result.kpis.itertuples(index=False):
@@ -207,12 +229,17 @@ PAYROLL_HEADERS = ["工号", "姓名", "基本工资", "岗位津贴", "加班�
                    "住房公积金", "专项附加扣除", "个人所得税", "实发工资"]
 
 
-@_excel(volatile=True, array=True, month="月份，如 2026-10")
-def ed_payroll(month, caller=None):
-    """ED_PAYROLL(月份) → 数组：本月工资表（表头 + 每人一行）。Excel 365/2021 自动溢出；旧版 Excel 由 xlwings 扩展区域。"""
+@_excel(reads_book=True, month="月份，如 2026-10", data_version=VERSION_DOC)
+def ed_payroll(month, data_version=None, caller=None):
+    """ED_PAYROLL(月份, 数据版本) → 数组：本月工资表（表头 + 每人一行）。Excel 365/2021 自动溢出（下方有内容时为 #SPILL!）；
+    旧版 Excel 须先选中区域再按 Ctrl+Shift+Enter 作为数组公式输入。"""
+    state, label, result = _month(caller, month, data_version)
+    return [list(row) for row in state.value(("payroll", label), lambda: payroll_table(result))]
+
+
+def payroll_table(result) -> list[list]:
     from ecomdept.outputs.records import CONTRACT_COLUMNS, payroll_rows
 
-    result = month_result(caller, month)
     rows = [list(PAYROLL_HEADERS)]
     for row in payroll_rows(result):
         rows.append([row["employee_id"], row["name"]] + [fen_to_float(row[c]) for c in CONTRACT_COLUMNS[2:14]])

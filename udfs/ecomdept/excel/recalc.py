@@ -1,45 +1,47 @@
-"""What the ED_ worksheet functions read from the calling book: once per recalculation, fingerprinted.
+"""What the ED_ worksheet functions read from the calling book: once per 数据版本.
 
-The data functions (ED_NET_PAY, ED_PENALTY, ED_KPI, ED_PAYROLL, ED_WORKDAYS, ED_IS_WORKDAY) are
-volatile: Excel calls every one of them on every recalculation (an edit anywhere, F9). Reading the
-input sheets is the expensive part of a call, and computing the month the more expensive one, so:
+The data functions (ED_NET_PAY, ED_PENALTY, ED_KPI, ED_PAYROLL, ED_WORKDAYS, ED_IS_WORKDAY) take the
+book's 数据版本 cell (the name ED_DATA_VERSION on 说明) as their last argument and are not volatile:
+Excel calls one again only when one of its arguments changed. The book's ThisWorkbook module
+(ecomdept/workbook/vba/ThisWorkbook.cls) gives that cell a new value whenever an input sheet or 说明
+is edited and when the book is opened, and never gives the same value to different data. So an edit
+anywhere else calls no data function, and an input edit calls each of them once, with a new version.
 
-- **One read per recalculation.** A recalculation is one pass over the formula cells. A call from a
-  cell that was already evaluated in the current pass, a call more than ``PASS_GAP`` seconds after
-  the previous call ended, or a call whose cell cannot be identified starts a new pass: the sheets
-  are read again. Inside a pass the snapshot read by its first call is shared.
-- **Results keyed by a fingerprint of what was read.** A snapshot carries a digest of every value
-  of every sheet it read; a month is computed once per (book, digest, month). A new pass over
-  unchanged data reuses the result; any changed cell gives a new digest and a new computation. No
-  timer ever decides that data is still fresh.
+Per open book, this keeps what belongs to its current version only (``Version``):
+
+- **the sheets read**, each at most once per version — the first call that needs a sheet reads it,
+  in one read of its used range;
+- **what was computed from them**: the month's result per month, the calendar, the lookup by 工号.
+
+A call with the version already seen reads nothing and computes nothing. A call with a new version
+starts from nothing: the old version's sheets and results are dropped. No timer, and no guess about
+which calls belong to one recalculation, decides whether data is fresh: the version does.
 """
 
 from __future__ import annotations
 
-import hashlib
-import pickle
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
 
 from ecomdept.inputs.cells import normalize_header
 from ecomdept.inputs.schema import INPUT_SHEETS, README_SHEET
-from ecomdept.inputs.workbook_io import ALL_SHEETS
 
-PASS_GAP = 1.0  # seconds of quiet between two recalculations (a person edits, or presses F9)
-RESULTS_KEPT = 8
-COUNTS = {"reads": 0, "runs": 0}
+BOOKS_KEPT = 4     # open books whose current version is kept
+COUNTS = {"reads": 0, "sheets_read": 0, "read_seconds": 0.0}  # for tests and scripts/bench.py
 
 _NAMES = {sheet.id: normalize_header(sheet.name) for sheet in INPUT_SHEETS}
 
 
-@dataclass
-class Snapshot:
-    """A SheetSource over the values read from a book in one go, with their digest."""
+def book_key(book) -> str:
+    return str(getattr(book, "fullname", None) or getattr(book, "name", None) or id(book))
 
-    names: list[str]
-    values: dict[str, list[list[object]]]
-    digest: str
+
+class Snapshot:
+    """A SheetSource over the sheets read at one version (``sheet_names`` lists every sheet of the book;
+    ``rows`` of a sheet not read is empty)."""
+
+    def __init__(self, names: list[str], values: dict[str, list[list[object]]]):
+        self.names, self.values = names, values
 
     def sheet_names(self) -> list[str]:
         return list(self.names)
@@ -48,94 +50,65 @@ class Snapshot:
         return [list(row) for row in self.values.get(name, [])]
 
 
-def read_snapshot(book, sheet_ids: frozenset[str] = ALL_SHEETS) -> Snapshot:
-    """Every value of the book's sheets for ``sheet_ids`` (and 说明), in one read per sheet."""
-    wanted = {_NAMES[i] for i in sheet_ids} | {normalize_header(README_SHEET)}
-    names = [sheet.name for sheet in book.sheets]
-    values: dict[str, list[list[object]]] = {}
-    digest = hashlib.blake2b(digest_size=16)
-    for name in names:
-        if normalize_header(name) not in wanted:
-            continue
-        rows = book.sheets[name].used_range.options(ndim=2, err_to_str=True).value or []
-        rows = [["" if v is None else v for v in row] for row in rows]
-        values[name] = rows
-        digest.update(name.encode("utf-8"))
-        digest.update(pickle.dumps(rows, protocol=5))
-    COUNTS["reads"] += 1
-    return Snapshot(names, values, digest.hexdigest())
+def _read_sheet(book, name: str) -> list[list[object]]:
+    rows = book.sheets[name].used_range.options(ndim=2, err_to_str=True).value or []
+    return [["" if v is None else v for v in row] for row in rows]
 
 
-def book_key(book) -> str:
-    return str(getattr(book, "fullname", None) or getattr(book, "name", None) or id(book))
+class Version:
+    """One book at one 数据版本: the sheets read so far and the values computed from them."""
 
+    def __init__(self, key: tuple):
+        self.key = key
+        self.names: list[str] | None = None
+        self.values: dict[str, list[list[object]]] = {}
+        self.memo: dict[object, object] = {}
 
-def cell_key(caller) -> tuple | None:
-    """Which cell called: (sheet, address), or None when the caller does not say."""
-    if caller is None:
-        return None
-    try:
-        address = caller.address
-        sheet = caller.sheet.name
-    except Exception:  # a caller without an address (a test double, VBA) cannot be told apart
-        return None
-    if not isinstance(address, str):
-        return None
-    return sheet, address
+    def snapshot(self, book, sheet_ids: frozenset[str]) -> Snapshot:
+        """The sheets for ``sheet_ids`` (and 说明), reading only those not read at this version yet."""
+        if self.names is None:
+            self.names = [sheet.name for sheet in book.sheets]
+        wanted = {_NAMES[i] for i in sheet_ids} | {normalize_header(README_SHEET)}
+        missing = [n for n in self.names if normalize_header(n) in wanted and n not in self.values]
+        tick = time.perf_counter()
+        for name in missing:
+            self.values[name] = _read_sheet(book, name)
+        if missing:
+            COUNTS["reads"] += 1
+            COUNTS["sheets_read"] += len(missing)
+            COUNTS["read_seconds"] += time.perf_counter() - tick
+        return Snapshot(self.names, self.values)
 
-
-@dataclass
-class _Pass:
-    cells: set = field(default_factory=set)
-    ended: float = 0.0
-    snapshots: dict[frozenset, Snapshot] = field(default_factory=dict)
+    def value(self, key, compute):
+        """``compute()`` once at this version; a data problem (ValueError, LookupError) is kept and raised
+        again on every later call, as the value would be returned."""
+        if key not in self.memo:
+            try:
+                self.memo[key] = compute()
+            except (ValueError, LookupError) as exc:
+                self.memo[key] = exc
+        found = self.memo[key]
+        if isinstance(found, (ValueError, LookupError)):
+            raise found
+        return found
 
 
 class Recalculation:
-    """Snapshots per recalculation pass and month results per fingerprint, for every open book."""
+    """The current ``Version`` of every open book (the last ``BOOKS_KEPT`` books called from)."""
 
-    def __init__(self, gap: float = PASS_GAP):
-        self.gap = gap
-        self._passes: dict[str, _Pass] = {}
-        self._results: OrderedDict[tuple, object] = OrderedDict()
+    def __init__(self):
+        self._books: OrderedDict[str, Version] = OrderedDict()
 
     def clear(self) -> None:
-        self._passes.clear()
-        self._results.clear()
+        self._books.clear()
 
-    def begin(self, book, caller) -> _Pass:
-        """The pass this call belongs to: the current one, or a new one."""
-        key = book_key(book)
-        state = self._passes.get(key)
-        cell = cell_key(caller)
-        now = time.monotonic()
-        if state is None or cell is None or cell in state.cells or now - state.ended > self.gap:
-            state = self._passes[key] = _Pass()
-        if cell is not None:
-            state.cells.add(cell)
+    def version(self, book, version) -> Version:
+        name = book_key(book)
+        key = (version,)
+        state = self._books.get(name)
+        if state is None or state.key != key:
+            state = self._books[name] = Version(key)
+        self._books.move_to_end(name)
+        while len(self._books) > BOOKS_KEPT:
+            self._books.popitem(last=False)
         return state
-
-    def end(self, state: _Pass) -> None:
-        state.ended = time.monotonic()
-
-    def snapshot(self, state: _Pass, book, sheet_ids: frozenset[str]) -> Snapshot:
-        snap = state.snapshots.get(sheet_ids)
-        if snap is None:
-            snap = state.snapshots[sheet_ids] = read_snapshot(book, sheet_ids)
-        return snap
-
-    def result(self, book, snap: Snapshot, what: str, compute):
-        """``compute()`` once per (book, fingerprint, what); exceptions are kept as results."""
-        key = (book_key(book), snap.digest, what)
-        if key in self._results:
-            self._results.move_to_end(key)
-            return self._results[key]
-        COUNTS["runs"] += 1
-        try:
-            value = compute()
-        except (ValueError, LookupError) as exc:
-            value = exc
-        self._results[key] = value
-        while len(self._results) > RESULTS_KEPT:
-            self._results.popitem(last=False)
-        return value

@@ -1,9 +1,12 @@
-"""The master workbook's vbaProject.bin: xlwings' own Excel-made project with one module's source swapped.
+"""The master workbook's vbaProject.bin: xlwings' own Excel-made project with module sources swapped and
+one standard module added.
 
 ``xlwings`` ships ``quickstart_standalone.xlsm``, saved by Excel, whose ``xl/vbaProject.bin`` holds the
 xlwings VBA module (with its ``Dictionary`` class), the document modules ``ThisWorkbook``, ``Sheet1``,
 ``Sheet2`` and one user module, ``Module1``. ``build`` takes that project and changes only what a new
-source needs, following MS-OVBA (the VBA File Format):
+source needs, following MS-OVBA (the VBA File Format). For each module whose source is swapped (the
+master workbook swaps ``Module1`` and the document module ``ThisWorkbook``, whose new source keeps the
+attribute lines Excel wrote):
 
 - the module's stream (2.3.4.3) becomes just the new source, compressed as in 2.4.1 (``compress``): no
   PerformanceCache (compiled p-code) before it, so VBA compiles the module from source;
@@ -18,7 +21,16 @@ source needs, following MS-OVBA (the VBA File Format):
   stream already is exactly this header; a longer one would be cut to it (``vba_project_header``);
 - ``PROJECT``, ``PROJECTwm`` and every other stream are copied byte for byte.
 
-The module keeps the template's name, ``Module1``: ``PROJECT`` (``Module=Module1`` and its [Workspace]
+A module can also be **added** (``build(..., added=…)``; the master workbook adds ``xlwings_udfs``, the
+worksheet functions' wrappers): a new stream holding its compressed source; a MODULE record (2.3.4.2.3.2)
+at the end of the ``dir`` stream's modules — MODULENAME, MODULENAMEUNICODE, MODULESTREAMNAME (with its
+Unicode form), an empty MODULEDOCSTRING, MODULEOFFSET 0, MODULEHELPCONTEXT 0, MODULECOOKIE 0xFFFF (the
+value 2.3.4.2.3.2.8 prescribes on write), MODULETYPE procedural (0x0021), the terminator — and the
+PROJECTMODULES count one higher; in ``PROJECT`` (2.3.1) a ``Module=`` line after the template's module
+lines and a line in [Workspace]; in ``PROJECTwm`` (2.3.3) the name's MBCS/UTF-16 pair before the
+terminator. Everything else stays as for a swap.
+
+A swapped module keeps the template's name (``Module1``, not ``Buttons``): ``PROJECT`` (``Module=Module1`` and its [Workspace]
 line), ``PROJECTwm`` and the names in ``dir`` then stay exactly as Excel made them, and nothing
 needs the module's name — buttons call their macros by Sub name (``[0]!ValidateData``). Only the
 source's ``Attribute VB_Name`` line is rewritten to the module's name, which must match MODULENAME.
@@ -148,9 +160,16 @@ def decompress(data: bytes) -> bytes:
 
 PROJECTVERSION = 0x0009  # its Size field says 4, but 6 bytes follow (Reserved 4, VersionMajor 4, VersionMinor 2)
 PROJECTCODEPAGE = 0x0003
+PROJECTMODULES = 0x000F
 MODULENAME = 0x0019
+MODULENAMEUNICODE = 0x0047
 MODULESTREAMNAME = 0x001A
+MODULESTREAMNAMEUNICODE = 0x0032  # the Reserved marker before the Unicode stream name
+MODULEDOCSTRING = 0x001C
+MODULEDOCSTRINGUNICODE = 0x0048   # likewise before the Unicode doc string
 MODULEOFFSET = 0x0031
+MODULEHELPCONTEXT = 0x001E
+MODULECOOKIE = 0x002C
 MODULETERMINATOR = 0x002B
 MODULETYPE_PROCEDURAL = 0x0021
 
@@ -206,9 +225,11 @@ def module_records(records: list[Record]) -> dict[str, tuple[int, int]]:
 
 
 def module_source(name: str, text: str) -> str:
-    """A .bas file's text as the module ``name`` stores it: CRLF line ends and the ``Attribute VB_Name``
-    line first, naming the module the project's dir stream names."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").split("\n")
+    """A .bas file's text as the module ``name`` stores it: CRLF line ends (the file's last line end is
+    the stored text's last) and the ``Attribute VB_Name`` line first, naming the module the project's
+    dir stream names."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = (text[:-1] if text.endswith("\n") else text).split("\n")  # blank lines at the end are kept
     if lines and re.match(r"Attribute VB_Name\s*=", lines[0]):
         lines = lines[1:]
     return "\r\n".join([f'Attribute VB_Name = "{name}"', *lines]) + "\r\n"
@@ -222,9 +243,56 @@ def vba_project_header(data: bytes) -> bytes:
     return b"\xcc\x61\xff\xff\x00" + data[5:7]
 
 
-def build(sources: dict[str, str], template: bytes | None = None) -> bytes:
+def module_record(name: str, encoding: str) -> list[Record]:
+    """2.3.4.2.3.2 MODULE for a new procedural module whose stream has the module's name and holds just
+    its source (MODULEOFFSET 0)."""
+    mbcs, wide = name.encode(encoding), name.encode("utf-16-le")
+    return [Record(MODULENAME, mbcs), Record(MODULENAMEUNICODE, wide), Record(MODULESTREAMNAME, mbcs),
+            Record(MODULESTREAMNAMEUNICODE, wide), Record(MODULEDOCSTRING, b""), Record(MODULEDOCSTRINGUNICODE, b""),
+            Record(MODULEOFFSET, struct.pack("<I", 0)), Record(MODULEHELPCONTEXT, struct.pack("<I", 0)),
+            Record(MODULECOOKIE, struct.pack("<H", 0xFFFF)), Record(MODULETYPE_PROCEDURAL, b""),
+            Record(MODULETERMINATOR, b"")]
+
+
+def _encoded(name: str, text: str, encoding: str) -> bytes:
+    try:
+        return module_source(name, text).encode(encoding)
+    except UnicodeEncodeError as exc:
+        raise VbaProjectError(f"模块 {name} 的源码含有代码页 {encoding} 无法表示的字符："
+                              f"{exc.object[exc.start:exc.end]!r}") from None
+
+
+PROJECT_MODULE_KEYS = ("Document=", "Module=", "Class=", "BaseClass=", "Package=")
+
+
+def project_with_modules(data: bytes, names: list[str], encoding: str) -> bytes:
+    """The PROJECT stream (2.3.1) with a ``Module=`` line for each new module after the template's own
+    module lines, and a [Workspace] line (2.3.1.18: window positions; zeros and C, as Excel writes
+    for a closed window)."""
+    text = data.decode(encoding)
+    lines = text.split("\r\n")
+    last = max(i for i, line in enumerate(lines) if line.startswith(PROJECT_MODULE_KEYS))
+    lines[last + 1:last + 1] = [f"Module={n}" for n in names]
+    if "[Workspace]" in lines:
+        end = lines.index("[Workspace]") + 1
+        while end < len(lines) and lines[end]:
+            end += 1
+        lines[end:end] = [f"{n}=0, 0, 0, 0, C" for n in names]
+    return "\r\n".join(lines).encode(encoding)
+
+
+def name_map_with_modules(data: bytes, names: list[str], encoding: str) -> bytes:
+    """PROJECTwm (2.3.3): each name as MBCS + NUL and UTF-16 + NUL, then the two-byte terminator."""
+    if not data.endswith(b"\x00\x00"):
+        raise VbaProjectError("模板 VBA 工程的 PROJECTwm 流没有结束符")
+    pairs = b"".join(n.encode(encoding) + b"\x00" + n.encode("utf-16-le") + b"\x00\x00" for n in names)
+    return data[:-2] + pairs + b"\x00\x00"
+
+
+def build(sources: dict[str, str], template: bytes | None = None, added: dict[str, str] | None = None) -> bytes:
     """vbaProject.bin: ``template`` (default: xlwings' own) with each named module's source replaced
-    (``sources``: module name → .bas text). See the module docstring for what changes."""
+    (``sources``: module name → .bas/.cls text) and the standard modules of ``added`` (name → .bas text)
+    appended. See the module docstring for what changes."""
     root = read_cfb(template if template is not None else template_bytes())
     try:
         vba, dir_entry, project = root.find("VBA"), root.find("VBA/dir"), root.find("VBA/_VBA_PROJECT")
@@ -243,12 +311,23 @@ def build(sources: dict[str, str], template: bytes | None = None) -> bytes:
         stream_name = next(r.data for r in records[start:end] if r.id == MODULESTREAMNAME).decode(encoding)
         offset = next(i for i in range(start, end) if records[i].id == MODULEOFFSET)
         records[offset] = Record(MODULEOFFSET, struct.pack("<I", 0))
-        try:
-            source = module_source(name, text).encode(encoding)
-        except UnicodeEncodeError as exc:
-            raise VbaProjectError(f"模块 {name} 的源码含有代码页 {encoding} 无法表示的字符："
-                                  f"{exc.object[exc.start:exc.end]!r}") from None
-        vba.find(stream_name).data = compress(source)
+        vba.find(stream_name).data = compress(_encoded(name, text, encoding))
+    new = list(added or {})
+    if new:
+        taken = {n.upper() for n in modules} | {c.name.upper() for c in vba.children}
+        for name in new:
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,30}", name) or name.upper() in taken:
+                raise VbaProjectError(f"不能添加 VBA 模块 {name}：名称无效或已存在")
+            taken.add(name.upper())
+        count = next(i for i, r in enumerate(records) if r.id == PROJECTMODULES)
+        records[count] = Record(PROJECTMODULES, struct.pack("<H", struct.unpack("<H", records[count].data)[0] + len(new)))
+        last = max(end for _, end in modules.values()) + 1
+        records[last:last] = [r for name in new for r in module_record(name, encoding)]
+        for name in new:
+            vba.children.append(Entry(name, data=compress(_encoded(name, added[name], encoding))))
+        for entry, change in ((root.find("PROJECT"), project_with_modules),
+                              (root.find("PROJECTwm"), name_map_with_modules)):
+            entry.data = change(entry.data, new, encoding)
     dir_entry.data = compress(pack_dir(records))
     project.data = vba_project_header(project.data)
     return write_cfb(root)

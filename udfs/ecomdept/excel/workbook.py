@@ -164,6 +164,21 @@ def confirm(book, message: str, title: str = "ecomdept") -> bool:
     return app.alert(message, title=title, buttons="ok_cancel") == "ok"
 
 
+def ask_text(book, prompt: str, title: str = "ecomdept", default: str = "") -> str | None:
+    """Excel's input box (Application.InputBox, text); None when the user cancels or types nothing."""
+    app = getattr(book, "app", None)
+    if app is None:
+        return None
+    if hasattr(app, "ask"):  # the test double answers for the user
+        answer = app.ask(prompt, title, default)
+    else:
+        answer = app.api.InputBox(prompt, title, default, None, None, None, None, 2)
+    if answer in (False, None, "False"):
+        return None
+    text = " ".join(str(answer).split())
+    return text or None
+
+
 def status(book, message: str | None) -> None:
     """Excel's status bar (False restores Excel's own text)."""
     app = getattr(book, "app", None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,6 +28,9 @@ FORMATS = {
 }
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 VALIDATION_ROWS = 100_000
+DATA_VERSION_NAME = "ED_DATA_VERSION"  # the 数据版本 cell on 说明 (workbooks with VBA)
+INPUT_SHEETS_NAME = "ED_INPUT_SHEETS"  # the sheets whose edits give it a new value: "/员工/打卡/…/说明/"
+DATA_VERSION_CELL = (3, 1)            # B4
 
 
 def cell(value: object, kind: str) -> object:
@@ -78,8 +82,17 @@ def write_sheet(book, sheet: Sheet, rows: list[list[object]], formats: dict) -> 
                 "error_message": "请从下拉列表中选择：" + "、".join(choices)})
 
 
+def input_sheet_list() -> str:
+    """The value of ED_INPUT_SHEETS: every sheet the ED_ data functions read (the input sheets and 说明,
+    which holds 计算月份), spaces left out, between slashes — a character no sheet name can contain."""
+    return "/" + "/".join(re.sub(r"\s+", "", name) for name in [*(s.name for s in INPUT_SHEETS), README_SHEET]) + "/"
+
+
 def write_readme(book, title: str, formats: dict, month: str | None = None,
-                 buttons: list[tuple[str, str]] | None = None) -> None:
+                 buttons: list[tuple[str, str]] | None = None, data_version: bool = False) -> None:
+    """The 说明 sheet. With ``data_version`` (workbooks whose VBA project has the ThisWorkbook module of
+    ecomdept/workbook/vba/ThisWorkbook.cls): the 数据版本 cell, named ED_DATA_VERSION, that the ED_ data
+    functions take as their last argument, the name ED_INPUT_SHEETS, and a line on the built-in functions."""
     ws = book.add_worksheet(README_SHEET)
     ws.set_column(0, 0, 16)
     ws.set_column(1, 1, 24)
@@ -96,6 +109,20 @@ def write_readme(book, title: str, formats: dict, month: str | None = None,
         ws.insert_button(2, 2, {"macro": macro, "caption": caption, "width": 110, "height": 28,
                                 "x_offset": 4 + index * 118, "y_offset": 2})
     row = 3
+    if data_version:
+        r, c = DATA_VERSION_CELL
+        ws.write(r, 0, "数据版本", formats["bold"])
+        ws.write_number(r, c, 1, formats["int"])
+        ws.write(r, 2, f"ED_ 读数据的函数的最后一个参数，如 =ED_NET_PAY(A2, \"2026-10\", {DATA_VERSION_NAME})。"
+                       "修改输入表或本表、打开工作簿时由宏自动换新，这些函数随之重算；请勿手改。")
+        ws.write(r + 1, 0, "ED_ 函数", formats["bold"])
+        ws.write(r + 1, 2, "函数已内置在本工作簿的 VBA 工程里（模块 xlwings_udfs），启用宏即可使用，"
+                           "不需要勾选「信任对 VBA 工程对象模型的访问」。只有升级 ecomdept 后函数的参数有变时，"
+                           "才需要 Import Functions（Alt+F8 运行 ImportPythonUDFs，这一次需要勾选上述信任设置），"
+                           "或用 ecomdept excel init 生成新工作簿再把数据复制过去。")
+        book.define_name(DATA_VERSION_NAME, f"='{README_SHEET}'!${chr(65 + c)}${r + 1}")
+        book.define_name(INPUT_SHEETS_NAME, f'="{input_sheet_list()}"')
+        row = r + 2
     ws.write_row(row, 0, ["工作表", "列（字段 id）", "说明"], formats["header"])
     for sheet in INPUT_SHEETS:
         row += 1
@@ -117,19 +144,21 @@ def write_readme(book, title: str, formats: dict, month: str | None = None,
 
 def write_master(path: str | Path, data: dict[str, list[list[object]]], title: str = "电商部主工作簿",
                  only_given: bool = False, month: str | None = None, buttons: list[tuple[str, str]] | None = None,
-                 vba_project: Path | bytes | None = None, conf: list[list[str]] | None = None) -> Path:
+                 vba_project: Path | bytes | None = None, conf: list[list[str]] | None = None,
+                 data_version: bool = False) -> Path:
     """data: sheet name → rows in column order of the schema. Missing sheets are written empty,
-    unless ``only_given`` (importers: just the sheets they produce, no 说明)."""
+    unless ``only_given`` (importers: just the sheets they produce, no 说明). ``data_version``: the
+    数据版本 cell on 说明 (see ``write_readme``), for a workbook whose VBA keeps it current."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with scratch.replacing(path) as new:  # the file appears complete or not at all
-        _write_book(new, data, title, only_given, month, buttons, vba_project, conf)
+        _write_book(new, data, title, only_given, month, buttons, vba_project, conf, data_version)
     return path
 
 
 def _write_book(path: Path, data: dict[str, list[list[object]]], title: str, only_given: bool, month: str | None,
                 buttons: list[tuple[str, str]] | None, vba_project: Path | bytes | None,
-                conf: list[list[str]] | None) -> None:
+                conf: list[list[str]] | None, data_version: bool = False) -> None:
     big = sum(len(rows) for rows in data.values()) > 200_000
     book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
                                            "strings_to_urls": False, "constant_memory": False,
@@ -147,7 +176,7 @@ def _write_book(path: Path, data: dict[str, list[list[object]]], title: str, onl
             book.add_vba_project(str(vba_project))
         book.set_vba_name("ThisWorkbook")
     if not only_given:
-        write_readme(book, title, formats, month, buttons)
+        write_readme(book, title, formats, month, buttons, data_version)
     for sheet in INPUT_SHEETS:
         if sheet.name in data or not only_given:
             write_sheet(book, sheet, data.get(sheet.name, []), formats)

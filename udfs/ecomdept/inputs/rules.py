@@ -131,8 +131,8 @@ PARAMS: tuple[Param, ...] = (
     Param("unemployment_rate", "失业保险个人比例", "0.005", RATE, "PAY-01", "个人缴纳比例"),
     Param("default_hf_rate", "公积金默认比例", "0.07", RATE, "PAY-01", "花名册未填 公积金比例 时使用"),
     Param("sick_pay_floor_ratio", "病假工资下限", "0.8", RATE, "LV-10",
-          "公司规则：病假期间保留当地最低工资的此比例，按病假时间折算（劳部发〔1995〕309号第59条）；城市法定病假工资"
-          "（上海按连续工龄 60%–100%，沪劳保发〔1995〕83号）更高时按法定"),
+          "公司规则：病假期间保留当地最低工资的此比例，按病假时间折算；低于法定下限（最低工资的 80%，劳部发〔1995〕309号"
+          "第59条及各城市规定）时不采用并预警；城市法定病假工资（上海按连续工龄 60%–100%，沪劳保发〔1995〕83号）更高时按法定"),
     Param("penalty_cap_ratio", "罚款上限比例", "0.2", RATE, "PAY-07",
           "罚款与赔偿合计不超过当月工资的此比例，且扣后不低于最低工资（工资支付暂行规定第16条）"),
     Param("penalty_cap_excess", "超限罚款处理", "carry", CHOICE, "PAY-07",
@@ -140,11 +140,20 @@ PARAMS: tuple[Param, ...] = (
     Param("iit_period", "个税所属期", "pay_month", CHOICE, "PAY-03",
           "pay_month = 发放月（推荐：扣缴义务人支付时预扣，10 月工资 11 月发放属 11 月；12 月工资次年 1 月发放属次年）；"
           "work_month = 工资所属月", choices=("pay_month", "work_month")),
+    Param("personal_leave_pay", "事假工资", "deduct", CHOICE, "LV-10",
+          "deduct = 事假按分钟扣工资（LV-10：事假为无薪假，推荐）；paid = 事假不扣工资，此时本年事假累计 20 天以上的"
+          "当年不享受年休假（职工带薪年休假条例第四条第（二）项）", choices=("deduct", "paid")),
+    Param("annual_bonus_repeat", "年终奖第二次单独计税", "merge", CHOICE, "STA-2023-30",
+          "一个纳税年度第二笔要单独计税的年终奖（国税发〔2005〕9号第三条：每人每年只能一次）：merge = 较晚发放的一笔并入综合所得"
+          "并预警（推荐）；stop = 不出结果，数据问题写明两行", choices=("merge", "stop")),
     Param("annual_leave_year_end", "年末未休年假", "carry", CHOICE, "LV-11",
           "carry = 结转到次年一季度（推荐：实施办法第九条允许跨年安排）；pay = 12 月按日工资 300% 支付未休天数",
           choices=("carry", "pay")),
     Param("leave_excess", "超出法定天数的假期", "personal", CHOICE, "LV-12",
           "personal = 超出部分按事假扣款并预警（推荐）；paid = 照常发工资并预警", choices=("personal", "paid")),
+    Param("release_roles", "发放前须审批", "审核+批准", CHOICE, "PAY-02",
+          "审核+批准 = 工资表经审核、批准后才能发送工资条、据代发/现金清单发放（推荐）；批准 = 只须批准；无 = 不要求审批。"
+          "审批用 ecomdept approve 登记，已审批的月份锁定", choices=("审核+批准", "批准", "无")),
     Param("allow_negative_net", "允许实发为负", "no", CHOICE, "PAY-07",
           "no = 有人实发为负时不出工资条（阻断性问题，推荐）；yes = 照常计算并预警，发放须人工处理", choices=("no", "yes")),
 )

@@ -27,6 +27,7 @@ PUNCH_SOURCES = ("考勤机", "补卡", "钉钉")
 OT_COMPENSATION = ("加班费", "补休")
 CALENDAR_KINDS = ("休息日", "工作日", "法定节假日")
 EVENT_TYPES = ("脱岗", "外出未报告", "拒绝调岗")
+LEAVE_REASONS = ("协商解除", "无过失辞退", "经济性裁员", "合同到期不续签", "被迫解除", "辞职", "过失辞退")
 
 # column kinds
 TEXT, INT, MONEY, DATE, DATETIME, ENUM, BOOL, RATE, MONTH, NUMBER = (
@@ -99,6 +100,10 @@ EMPLOYEES = Sheet(
                doc="上海/北京/杭州/广州/深圳（或 shanghai/beijing/hangzhou/guangzhou/shenzhen）：本人社保、公积金"
                    "与最低工资按此城市；空 = 规则 city"),
         Column("email", "邮箱", TEXT, width=26, doc="工资条发送地址（ecomdept send）：空 = 不发送，发送时列出"),
+        Column("leave_reason", "离职原因", ENUM, False, LEAVE_REASONS,
+               doc="协商解除/无过失辞退/经济性裁员/合同到期不续签/被迫解除 = 支付经济补偿（劳动合同法第四十六条、第四十七条）；"
+                   "辞职/过失辞退 = 不支付"),
+        Column("notice_pay", "代通知金", BOOL, doc="是 = 无过失辞退未提前三十日通知，额外支付一个月工资（劳动合同法第四十条）"),
     ),
     key=("employee_id",), required=True, table="tbl_employees",
 )
@@ -243,6 +248,22 @@ ANNUAL_BONUS = Sheet(
     key=("month", "employee_id"), table="tbl_annual_bonus",
 )
 
+CORRECTION_ITEMS = ("工资", "津贴", "加班", "请假", "考勤", "罚款", "绩效", "其他")
+CORRECTIONS = Sheet(
+    "corrections", "补发补扣",
+    "已发放月份的更正：一项差错登记一行，在「计入月份」的工资里补发（正数）或补扣（负数），"
+    "计入当月应发并按累计预扣法计税，工资条写明更正哪个月、为什么。已审批的月份不重算。",
+    (
+        Column("employee_id", "工号", TEXT, True, parse="code"),
+        Column("work_month", "所属月份", MONTH, True, doc="差错所在的月份（已发放），早于计入月份"),
+        Column("pay_month", "计入月份", MONTH, True, doc="在哪个月的工资里补发或补扣（只有该月的计算使用这一行）"),
+        Column("item", "项目", ENUM, True, CORRECTION_ITEMS, doc="更正的工资项目"),
+        Column("amount", "金额", MONEY, True, doc="正数 = 补发，负数 = 补扣（元）"),
+        Column("reason", "原因", TEXT, True, width=30, doc="工资条上照印，如「9 月病假单补交，退回事假扣款」"),
+    ),
+    table="tbl_corrections",
+)
+
 LEDGER = Sheet(
     "ledger", "工资台账", "往月个税台账（本年累计预扣的依据）：一人一月一行。",
     (
@@ -252,6 +273,8 @@ LEDGER = Sheet(
         Column("special", "专项扣除", MONEY, True, doc="个人社保 + 公积金"),
         Column("additional", "专项附加扣除", MONEY, True),
         Column("iit", "已预扣个税", MONEY, True, limits=(0, None)),
+        Column("overtime", "加班工资", MONEY, limits=(0, None),
+               doc="应发工资中的加班工资：未休年假工资按剔除加班工资的月平均工资计（实施办法第十一条）；空 = 无法剔除，工资条注明"),
     ),
     key=("month", "employee_id"), table="tbl_ledger",
 )
@@ -329,6 +352,6 @@ RULES = Sheet(
 
 INPUT_SHEETS: tuple[Sheet, ...] = (
     EMPLOYEES, PUNCHES, LEAVE, OVERTIME, EVENTS, SHIFTS, ROTA, ORDERS, ADS, REFUNDS, BONUS, ANNUAL_BONUS, SCORES, LEDGER,
-    HOLIDAYS, RULES)
+    CORRECTIONS, HOLIDAYS, RULES)
 SHEETS_BY_NAME = {sheet.name: sheet for sheet in INPUT_SHEETS}
 README_SHEET = "说明"

@@ -23,9 +23,14 @@ def _load(out: Path, month: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+CORRECTION = "correction"  # 补发补扣 of an earlier month: listed on their own, not as a change
+
+
 def _by_label(lines: list[dict]) -> dict[str, tuple[int, list[str]]]:
     out: dict[str, tuple[int, list[str]]] = {}
     for line in lines:
+        if line.get("code") == CORRECTION:
+            continue
         key = f"{line['section']}·{line['label']}"
         amount, why = out.get(key, (0, []))
         out[key] = (amount + yuan_to_fen(line["amount"]), why + [line["explanation"]])
@@ -53,6 +58,12 @@ def explain(out: Path, before: str, after: str) -> list[str]:
         if changes:
             report.append(f"{emp} {new[emp]['name']}：")
             report.extend(changes)
+    fixes = [(emp, new[emp]["name"], line) for emp in sorted(new) for line in new[emp]["lines"]
+             if line.get("code") == CORRECTION]
+    if fixes:
+        report.append(f"{after} 的补发补扣（更正往月，{len(fixes)} 项，见「补发补扣」表）：")
+        report.extend(f"  {emp} {name} {line['label']} {fmt_yuan(yuan_to_fen(line['amount']))}：{line['explanation']}"
+                      for emp, name, line in fixes)
     from ecomdept.outputs import signoff
 
     for month in dict.fromkeys((before, after)):  # HR's 签收申诉 entries (ABS-11)

@@ -94,6 +94,8 @@ def balances(result, employee_id: str) -> list[str]:
                 f"{ledger.used_min / day:g} 天，月末余额 {ledger.closing_min / day:g} 天")
         if ledger.payout_days:
             text += f"（{ledger.payout_days} 天未休年假已折算工资）"
+        if ledger.exclusion:
+            text += f"。{ledger.exclusion}"
         out.append(text)
     comp = result.comp_ledger.get(employee_id)
     if comp:

@@ -23,10 +23,13 @@ EXTRA_COLUMNS = ("team", "position", "workdays", "employed_workdays", "absent_da
                  "annual_bonus_method", "annual_bonus_separate_tax_total", "annual_bonus_merged_tax_total",
                  "annual_leave_year", "annual_leave_entitled_days", "annual_leave_opening_min", "annual_leave_used_min",
                  "annual_leave_closing_min", "annual_leave_used_ytd_min", "annual_leave_carried_min", "annual_leave_pay",
+                 "corrections", "severance_pay", "severance_iit", "severance_net", "sick_leave_ytd_days", "personal_leave_ytd_days", "annual_leave_exclusion",
+                 "annual_leave_next_year_excluded",
                  "employer_pension", "employer_medical", "employer_unemployment", "employer_injury",
                  "employer_housing_fund")
 MONEY_COLUMNS = (set(CONTRACT_COLUMNS[2:]) | {"penalties_carried", "carried_net", "annual_bonus_separate_tax_total",
-                                              "annual_leave_pay",
+                                              "annual_leave_pay", "corrections", "severance_pay", "severance_iit",
+                                              "severance_net",
                                               "annual_bonus_merged_tax_total"}
                  | {c for c in EXTRA_COLUMNS if c.startswith("employer_")})
 
@@ -47,7 +50,10 @@ def payroll_rows(result) -> list[dict[str, object]]:
                    annual_bonus_method=pay.annual_bonus_method,
                    annual_bonus_separate_tax_total=pay.annual_bonus_compare[0] if pay.annual_bonus_compare else 0,
                    annual_bonus_merged_tax_total=pay.annual_bonus_compare[1] if pay.annual_bonus_compare else 0,
-                   annual_leave_pay=pay.annual_leave_pay, **_leave_columns(result, pay.employee_id))
+                   annual_leave_pay=pay.annual_leave_pay, corrections=pay.correction, **_leave_columns(result, pay.employee_id))
+        settled = getattr(result, "settlements", {}).get(pay.employee_id)
+        row.update(severance_pay=settled.total if settled else 0, severance_iit=settled.tax if settled else 0,
+                   severance_net=settled.net if settled else 0)
         for key, value in pay.employer_cost.items():
             row[f"employer_{key}"] = value
         rows.append(row)
@@ -59,11 +65,14 @@ def _leave_columns(result, employee_id: str) -> dict:
     if ledger is None:
         return {"annual_leave_year": "", "annual_leave_entitled_days": "", "annual_leave_opening_min": "",
                 "annual_leave_used_min": "", "annual_leave_closing_min": "", "annual_leave_used_ytd_min": "",
-                "annual_leave_carried_min": ""}
+                "annual_leave_carried_min": "", "sick_leave_ytd_days": "", "personal_leave_ytd_days": "",
+                "annual_leave_exclusion": "", "annual_leave_next_year_excluded": ""}
     return {"annual_leave_year": result.year, "annual_leave_entitled_days": ledger.entitled_days,
             "annual_leave_opening_min": ledger.opening_min, "annual_leave_used_min": ledger.used_min,
             "annual_leave_closing_min": ledger.closing_min, "annual_leave_used_ytd_min": ledger.used_ytd_min,
-            "annual_leave_carried_min": ledger.carried_min}
+            "annual_leave_carried_min": ledger.carried_min, "sick_leave_ytd_days": ledger.sick_days,
+            "personal_leave_ytd_days": ledger.personal_days, "annual_leave_exclusion": ledger.exclusion,
+            "annual_leave_next_year_excluded": int(ledger.next_year_excluded)}
 
 
 def write_payroll_csv(result, path: Path) -> None:

@@ -2,8 +2,13 @@
 
 Until 2027-12-31 it may be taxed apart from wages (财政部 税务总局公告2023年第30号): bonus ÷ 12 finds
 the rate and quick deduction on the monthly table, tax = bonus × rate − quick deduction, once per
-person and tax year; or merged into the month's wages and taxed cumulatively. A blank 计税方式 is
-单独计税 while the policy is in force. The payslip shows both methods' tax for the month.
+person and tax year (国税发〔2005〕9号第三条); or merged into the month's wages and taxed cumulatively. A
+blank 计税方式 is 单独计税 while the policy is in force. The payslip shows both methods' tax for the month.
+
+Once a year, whatever the order of the runs: the tax year is the one of the payment's tax period, and every
+claim to the separate method in it counts — earlier and later runs' payroll.csv rows, and the 年终奖 rows of
+months not yet run. The earliest payment keeps it; a later one is merged (规则 ``annual_bonus_repeat = merge``)
+or stops the run naming the rows (``stop``); a later month's run that had taken it is stale and must be run again.
 """
 
 from __future__ import annotations
@@ -37,8 +42,8 @@ def plan(annual: tuple[int, str | None], ytd, paid_on: dt.date) -> Plan:
         warnings.append(f"单独计税政策有效期至 {table.separate_until}，{paid_on} 发放的年终奖并入综合所得计税")
         method = MERGED
     if method == SEPARATE and ytd.separate_bonus:
-        warnings.append(f"本纳税年度已在所属期 {ytd.separate_bonus[0]} 单独计税一次（一个纳税年度只允许一次），"
-                        "本次并入综合所得计税")
+        warnings.append(f"本纳税年度已有一笔年终奖单独计税：{ytd.separate_bonus[0]}；一个纳税年度只允许一次"
+                        "（国税发〔2005〕9号第三条），本次并入综合所得计税")
         method = MERGED
     return Plan(amount, method, warnings)
 
@@ -81,3 +86,54 @@ def add_lines(p, chosen: Plan, on: dt.date, cumulative: int) -> int:
         p.lines.append(Line(WITHHOLDING, "annual_bonus_iit", "年终奖个税", 0,
                             f"并入综合所得，已含在本月个人所得税中。{comparison}", "STA-2023-30"))
     return withheld
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A payment of the tax year that takes (or would take) the separate method."""
+    period: str               # tax period of the payment
+    month: str                # work month it is paid with
+    where: str                # how it is named to HR
+    run: bool                 # a run's result (else a 年终奖 row not yet run)
+    row: int | None = None    # the 年终奖 row
+
+
+def claims(annual_rows, out_dir, label: str, period_of, tax_year: str) -> dict[str, list[Claim]]:
+    """Every claim to the separate method in ``tax_year`` other than this month's, per person.
+
+    ``period_of(month) -> (tax period 'YYYY-MM', paid_on date)`` for a work month's normal pay day. A month
+    with a run is what its run did; a month not run yet is what its 年终奖 row asks for."""
+    import re
+    from pathlib import Path
+
+    from ecomdept.pay.history import read_run, row_period
+
+    found: dict[str, list[Claim]] = {}
+    ran: dict[str, set[str]] = {}
+    if out_dir is not None:
+        for csv_path in sorted(Path(out_dir).glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]/payroll.csv")):
+            folder = csv_path.parent.name
+            if folder == label or not re.fullmatch(r"\d{4}-\d{2}", folder):
+                continue
+            if not f"{int(tax_year) - 1}-11" <= folder <= f"{tax_year}-12":  # cannot be paid in the tax year
+                continue
+            mode_period = period_of(folder)[0]
+            for row in read_run(csv_path):
+                ran.setdefault(folder, set()).add(row["employee_id"])
+                paid = row.get("tax_period") or mode_period
+                if row.get("annual_bonus_method") == SEPARATE and paid[:4] == tax_year:
+                    found.setdefault(row["employee_id"], []).append(
+                        Claim(paid, folder, f"{folder} 的运行结果（所属期 {paid}）", True))
+    if len(annual_rows):
+        for rec in annual_rows.itertuples(index=False):
+            if rec.month == label or rec.employee_id in ran.get(rec.month, ()) or not rec.amount:
+                continue
+            if SHEET_METHOD.get(rec.method or "", SEPARATE) != SEPARATE:
+                continue
+            paid, paid_on = period_of(rec.month)
+            if paid[:4] != tax_year or not annual_bonus_table(paid_on).separate_allowed(paid_on):
+                continue
+            found.setdefault(rec.employee_id, []).append(
+                Claim(paid, rec.month, f"年终奖表第 {rec.xl_row} 行（{rec.month} 随工资发放，所属期 {paid}）", False,
+                      rec.xl_row))
+    return found

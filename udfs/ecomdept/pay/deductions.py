@@ -2,10 +2,12 @@
 numbers it shows, gives the amount it shows.
 
 - 事假 and 旷工 are unpaid by the minute (LV-10, ABS-01/04).
-- 病假: the city's legal sick pay by years of continuous service is the floor (Shanghai:
-  沪劳保发〔1995〕83号, 60%–100% of the employee's wage, never below 80% of the minimum wage); the
-  company's rule (LV-10: unpaid, with ``sick_pay_floor_ratio`` of the minimum wage kept) applies only
-  where it is more generous.
+- 病假: the law is the floor. Every city keeps at least 80% of the local minimum wage for the sick time
+  (劳部发〔1995〕309号第五十九条; 北京市工资支付规定第二十一条; 广东省工资支付条例第二十四条; 深圳市员工工资支付
+  条例第二十三条; Zhejiang applies the national rule), and Shanghai (沪劳保发〔1995〕83号, 60%–100% by
+  continuous service) and Shenzhen (60%) also a share of the wage. The company's rule (LV-10: unpaid,
+  with ``sick_pay_floor_ratio`` of the minimum wage kept) applies where it is more generous; a ratio
+  below the legal floor is raised to it, on the payslip line and in 预警.
 - Fines: at most ``penalty_cap_ratio`` of the month's wage, and what is left may not fall below the
   minimum wage (工资支付暂行规定第16条, PAY-07). The minimum-wage test is 最低工资规定第12条's: pay
   without what the city excludes (Shanghai: overtime pay and the employee's own social insurance and
@@ -20,7 +22,7 @@ from fractions import Fraction
 
 from ecomdept.worktime.attendance import hours_text
 from ecomdept.core.money import fmt_yuan, mul_round, percent, round_half_up
-from ecomdept.core.statutory import CityTable
+from ecomdept.core.statutory import CityTable, national_sick_pay
 
 
 @dataclass(frozen=True)
@@ -51,41 +53,61 @@ class SickPay:
     deduction: int
     kept: int
     explanation: str
+    raised: str = ""          # the company rule was below the legal floor: why it was raised (for 预警)
 
 
 def sick_leave(basis: Basis, minutes: int, years: int, city: CityTable, company_floor_ratio,
                workdays: int) -> SickPay:
-    """The sick-leave deduction: full pay for the minutes, less what the employee keeps."""
+    """The sick-leave deduction: full pay for the minutes, less what the employee keeps.
+
+    Kept is the highest of: the city's legal share of the wage by service (Shanghai, Shenzhen), the
+    legal floor of the minimum wage (the city's rule, else 劳部发〔1995〕309号第五十九条: 80%) and the
+    company's 规则 ``sick_pay_floor_ratio``. A company ratio below the legal floor is raised to it,
+    and ``raised`` says so with the clause."""
     full = basis.amount(minutes)
     parts = [f"病假 {hours_text(minutes)} 小时全额 {basis.formula(minutes)}"]
-    keeps: list[tuple[int, str]] = []  # (amount, what it is with its arithmetic)
+    keeps: list[tuple[int, str]] = []
     minimum = city.minimum_wage_fen
     time_share = f"{minutes} 分钟 ÷ ({workdays} 天 × {basis.shift_minutes} 分钟)"
-    if city.sick_pay is not None:
-        share, band = city.sick_pay.share(years)
+    law = city.sick_pay or national_sick_pay()
+    by_service = law.share(years)
+    if by_service is not None:
+        share, band = by_service
         kept = round_half_up(Fraction(full) * Fraction(share))
-        service = f"（连续工龄 {years} 年，满 {band} 年档）" if len(city.sick_pay.by_service_years) > 1 else ""
-        keeps.append((kept, f"法定病假工资{service}为本人工资的 {percent(share)}："
-                            f"{fmt_yuan(full)} × {percent(share)} = {fmt_yuan(kept)}（{city.sick_pay.source.split('：')[0]}）"))
-        floor_ratio = city.sick_pay.floor_of_minimum_wage
-        floor = round_half_up(Fraction(minimum * minutes) * Fraction(floor_ratio) / (workdays * basis.shift_minutes))
-        keeps.append((floor, f"法定下限为最低工资的 {percent(floor_ratio)}：{fmt_yuan(minimum)} × {percent(floor_ratio)} × "
-                             f"{time_share} = {fmt_yuan(floor)}"))
-    if company_floor_ratio:
-        company = round_half_up(Fraction(minimum * minutes) * Fraction(company_floor_ratio)
-                                / (workdays * basis.shift_minutes))
+        service = f"连续工龄 {years} 年（满 {band} 年档）" if len(law.by_service_years) > 1 else ""
+        keeps.append((kept, f"{service}法定病假工资为本人工资的 {percent(share)}："
+                            f"{fmt_yuan(full)} × {percent(share)} = {fmt_yuan(kept)}（{law.clause}）"))
+    floor_ratio = law.floor_of_minimum_wage
+    floor = _of_minimum(minimum, floor_ratio, minutes, workdays, basis.shift_minutes)
+    floor_text = (f"不低于最低工资 {fmt_yuan(minimum)} × {percent(floor_ratio)} × {time_share} = {fmt_yuan(floor)}"
+                  + ("" if by_service is not None else f"（{law.clause}）"))
+    keeps.append((floor, floor_text))
+    raised = ""
+    ratio = Fraction(company_floor_ratio or 0)
+    if ratio >= Fraction(floor_ratio):
+        company = _of_minimum(minimum, company_floor_ratio, minutes, workdays, basis.shift_minutes)
         keeps.append((company, f"制度（LV-10）保留最低工资的 {percent(company_floor_ratio)}：{fmt_yuan(minimum)} × "
                                f"{percent(company_floor_ratio)} × {time_share} = {fmt_yuan(company)}"))
-    kept, why = max(keeps, key=lambda k: k[0]) if keeps else (0, "制度（LV-10）病假无薪")
+    else:
+        raised = (f"规则「病假工资下限」{percent(company_floor_ratio or 0)} 低于法定下限最低工资的 {percent(floor_ratio)}"
+                  f"（{law.clause}），不采用，按法定标准保留")
+    kept, why = max(keeps, key=lambda k: k[0])
     kept = min(kept, full)
     if len(keeps) > 1:  # every alternative named, with its arithmetic, and the one taken
         parts.append(f"应保留以下 {len(keeps)} 项中较高的 {fmt_yuan(kept)}")
-        parts += [f"{'①②③④'[i]} {text}" for i, (_, text) in enumerate(keeps)]
+        parts += [f"{'①②③④⑤'[i]} {text}" for i, (_, text) in enumerate(keeps)]
     else:
         parts.append(f"应保留 {fmt_yuan(kept)}：{why}")
+    if raised:
+        parts.append(raised)
     deduction = full - kept
     parts.append(f"扣 {fmt_yuan(full)} − {fmt_yuan(kept)} = {fmt_yuan(deduction)}")
-    return SickPay(deduction, kept, "；".join(parts))
+    return SickPay(deduction, kept, "；".join(parts), raised)
+
+
+def _of_minimum(minimum: int, ratio, minutes: int, workdays: int, shift_minutes: int) -> int:
+    """``ratio`` of the monthly minimum wage for ``minutes`` of the month's normal hours."""
+    return round_half_up(Fraction(minimum * minutes) * Fraction(ratio) / (workdays * shift_minutes))
 
 
 @dataclass

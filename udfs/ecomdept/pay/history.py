@@ -9,6 +9,11 @@ authority:
 2. the workbook's 工资台账 sheet, whose 月份 is the tax period (税款所属期), for periods no run covers.
 The run being replaced is never read, so re-running a month never counts it twice.
 
+The same two sources give a person's average monthly wage over the months paid before a date
+(``wage_history`` + ``average_wage``), each purpose with its own inclusion rule: unused annual leave
+excludes overtime pay (企业职工带薪年休假实施办法第十一条, ``ANNUAL_LEAVE``), 经济补偿 includes it
+(劳动合同法实施条例第二十七条, ``SEVERANCE``).
+
 A late-month hire's first month (PAY-05) is paid with the next month's wages: its row is marked
 ``deferred`` and its pay joins the next run's tax period and bank list (``carried``).
 """
@@ -17,11 +22,12 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
 
-from ecomdept.core.money import yuan_to_fen
+from ecomdept.core.money import fmt_yuan, round_half_up, yuan_to_fen
 
 
 @dataclass
@@ -132,7 +138,7 @@ def prior_months(ledger: pd.DataFrame, out_dir: Path | None, year: int, month: i
                 ytd.add(t, taxed_income(row), _fen(row, "social_insurance") + _fen(row, "housing_fund"),
                         _fen(row, "additional_deductions"), _fen(row, "iit"))
                 if row.get("annual_bonus_method") == "separate":
-                    ytd.separate_bonus.append(tax_period)
+                    ytd.separate_bonus.append(f"{folder} 的运行结果（所属期 {tax_period}）")
                 covered.add((emp, tax_period))
                 used = True
             if used:
@@ -211,3 +217,105 @@ def stale_later_runs(out_dir: Path, label_: str, new_sha: str, mode: str) -> lis
         if info.get("ytd_runs_sha256", {}).get(label_) != new_sha:
             stale.append(later)
     return stale
+
+
+# --- average monthly wage (实施办法第十一条; 劳动合同法实施条例第二十七条) --------------------------------
+
+@dataclass(frozen=True)
+class Inclusion:
+    """What a month's wage counts for one purpose: 应发工资, with or without the overtime pay."""
+    purpose: str
+    overtime: bool
+    clause: str
+    counted: str              # how the month's wage is named on the payslip
+
+
+ANNUAL_LEAVE = Inclusion("未休年休假工资", False, "企业职工带薪年休假实施办法第十一条", "应发工资剔除加班工资")
+SEVERANCE = Inclusion("经济补偿", True, "劳动合同法实施条例第二十七条", "应发工资（含加班工资、奖金、津贴）")
+
+
+@dataclass(frozen=True)
+class MonthWage:
+    period: str               # YYYY-MM: the month paid (tax period), as 工资台账 月份 and payroll.csv tax_period
+    gross: int                # 应发工资, fen
+    overtime: int | None      # the overtime pay in it; None where the source does not say (工资台账 without 加班工资)
+    source: str               # 往期运行 YYYY-MM / 工资台账
+
+
+@dataclass(frozen=True)
+class AverageWage:
+    months: tuple[MonthWage, ...]
+    total: int
+    average: int              # fen, rounded half up: the figure the payout is computed from
+    text: str
+    unknown_overtime: tuple[str, ...] = ()
+
+
+def wage_history(ledger: pd.DataFrame, out_dir: Path | None, period: tuple[int, int], months: int = 12,
+                 mode: str = "pay_month", employees: set[str] | None = None,
+                 skip_folder: str | None = None) -> dict[str, dict[str, MonthWage]]:
+    """Each person's wages of the ``months`` months paid before tax period ``period``: earlier runs'
+    payroll.csv rows first (they keep overtime, bonus and allowances apart), 工资台账 rows for the
+    months no run covers. A month with no record of the person (not employed) is simply absent.
+    ``skip_folder`` is the run being computed, never read."""
+    first = shift(*period, -months)
+    window = {label(*shift(*first, i)) for i in range(months)}
+    found: dict[str, dict[str, MonthWage]] = {}
+    work = shift(*first, -2)
+    while work < period:
+        folder = label(*work)
+        run = out_dir / folder / "payroll.csv" if out_dir else None
+        if folder != skip_folder and run is not None and run.exists():
+            for row in read_run(run):
+                emp = row["employee_id"]
+                paid = row_period(row, work, mode)
+                if paid not in window or (employees is not None and emp not in employees):
+                    continue
+                mine = found.setdefault(emp, {})
+                before = mine.get(paid)
+                gross, overtime = _fen(row, "gross_pay"), _fen(row, "overtime_pay")
+                if before is not None and before.source.startswith("往期运行"):  # a deferred month paid with this one
+                    gross, overtime = gross + before.gross, overtime + (before.overtime or 0)
+                    folder_text = before.source.replace("往期运行 ", "") + "、" + folder
+                else:
+                    folder_text = folder
+                mine[paid] = MonthWage(paid, gross, overtime, f"往期运行 {folder_text}")
+        work = shift(*work, 1)
+    if len(ledger):
+        for rec in ledger[ledger["month"].isin(window)].itertuples(index=False):
+            if employees is not None and rec.employee_id not in employees:
+                continue
+            mine = found.setdefault(rec.employee_id, {})
+            if rec.month in mine:
+                continue
+            overtime = getattr(rec, "overtime", None)
+            overtime = None if overtime is None or pd.isna(overtime) else int(overtime)
+            mine[rec.month] = MonthWage(rec.month, int(rec.income), overtime, "工资台账")
+    return found
+
+
+def average_wage(history: dict[str, MonthWage], inclusion: Inclusion, months: int = 12) -> AverageWage | None:
+    """The average monthly wage over the months found (fewer where the person was employed fewer), as
+    ``inclusion`` counts a month; None when nothing is recorded. The text shows the months, the total
+    and the division, so that it recomputes to the fen."""
+    if not history:
+        return None
+    chosen = tuple(history[p] for p in sorted(history))
+    unknown = tuple(m.period for m in chosen if m.overtime is None and not inclusion.overtime)
+    counted = [m.gross if inclusion.overtime else m.gross - (m.overtime or 0) for m in chosen]
+    total = sum(counted)
+    average = round_half_up(Fraction(total, len(chosen)))
+    periods = [m.period for m in chosen]
+    span = (f"{periods[0]} 至 {periods[-1]}" if _contiguous(periods) else "、".join(periods))
+    overtime_out = sum((m.overtime or 0) for m in chosen) if not inclusion.overtime else 0
+    detail = f"，已剔除加班工资 {fmt_yuan(overtime_out)}" if overtime_out else ""
+    short = f"（在职不满 {months} 个月，按实际 {len(chosen)} 个月）" if len(chosen) < months else ""
+    text = (f"月平均工资：发放月 {span} 共 {len(chosen)} 个月{short}的{inclusion.counted}合计 {fmt_yuan(total)}{detail}，"
+            f"{fmt_yuan(total)} ÷ {len(chosen)} = {fmt_yuan(average)}（{inclusion.clause}）")
+    if unknown:
+        text += f"；工资台账 {'、'.join(unknown)} 没有填加班工资，这几个月未能剔除加班工资"
+    return AverageWage(chosen, total, average, text, unknown)
+
+
+def _contiguous(periods: list[str]) -> bool:
+    return all(label(*shift(int(a[:4]), int(a[5:7]), 1)) == b for a, b in zip(periods, periods[1:]))

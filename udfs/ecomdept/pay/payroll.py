@@ -77,6 +77,7 @@ class Pay:
     carried_month: str = ""
     annual_bonus_compare: tuple[int, int] | None = None  # this month's tax: (separately taxed, merged)
     annual_leave_pay: int = 0              # 未休年休假工资, included in allowance
+    correction: int = 0                    # 补发补扣 of earlier months, included in allowance
     workdays: int = 0
     employed_workdays: int = 0
 
@@ -88,6 +89,7 @@ class LeaveTerms:
     excess: object = None                  # entitlements.Excess (statutory leave above its allowance)
     nursing_min: int = 0                   # 哺乳假 above 60 minutes a day
     excess_rule: str = "personal"          # 规则 leave_excess
+    average: object = None                 # history.AverageWage: the unused-leave payout's monthly wage (第十一条)
 
     def excess_clauses(self) -> str:
         """LV-11 for annual leave above the balance, LV-12 for statutory leave above its days."""
@@ -215,10 +217,28 @@ def ytd_basic_before(emp, period: tuple[int, int], rules: Rules, ytd: YearToDate
                                bool(emp.prior_year_under_60k), on)
 
 
+def annual_leave_payout(p: Pay, leave: LeaveTerms, base: int, allowance: int) -> int:
+    """未休年休假工资: unused days × the daily wage (the average monthly wage ÷ 21.75, 实施办法第十一条) × 200%
+    more than the normal wage (300% in all, 第十条)."""
+    days = leave.annual.payout_days
+    if leave.average is not None:
+        monthly, basis = leave.average.average, leave.average.text
+    else:
+        monthly = base + allowance
+        parts = f"月基本工资 {fmt_yuan(base)}" + (f" + 岗位津贴 {fmt_yuan(allowance)} = {fmt_yuan(monthly)}" if allowance else "")
+        basis = f"月平均工资：没有往期工资记录（往期运行与工资台账均无），按本月{parts}（实施办法第十一条）"
+    pay = round_half_up(Fraction(monthly * days * 2) / Fraction(2175, 100))
+    p.lines.append(Line(EARNING, "annual_leave_pay", "未休年休假工资", pay,
+                        f"{leave.annual.payout_text}；{basis}；{fmt_yuan(monthly)} ÷ 21.75 × {days} 天 × 200% = "
+                        f"{fmt_yuan(pay)}（日工资 = 月平均工资 ÷ 21.75；支付日工资的 300%，其中 100% 已含在当月工资里，"
+                        "实施办法第十条）", "LV-11"))
+    return pay
+
+
 def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine], bonus: int | tuple[int, str],
             ytd: YearToDate,
             calendar: WorkCalendar, rules: Rules, city: CityTable, year: int, month: int,
-            shift_minutes: int, annual=None, leave: LeaveTerms | None = None) -> Pay:
+            shift_minutes: int, annual=None, leave: LeaveTerms | None = None, corrections=()) -> Pay:
     p = Pay(emp.employee_id, emp.name)
     base = emp.base_salary
     workdays = len(calendar.workdays(year, month))
@@ -249,18 +269,16 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
                             f"岗位津贴 {fmt_yuan(allowance)}" + ("" if employed >= workdays else
                                                                f" × {paid_days} ÷ {divisor_text} = {fmt_yuan(p.allowance)}")))
     if leave is not None and leave.annual is not None and leave.annual.payout_days:
-        days = leave.annual.payout_days
-        pay = round_half_up(Fraction(base * days * 2) / Fraction(2175, 100))
-        p.annual_leave_pay = pay
-        p.allowance += pay
-        p.lines.append(Line(EARNING, "annual_leave_pay", "未休年休假工资", pay,
-                            f"{leave.annual.payout_text}：{days} 天 × 月基本工资 {fmt_yuan(base)} ÷ 21.75 × 200% = "
-                            f"{fmt_yuan(pay)}（日工资的 300%，其中 100% 已含在当月工资里，实施办法第十条、第十一条）",
-                            "LV-11"))
+        p.annual_leave_pay = annual_leave_payout(p, leave, base, allowance)
+        p.allowance += p.annual_leave_pay
     for line in ot_lines:
         p.overtime_pay += line.amount
         p.lines.append(Line(EARNING, "overtime_pay", "加班工资" if line.amount else "加班补休", line.amount,
                             line.explanation, line.clause))
+    for fix in corrections:  # 补发补扣 of months already paid (ecomdept.close.corrections)
+        p.correction += fix.amount
+        p.allowance += fix.amount
+        p.lines.append(Line(EARNING, "correction", fix.label, fix.amount, fix.explanation()))
     bonus, bonus_note = bonus if isinstance(bonus, tuple) else (bonus, "绩效表本月奖金（PAY-10）")
     if bonus:
         p.bonus = bonus
@@ -270,7 +288,7 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
     basis = Basis(base, divisor, f"{workdays} 天" if rules.day_divisor == "workdays" else "21.75 天", shift_minutes)
     unpaid_min = int(summary.get("unpaid_leave_min", 0))
     sick_min = min(int(summary.get("leave_min_病假", 0)), unpaid_min)
-    personal_min = unpaid_min - sick_min
+    personal_min = unpaid_min - sick_min if rules.personal_leave_pay == "deduct" else 0  # 规则: 事假 paid
     absent_min = int(summary.get("absent_unworked_min", 0))
     cap = p.base_pay
     personal_amount = min(basis.amount(personal_min), cap)
@@ -286,6 +304,8 @@ def compute(emp, summary: dict, ot_lines: list[OvertimeLine], fines: list[Fine],
         sick = sick_leave(basis, sick_min, years, city, rules.sick_pay_floor_ratio, workdays)
         sick_amount = min(sick.deduction, cap - personal_amount)
         p.lines.append(Line(DEDUCTION, "sick_leave", "病假扣款", sick_amount, sick.explanation, "LV-10"))
+        if sick.raised:
+            p.warnings.append(("规则", "值", f"病假 {hours_text(sick_min)} 小时：{sick.raised} {fmt_yuan(sick.kept)}"))
     leave_amount = personal_amount + sick_amount
     absent_amount = basis.amount(absent_min)
     if absent_amount:

@@ -14,6 +14,7 @@ import pandas as pd
 from ecomdept.worktime import alerts as alerts_mod
 from ecomdept.worktime import attendance
 from ecomdept.worktime import entitlements
+from ecomdept.worktime import leave_year
 from ecomdept.sales import kpi
 from ecomdept.pay import probation
 from ecomdept.worktime import overtime
@@ -24,7 +25,9 @@ from ecomdept.sales import refunds
 from ecomdept.inputs import shifts
 from ecomdept.pay import tax_flags
 from ecomdept.pay import payroll as payroll_mod
+from ecomdept.close import corrections as corrections_mod
 from ecomdept.core.calendar import month_dates
+from ecomdept.core.money import fmt_yuan
 from ecomdept.pay.history import carried_penalties, comp_opening, prior_months
 from ecomdept.core.issues import ERROR, WARNING, Issue, fold
 from ecomdept.pay.social_insurance import city_checks, roster_cities
@@ -56,6 +59,8 @@ class MonthResult:
     annual_leave: dict = field(default_factory=dict)  # 工号 → entitlements.AnnualLeave
     duty: pd.DataFrame | None = None  # DUTY-01 值班表: per day who was rostered, on duty, rostered and absent
     cities: dict = field(default_factory=dict)  # city id → the CityTable the month computed with (规则 city, 参保城市)
+    stale_runs: dict = field(default_factory=dict)  # later month → why its result no longer holds (年终奖 once a year)
+    settlements: dict = field(default_factory=dict)  # 工号 → close.leavers.Settlement (经济补偿 of this month's leavers)
 
     @property
     def label(self) -> str:
@@ -165,11 +170,15 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
         annual_rows = annual_rows[annual_rows["month"] == label]
     for rec in annual_rows.itertuples(index=False):
         annual[rec.employee_id] = (rec.amount, rec.method)
+    fixes, fix_issues = corrections_mod.for_month(book.frames.get("corrections"), label, set(staff["employee_id"]))
+    issues.extend(fix_issues)
+    bonus_stale = _one_separate_bonus(book, annual, annual_rows, ytd, out_dir, label, this_period, normal_pay_date,
+                                      issues, alerts)
     by_emp_summary = {rec["employee_id"]: rec for rec in summ.to_dict("records")}
     fines_by, ot_by = _group(fines), _group(ot_lines)
     shift_minutes = schedule.daily_minutes(days)  # a day's minutes of each person's usual shift (PAY-08)
     leave_terms, leave_ledger = _leave_terms(book, staff, days, rules, year, month, out_dir, schedule.default.minutes,
-                                             alerts)
+                                             alerts, this_period)
     pays = []
     records = list(staff.itertuples(index=False))
     iterator = progress(records, "计算工资") if progress else records
@@ -180,15 +189,23 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
             ytd.get(emp.employee_id, payroll_mod.YearToDate()), book.calendar, rules,
             city_of.get(emp.employee_id, city), year, month,
             shift_minutes.get(emp.employee_id, schedule.default.minutes), annual.get(emp.employee_id),
-            leave_terms.get(emp.employee_id)))
+            leave_terms.get(emp.employee_id), fixes.get(emp.employee_id, ())))
     rows = {"员工": dict(zip(staff["employee_id"], staff["xl_row"])),
             "年终奖": dict(zip(annual_rows["employee_id"], annual_rows["xl_row"])) if len(annual_rows) else {}}
+    kinds = {"员工": ("最低工资", "PAY-07"), "年终奖": ("年终奖", "STA-2023-30"), "规则": ("病假工资", "LV-10")}
     for pay in pays:  # what HR must look at about a person's pay: 预警 and 数据问题, never the payslip
         for sheet, column, warning in pay.warnings:
-            alerts.append(alerts_mod.Alert(pay.employee_id, "最低工资" if sheet == "员工" else "年终奖",
-                                           "PAY-07" if sheet == "员工" else "STA-2023-30", warning))
-            issues.append(Issue(sheet, rows[sheet].get(pay.employee_id), column, f"{pay.employee_id}：{warning}",
-                                WARNING))
+            kind, clause = kinds[sheet]
+            alerts.append(alerts_mod.Alert(pay.employee_id, kind, clause, warning))
+            issues.append(Issue(sheet, rows.get(sheet, {}).get(pay.employee_id), column,
+                                f"{pay.employee_id}：{warning}", WARNING))
+    settlements, settle_issues = _settlements(book, staff, out_dir, this_period, rules, city_of, year, month)
+    issues.extend(settle_issues)
+    for pay in pays:
+        done = settlements.get(pay.employee_id)
+        if done is not None:
+            pay.notes.append(f"离职结算：经济补偿等一次性补偿 {fmt_yuan(done.total)}，个税 {fmt_yuan(done.tax)}，"
+                             f"实付 {fmt_yuan(done.net)}，与本月工资一并发放，明细见离职结算单")
     negative, negative_alerts = period.negative_net(pays, staff, rules.allow_negative_net == "yes")
     issues.extend(negative)
     alerts.extend(negative_alerts)
@@ -204,7 +221,57 @@ def run_month(book: Workbook, year: int, month: int, out_dir: Path | None = None
     return MonthResult(year, month, book, staff, days, summ, fines, alerts, ot_lines, pays, sources, timings, ledger,
                        kpis, scores, flow, stage, history.run_hashes, f"{this_period[0]:04d}-{this_period[1]:02d}",
                        leave_ledger, alerts_mod.duty_rota(days, schedule),
-                       {t.city: t for t in [city, *city_of.values()]})
+                       {t.city: t for t in [city, *city_of.values()]}, bonus_stale, settlements)
+
+
+def _one_separate_bonus(book, annual: dict, annual_rows, ytd: dict, out_dir, label: str, this_period, paid_on,
+                        issues: list, alerts: list) -> dict[str, str]:
+    """国税发〔2005〕9号第三条: the separate method once per person and tax year, whatever the order of the runs.
+
+    Each person's earlier claims of the tax year (runs and 年终奖 rows of months not run yet) go into
+    ``separate_bonus``, so that this month's bonus is merged (or, 规则 annual_bonus_repeat = stop, the run stops
+    naming both rows). Where this month keeps the separate method, later months' runs that took it are stale:
+    returned, month → why."""
+    from ecomdept.pay import annual_bonus
+    from ecomdept.pay.history import YearToDate
+
+    if not annual:
+        return {}
+    rules = book.rules
+
+    def period_of(month: str) -> tuple[str, dt.date]:
+        y, m = int(month[:4]), int(month[5:7])
+        on, _ = payroll_mod.pay_date(y, m, dt.date(y, m, 1), book.calendar, rules)
+        ty, tm = payroll_mod.tax_period(y, m, on, rules)
+        return f"{ty:04d}-{tm:02d}", on
+
+    here = f"{this_period[0]:04d}-{this_period[1]:02d}"
+    found = annual_bonus.claims(book.frames["annual_bonus"], out_dir, label, period_of, here[:4])
+    rows = dict(zip(annual_rows["employee_id"], annual_rows["xl_row"])) if len(annual_rows) else {}
+    allowed = annual_bonus.annual_bonus_table(paid_on).separate_allowed(paid_on)
+    stale: dict[str, str] = {}
+    for emp, (amount, method) in annual.items():
+        mine = found.get(emp, [])
+        earlier = sorted((c for c in mine if (c.period, c.month) < (here, label)), key=lambda c: (c.period, c.month))
+        ytd.setdefault(emp, YearToDate()).separate_bonus = [c.where for c in earlier]
+        wants = annual_bonus.SHEET_METHOD.get(method or "", annual_bonus.SEPARATE) == annual_bonus.SEPARATE
+        if not (wants and allowed and amount):
+            continue
+        if earlier and rules.annual_bonus_repeat == "stop":
+            issues.append(Issue("年终奖", rows.get(emp), "计税方式",
+                                f"{emp}：一个纳税年度内全年一次性奖金只能单独计税一次（国税发〔2005〕9号第三条）："
+                                f"{earlier[0].where}{'已' if earlier[0].run else '要'}单独计税，本表第 {rows.get(emp)} 行（{label} 随工资发放，所属期 {here}）"
+                                "又要单独计税。请把其中一行的计税方式改为「并入综合所得」，或把规则 annual_bonus_repeat 设为 merge",
+                                ERROR, "method"))
+            continue
+        if earlier:
+            continue
+        for claim in (c for c in mine if c.run and (c.period, c.month) > (here, label)):
+            text = (f"{emp} 的年终奖在 {label}（所属期 {here}）单独计税，在前；{claim.where}也单独计税了，一个纳税年度"
+                    f"只能一次（国税发〔2005〕9号第三条）：{claim.month} 的结果已过期，请重新计算，那次年终奖将并入综合所得")
+            stale[claim.month] = text
+            alerts.append(alerts_mod.Alert(emp, "年终奖", "STA-2023-30", text))
+    return stale
 
 
 def dispute_alerts(out_dir, label: str) -> list:
@@ -221,20 +288,53 @@ def dispute_alerts(out_dir, label: str) -> list:
     return alerts
 
 
-def _leave_terms(book, staff, days, rules, year: int, month: int, out_dir, shift_minutes: int, alerts: list):
-    """Annual-leave ledger and statutory-leave allowances for the month (entitlements.py)."""
+def _leave_terms(book, staff, days, rules, year: int, month: int, out_dir, shift_minutes: int, alerts: list,
+                 this_period: tuple[int, int]):
+    """Annual-leave ledger and statutory-leave allowances for the month (entitlements.py); for the unused
+    days paid out, the average monthly wage of the 12 months paid before (实施办法第十一条)."""
+    from ecomdept.pay import history
     from ecomdept.pay.history import previous_run_rows
 
-    annual, annual_alerts = entitlements.annual_ledger(staff, days, previous_run_rows(out_dir, year, month), rules,
-                                                      year, month, shift_minutes)
+    previous = previous_run_rows(out_dir, year, month)
+    leave_rows = book.frames["leave"]
+    paid = rules.personal_leave_pay == "paid"
+    years = {rec.employee_id: entitlements.working_years(getattr(rec, "work_start", None) or rec.hire_date,
+                                                         dt.date(year, 1, 1)) for rec in staff.itertuples(index=False)}
+    counted = leave_year.count(leave_rows, staff, book.calendar, year, month, previous, shift_minutes, paid, years)
+    last_year = None
+    if month == 1:  # 实施办法第八条 where no December run says it
+        unknown = staff[~staff["employee_id"].map(lambda e: previous.get(e, {}).get("annual_leave_year") == str(year - 1))]
+        last_years = {e: entitlements.working_years(s, dt.date(year - 1, 1, 1)) for e, s in
+                      ((r.employee_id, getattr(r, "work_start", None) or r.hire_date) for r in unknown.itertuples(index=False))}
+        last_year = leave_year.next_year_exclusions(leave_rows, unknown, book.calendar, year, shift_minutes, paid,
+                                                    last_years, leave_year.rules_data()["next_year"]) if len(unknown) else {}
+    annual, annual_alerts = entitlements.annual_ledger(staff, days, previous, rules, year, month, shift_minutes,
+                                                      counted, last_year)
     allowance = entitlements.allowances(rules.city, dt.date(year, month, 1))
     excess, excess_alerts = entitlements.statutory_excess(book.frames["leave"], days, staff, book.calendar, allowance,
                                                           year, month, shift_minutes)
     nursing = entitlements.nursing_excess(days, allowance)
     alerts += annual_alerts + excess_alerts
-    terms = {e: payroll_mod.LeaveTerms(annual.get(e), excess.get(e), nursing.get(e, 0), rules.leave_excess)
+    paid_out = {e for e, ledger in annual.items() if ledger.payout_days}
+    wages = (history.wage_history(book.frames["ledger"], out_dir, this_period, 12, rules.iit_period, paid_out,
+                                  f"{year:04d}-{month:02d}") if paid_out else {})
+    terms = {e: payroll_mod.LeaveTerms(annual.get(e), excess.get(e), nursing.get(e, 0), rules.leave_excess,
+                                       history.average_wage(wages.get(e, {}), history.ANNUAL_LEAVE))
              for e in staff["employee_id"]}
     return terms, annual
+
+
+def _settlements(book, staff, out_dir, this_period, rules, city_of, year: int, month: int):
+    """经济补偿 of this month's leavers (ecomdept.close.leavers), on the 12 months paid before."""
+    from ecomdept.close import leavers
+    from ecomdept.pay import history
+
+    if "leave_reason" not in staff.columns or not staff["leave_reason"].notna().any():
+        return {}, []
+    owed = set(staff.loc[staff["leave_reason"].isin(leavers.OWED), "employee_id"])
+    wages = (history.wage_history(book.frames["ledger"], out_dir, this_period, 12, rules.iit_period, owed,
+                                  f"{year:04d}-{month:02d}") if owed else {})
+    return leavers.for_month(staff, wages, year, month, city_of, rules.city)
 
 
 def _group(items) -> dict[str, list]:

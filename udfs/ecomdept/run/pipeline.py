@@ -1,8 +1,9 @@
 """The monthly batch: read → compute → write DIR/YYYY-MM/ atomically.
 
 Everything is written into a hidden temporary folder beside the target and renamed into place only
-when complete; an earlier result for the month is kept as ``YYYY-MM.bak-<time>``. One lock file per
-month stops a second concurrent run. The input workbook is only read (its sha256 is checked before
+when complete; an earlier result for the month is kept as its version, ``YYYY-MM.v1`` … A month whose
+run is approved is locked (``ecomdept.close.versions``): it is computed again only when reopened, as a
+new version. One lock file per month stops a second concurrent run. The input workbook is only read (its sha256 is checked before
 and after).
 """
 
@@ -16,7 +17,10 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ecomdept.core import backups, scratch
+import uuid
+
+from ecomdept.close import approval, versions
+from ecomdept.core import scratch
 from ecomdept.run import engine
 from ecomdept.outputs import fonts
 from ecomdept.pay import history
@@ -27,7 +31,7 @@ from ecomdept.outputs import report
 from ecomdept.outputs import results
 from ecomdept.outputs import signoff
 from ecomdept.core.exitcodes import EXIT_DATA, EXIT_OK, EXIT_USAGE  # noqa: F401  (re-exported)
-from ecomdept.run.runlock import RunRefused, history_lock, refuse_outputs_over_input, ticket
+from ecomdept.core.runlock import RunRefused, history_lock, refuse_outputs_over_input, ticket
 from ecomdept.core.calendar import parse_month
 from ecomdept.core.issues import Issue, folded_summary, has_blocking, in_reading_order
 from ecomdept.inputs.workbook_io import PAYROLL_SHEETS, WorkbookReadError, load_path, sha256_file
@@ -71,18 +75,27 @@ def print_issues(issues: list[Issue], stream=None, limit: int = 200) -> None:
 
 
 def run_payroll(workbook: str | Path, month: str, out_dir: str | Path = "out", pdf: bool = True,
-                templates: str | None = None, show_progress: bool | None = None, font: str | None = None
-                ) -> RunOutcome:
+                templates: str | None = None, show_progress: bool | None = None, font: str | None = None,
+                reopen: versions.Reopen | None = None) -> RunOutcome:
+    """``RunRefused`` (``versions.MonthLocked``) when the month is approved and not reopened."""
     timings: dict[str, float] = {}
     year, mon = parse_month(month)
     workbook, out_dir = Path(workbook), Path(out_dir)
     refuse_outputs_over_input(workbook, out_dir, f"{year:04d}-{mon:02d}")
+    _check_unlocked(out_dir, f"{year:04d}-{mon:02d}", reopen)  # before any work: the answer is no
     with ticket(out_dir, f"{year:04d}-{mon:02d}"):  # in the month queue before the workbook is read
-        return _run_payroll(workbook, year, mon, out_dir, pdf, templates, show_progress, timings, font)
+        return _run_payroll(workbook, year, mon, out_dir, pdf, templates, show_progress, timings, font, reopen)
+
+
+def _check_unlocked(out_dir: Path, label: str, reopen) -> list[dict]:
+    try:
+        return versions.check_unlocked(out_dir, label, reopen)
+    except (versions.MonthLocked, approval.ApprovalRefused) as exc:
+        raise RunRefused(str(exc)) from None
 
 
 def _run_payroll(workbook: Path, year: int, mon: int, out_dir: Path, pdf: bool, templates: str | None,
-                 show_progress: bool | None, timings: dict, font: str | None) -> RunOutcome:
+                 show_progress: bool | None, timings: dict, font: str | None, reopen=None) -> RunOutcome:
     show = sys.stderr.isatty() if show_progress is None else show_progress
     progress = progress_bar(show)
     tick = time.perf_counter()
@@ -93,7 +106,8 @@ def _run_payroll(workbook: Path, year: int, mon: int, out_dir: Path, pdf: bool, 
         return RunOutcome(EXIT_DATA, issues=[Issue("（文件）", None, None, str(exc))], message=str(exc))
     timings["read"] = time.perf_counter() - tick
     if not book.rules.kpi:
-        return run_book(book, year, mon, out_dir, pdf, templates, progress, timings, workbook, font=font)
+        return run_book(book, year, mon, out_dir, pdf, templates, progress, timings, workbook, font=font,
+                        reopen=reopen)
     # KPI targets set: the bonus needs the order sheets. They are the largest part of the file, so
     # another process reads them and computes the KPIs while this one does attendance and payroll.
     import multiprocessing
@@ -129,7 +143,8 @@ def _run_payroll(workbook: Path, year: int, mon: int, out_dir: Path, pdf: bool, 
             if stage is not None:
                 stage.refund_flow = flow
             return stage
-        return run_book(book, year, mon, out_dir, pdf, templates, progress, timings, workbook, provider, font)
+        return run_book(book, year, mon, out_dir, pdf, templates, progress, timings, workbook, provider, font,
+                        reopen)
 
 
 def _order_stage_from_file(workbook: Path, rules, year: int, mon: int):
@@ -150,7 +165,7 @@ def _order_stage_from_file(workbook: Path, rules, year: int, mon: int):
 
 def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templates: str | None = None,
              progress=None, timings: dict | None = None, workbook: Path | None = None,
-             stage_provider=None, font: str | None = None) -> RunOutcome:
+             stage_provider=None, font: str | None = None, reopen=None) -> RunOutcome:
     """Compute a loaded workbook's month and write OUT/YYYY-MM/ atomically (CLI and Excel buttons).
 
     Without a Chinese font that has every character of the payslips no PDF is written: everything
@@ -165,11 +180,11 @@ def run_book(book, year: int, mon: int, out_dir: Path, pdf: bool = True, templat
         timings.update(result.timings)
         if has_blocking(book.issues):
             return _blocked(book.issues, out_dir, label, timings)
-        return _write_month(result, book, label, out_dir, pdf, templates, progress, timings, workbook, font)
+        return _write_month(result, book, label, out_dir, pdf, templates, progress, timings, workbook, font, reopen)
 
 
 def _write_month(result, book, label: str, out_dir: Path, pdf: bool, templates, progress, timings: dict,
-                 workbook: Path | None, font: str | None) -> RunOutcome:
+                 workbook: Path | None, font: str | None, reopen=None) -> RunOutcome:
     with processes.frozen_heap():  # the writers below are forked
         for stale in out_dir.glob(f".{label}.tmp-*"):  # left by a run that was killed; we hold the lock
             shutil.rmtree(stale, ignore_errors=True)
@@ -191,7 +206,14 @@ def _write_month(result, book, label: str, out_dir: Path, pdf: bool, templates, 
             files = {"payslips_html": len(result.pays), "payslips_pdf": len(result.pays) if fontset else 0}
             info = outputs.run_info(result, workbook or book.path, book.sha256, files)
             outputs.write_payroll_csv(result, tmp / "payroll.csv")
+            approved = _check_unlocked(out_dir, label, reopen)  # we hold the month's lock: final answer
+            info.update(version=versions.next_version(out_dir, label), run_id=uuid.uuid4().hex,
+                        payroll_sha256=sha256_file(tmp / "payroll.csv"))
+            if reopen is not None:
+                info["reopened"] = {"reason": reopen.reason, "from_version": versions.version_of(out_dir / label)
+                                    if (out_dir / label).exists() else None, "approvals": approved}
             stale = history.stale_later_runs(out_dir, label, sha256_file(tmp / "payroll.csv"), book.rules.iit_period)
+            stale = sorted(set(stale) | set(result.stale_runs))  # + later runs that took the year's separate bonus
             if stale:
                 note_stale(result, info, label, stale)
             # the results workbook (the longest output), the CSVs, lines.json and the report are written
@@ -227,7 +249,7 @@ def _write_month(result, book, label: str, out_dir: Path, pdf: bool, templates, 
             outputs.write_run_json(info, tmp / "run.json")
             _private(tmp)
             final = out_dir / label
-            previous = scratch.commit(tmp, final, backups.stamped(final) if final.exists() else None)
+            previous = scratch.commit(tmp, final, versions.archive_path(out_dir, label) if final.exists() else None)
         (out_dir / f"数据问题_{label}.xlsx").unlink(missing_ok=True)  # fixed now: the old list would mislead
     if pdf_refused:
         return RunOutcome(EXIT_DATA, final, book.issues, result, info, timings,

@@ -479,7 +479,7 @@ class _Builder:
                 iit = tax.withholding(ytd_income, 0, basic, ytd_special, ytd_add, 0, ytd_iit, on=first)
                 ytd_iit += iit
                 rows.append([f"{period_year}-{t:02d}", row["employee_id"], income, special, row["special_deduction"],
-                             iit])
+                             iit, 0])
         return rows
 
     def build_holidays(self) -> list[list]:

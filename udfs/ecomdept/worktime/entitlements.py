@@ -7,7 +7,8 @@ cumulative working years 1–10 / 10–20 / ≥ 20 (roster 参加工作日期; b
 roster's 年假期初余额, else the year's entitlement) and drawn by 年假 leave; leave beyond it is an
 alert and is deducted as 事假. On leaving: (days of the year worked ÷ 365 × entitlement) − days taken,
 whole days, paid at 300% of the daily wage — the 100% in the normal wage included, so 200% is added
-(第十条、第十二条); the daily wage is the monthly base ÷ 21.75 (第十一条). At year end, 规则
+(第十条、第十二条); the daily wage is the average monthly wage of the 12 months paid before, overtime pay
+excluded, ÷ 21.75 (第十一条; history.average_wage, computed in payroll). At year end, 规则
 ``annual_leave_year_end``: ``pay`` the unused whole days the same way, or ``carry`` them into the next
 year's first quarter.
 
@@ -103,22 +104,47 @@ class Entitlement:
     days: int                 # this year's entitlement, whole days
     full: int                 # the full-year entitlement for the working years
     text: str
+    since: dt.date | None = None  # the day it starts where that is after 1 January (new hire, 12 months reached)
+
+
+def anniversary(start: dt.date, years: int) -> dt.date:
+    """The day ``years`` full years after ``start`` are reached (29 February → 1 March)."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:
+        return dt.date(start.year + years, 3, 1)
 
 
 def entitlement(work_start: dt.date | None, hire: dt.date, year: int) -> Entitlement:
-    """This year's annual leave; a new hire's prorated (实施办法第五条: 剩余日历天数 ÷ 365 × 全年天数, 不足 1 天不计)."""
+    """This year's annual leave.
+
+    The band (5 / 10 / 15 days) is the one of the working years completed on 1 January (条例第三条); a band
+    reached later in the year applies from the next 1 January. Someone who completes 12 months of work during
+    the year (条例第二条, 实施办法第三条: 连续工作 1 年以上) has, from that day, the rest of the year pro-rated as a
+    new hire; a new hire's first year likewise from the hire date (实施办法第五条: 剩余日历天数 ÷ 365 × 全年天数,
+    不足 1 天不计). The later of the two days counts."""
     start = work_start or hire
+    jan1, dec31 = dt.date(year, 1, 1), dt.date(year, 12, 31)
     full = full_entitlement(start, year)
-    basis = f"参加工作 {start}，至 {year}-01-01 满 {working_years(start, dt.date(year, 1, 1))} 年，全年 {full} 天"
+    basis = f"参加工作 {start}，至 {year}-01-01 满 {working_years(start, jan1)} 年，全年 {full} 天"
+    since, why = None, ""
     if not full:
-        return Entitlement(0, 0, basis + "（累计工作不满 1 年，条例第三条）")
-    if hire.year == year and hire > dt.date(year, 1, 1):
-        remaining = (dt.date(year, 12, 31) - hire).days + 1
-        exact = Fraction(remaining, 365) * full
-        days = math.floor(exact)
-        return Entitlement(days, full, f"{basis}；{hire} 入职，当年剩余 {remaining} 天 ÷ 365 × {full} 天 = "
-                                       f"{float(exact):.2f} 天，取整 {days} 天（实施办法第五条）")
-    return Entitlement(full, full, basis)
+        reached = anniversary(start, 1)
+        if not jan1 < reached <= dec31:
+            return Entitlement(0, 0, basis + "（累计工作不满 1 年，条例第二条）")
+        full = int(_data()["annual_leave"]["by_working_years"][0][1])
+        basis = (f"参加工作 {start}，{reached} 累计工作满 12 个月，自该日起享受年假（条例第二条、实施办法第三条），"
+                 f"全年 {full} 天")
+        since, why = reached, f"{reached} 满 12 个月"
+    if hire.year == year and hire > jan1 and (since is None or hire > since):
+        since, why = hire, f"{hire} 入职"
+    if since is None:
+        return Entitlement(full, full, basis)
+    remaining = (dec31 - since).days + 1
+    exact = Fraction(remaining, 365) * full
+    days = math.floor(exact)
+    return Entitlement(days, full, f"{basis}；{why}，当年剩余 {remaining} 天 ÷ 365 × {full} 天 = "
+                                   f"{float(exact):.2f} 天，取整 {days} 天（实施办法第五条）", since)
 
 
 @dataclass
@@ -133,6 +159,10 @@ class AnnualLeave:
     payout_days: int = 0
     payout_text: str = ""
     text: str = ""
+    sick_days: int = 0            # the year's sick leave and 事假 so far (leave_year.py)
+    personal_days: int = 0
+    exclusion: str = ""           # why there is no annual leave this year (条例第四条, 实施办法第八条), else ""
+    next_year_excluded: bool = False   # 实施办法第八条: none next year either
 
 
 def day_minutes(shift_minutes: int) -> int:
@@ -140,8 +170,12 @@ def day_minutes(shift_minutes: int) -> int:
 
 
 def annual_ledger(staff: pd.DataFrame, days: pd.DataFrame, previous: dict[str, dict[str, str]], rules,
-                  year: int, month: int, shift_minutes: int) -> tuple[dict[str, AnnualLeave], list[Alert]]:
-    """The month's annual-leave ledger per person, and the alerts (over-drawn balances)."""
+                  year: int, month: int, shift_minutes: int, year_leave: dict | None = None,
+                  last_year_exclusion: dict[str, str] | None = None) -> tuple[dict[str, AnnualLeave], list[Alert]]:
+    """The month's annual-leave ledger per person, and the alerts (over-drawn balances, leave taken away).
+
+    ``year_leave``: leave_year.count's totals and limits (条例第四条); ``last_year_exclusion``: people with no
+    leave this year by 实施办法第八条 found from the workbook's last-year rows (where no December run says so)."""
     used = days.groupby("employee_id")["leave_min_年假"].sum().to_dict() if len(days) else {}
     first, last = dt.date(year, month, 1), dt.date(year, month, 1) + pd.offsets.MonthEnd(0)
     last = last.date() if hasattr(last, "date") else last
@@ -151,7 +185,7 @@ def annual_ledger(staff: pd.DataFrame, days: pd.DataFrame, previous: dict[str, d
         ent = entitlement(getattr(rec, "work_start", None), rec.hire_date, year)
         prior = previous.get(rec.employee_id, {})
         same_year = prior.get("annual_leave_year") == str(year)
-        carried = 0
+        carried, fresh = 0, False
         if prior and same_year and prior.get("annual_leave_closing_min") not in (None, ""):
             opening = int(prior["annual_leave_closing_min"])
             used_before = int(prior.get("annual_leave_used_ytd_min") or 0)
@@ -169,13 +203,46 @@ def annual_ledger(staff: pd.DataFrame, days: pd.DataFrame, previous: dict[str, d
             if prior and prior.get("annual_leave_year") == str(year - 1) and rules.annual_leave_year_end == "carry":
                 carried = int(prior.get("annual_leave_closing_min") or 0)
             opening = ent.days * shift_minutes + carried
-            used_before = 0
+            used_before, fresh = 0, True
             how = f"本年额度 {ent.days} 天" + (f" + 上年结转 {carried / shift_minutes:g} 天（一季度内使用）" if carried else "")
+        granted = ent.days if ent.since is None or ent.since <= last else 0  # from the day 12 months are reached
+        counted = (year_leave or {}).get(rec.employee_id)
+        standing, source = _standing_exclusion(prior, same_year, year, rec.employee_id, last_year_exclusion, counted)
+        if standing:                      # no annual leave this year: the balance is 0, whatever is taken is 事假
+            opening, carried, granted = 0, 0, 0
+            how += f"；{standing}"
+        elif prior and same_year and prior.get("annual_leave_closing_min") not in (None, ""):
+            recorded = prior.get("annual_leave_entitled_days")
+            before = granted if recorded in (None, "") else int(recorded)
+            if granted > before:
+                opening += (granted - before) * shift_minutes
+                how += f"；{ent.since} 起享受本年年假 {granted - before} 天"
+        elif fresh and granted < ent.days:
+            opening -= ent.days * shift_minutes
+            how = f"{ent.since} 起才享受本年年假，本月为 0 天"
         taken = int(used.get(rec.employee_id, 0))
         excess = max(0, taken - opening)
         closing = max(0, opening - taken)
-        ledger = AnnualLeave(ent.days, opening, taken, excess, closing, used_before + taken - excess,
+        ledger = AnnualLeave(granted, opening, taken, excess, closing, used_before + taken - excess,
                              max(0, carried - taken), text=f"{ent.text}；期初 {how}")
+        if counted is not None:
+            ledger.sick_days, ledger.personal_days = counted.sick_days, counted.personal_days
+        if standing:
+            ledger.exclusion = standing
+            ledger.next_year_excluded = (standing_next_year(prior, same_year) if source != "counted"
+                                         else ledger.used_ytd_min > 0)
+            if source != "carried":  # first seen this month: 第八条 in January, or a limit the runs had not seen
+                alerts.append(Alert(rec.employee_id, "不享受年休假", "LV-11", f"{standing}：本月起年假余额为 0"))
+        elif counted is not None and counted.reason:   # a limit reached this month (or found only now)
+            ledger.exclusion = counted.reason
+            ledger.entitled_days = 0
+            ledger.closing_min, ledger.carried_min = 0, 0
+            this_year_taken = ledger.used_ytd_min > 0
+            ledger.next_year_excluded = this_year_taken
+            when = f"{counted.reached} 达到" if counted.reached else "已达到"
+            text = (f"{counted.reason}：{when}，本月起年假余额为 0（已休的 {ledger.used_ytd_min / shift_minutes:g} 天不扣回）"
+                    + (f"；本年已休过年假，下一年度也不享受（{_exclusions()['next_year']}）" if this_year_taken else ""))
+            alerts.append(Alert(rec.employee_id, "不享受年休假", "LV-11", text))
         if excess:
             alerts.append(Alert(rec.employee_id, "年假超额", "LV-11",
                                 f"本月年假 {taken / 60:g} 小时，余额只有 {opening / 60:g} 小时：超出 {excess / 60:g} 小时按事假扣款"))
@@ -193,19 +260,47 @@ def annual_ledger(staff: pd.DataFrame, days: pd.DataFrame, previous: dict[str, d
     return out, alerts
 
 
+def _exclusions() -> dict:
+    return _data()["annual_leave"]["exclusions"]
+
+
+def _standing_exclusion(prior: dict, same_year: bool, year: int, employee_id: str,
+                        last_year_exclusion: dict[str, str] | None, counted) -> tuple[str, str]:
+    """An exclusion in force before this month: carried from last month's run (same year), or this year's
+    none by 实施办法第八条 (last December's run, else the workbook's last-year rows)."""
+    if same_year and prior.get("annual_leave_exclusion"):
+        return prior["annual_leave_exclusion"], "carried"
+    if not same_year and prior.get("annual_leave_year") == str(year - 1) and \
+            prior.get("annual_leave_next_year_excluded") == "1":
+        why = (prior.get("annual_leave_exclusion") or "达到条例第四条的情形").replace("，不享受当年年休假", "")
+        return f"{year - 1} 年已休年假后又{why}，{year} 年不享受年休假（{_exclusions()['next_year']}）", "next_year"
+    if not same_year and last_year_exclusion and employee_id in last_year_exclusion:
+        return last_year_exclusion[employee_id], "next_year"
+    if counted is not None and counted.reason and not counted.new:
+        return counted.reason, "counted"  # reached before this month, though no earlier run said so
+    return "", ""
+
+
+def standing_next_year(prior: dict, same_year: bool) -> bool:
+    return same_year and prior.get("annual_leave_next_year_excluded") == "1"
+
+
 def _leaving_payout(ledger: AnnualLeave, rec, ent: Entitlement, year: int, shift_minutes: int) -> None:
     """实施办法第十二条: 当年已过日历天数 ÷ 365 × 全年应休天数 − 已休天数, 不足 1 天不支付; never clawed back."""
-    start = max(dt.date(year, 1, 1), rec.hire_date)
-    worked = (rec.leave_date - dt.date(year, 1, 1)).days + 1
+    if ledger.exclusion:
+        ledger.payout_days, ledger.closing_min = 0, 0
+        ledger.payout_text = f"离职：{ledger.exclusion}，没有应休未休的年休假"
+        return
+    start = ent.since or dt.date(year, 1, 1)   # the hire date, or the day 12 months of work were reached
+    worked = max(0, (rec.leave_date - start).days + 1)
     full = ent.full
     accrued = Fraction(worked, 365) * full
-    if rec.hire_date.year == year and rec.hire_date > dt.date(year, 1, 1):
-        accrued = Fraction((rec.leave_date - start).days + 1, 365) * full
-        worked = (rec.leave_date - start).days + 1
     taken = Fraction(ledger.used_ytd_min, shift_minutes)
     days = max(0, math.floor(accrued - taken))
     ledger.payout_days = days
-    ledger.payout_text = (f"离职：当年在本单位已过 {worked} 天 ÷ 365 × {full} 天 = {float(accrued):.2f} 天，"
+    counted = (f"自 {start} 满 12 个月起已过 {worked} 天" if ent.since and ent.since != rec.hire_date
+               else f"当年在本单位已过 {worked} 天")
+    ledger.payout_text = (f"离职：{counted} ÷ 365 × {full} 天 = {float(accrued):.2f} 天，"
                           f"减已休 {float(taken):g} 天，不足 1 天不计，应休未休 {days} 天（实施办法第十二条）")
     ledger.closing_min = 0
 

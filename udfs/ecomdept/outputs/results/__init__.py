@@ -15,6 +15,7 @@ from ecomdept.outputs.results.csvs import write_attendance_csv, write_refunds_cs
 from ecomdept.outputs.results.info_sheets import write_issues_sheet, write_run_info
 from ecomdept.outputs.results.order_sheets import write_performance
 from ecomdept.outputs.results.pay import (PAY_GROUPS, payout_rows, write_employer_cost, write_leave_balances, write_payouts,
+                                          write_settlements,
                   write_payroll_sheet, write_strips)
 
 __all__ = ["FULL_DETAIL_LIMIT", "PAY_GROUPS", "day_marks", "payout_rows", "write_attendance_csv", "write_issues_only",
@@ -32,6 +33,7 @@ def write_results(result, path: Path, rows: list[dict], issues: list[Issue], inf
     write_strips(w, result, rows)
     write_payouts(w, result, rows)
     write_employer_cost(w, result)
+    write_settlements(w, result)
     write_attendance(w, result, names)
     write_leave_balances(w, result)
     write_performance(w, result, names)

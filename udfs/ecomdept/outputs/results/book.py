@@ -27,6 +27,23 @@ A4 = 9
 LANDSCAPE_WIDTH = 95       # column width units beyond which a sheet prints landscape
 SIGN_OFF = "制表：　　　　审核：　　　　批准：　　　　"
 SIGN_DATE = "日期：　　　　年　　月　　日"
+RELEASE_PREFIX = "发放状态："
+APPROVAL_ROLES = ("审核", "批准")
+
+
+def release_roles(rule: str | None) -> tuple[str, ...]:
+    """The approvals 规则 release_roles asks for before money is paid (审核+批准 / 批准 / 无)."""
+    text = (rule or "审核+批准").strip()
+    return () if text in ("无", "none", "") else tuple(role for role in APPROVAL_ROLES if role in text)
+
+
+def release_line(missing: tuple[str, ...], required: tuple[str, ...]) -> str:
+    """The 发放状态 line of the lists money is paid from (``ecomdept approve`` rewrites it)."""
+    if not required:
+        return RELEASE_PREFIX + "规则不要求审批"
+    if not missing:
+        return RELEASE_PREFIX + "已批准，可据此发放"
+    return RELEASE_PREFIX + f"未批准，不得据此发放（须 {'、'.join(missing)}；用 ecomdept approve 登记）"
 
 
 def _none(value) -> bool:
@@ -180,16 +197,18 @@ class Writer:
         else:
             ws.write(r, 0, text, fmt or self.title)
 
-    def sign_off(self, ws, r: int, width: int) -> int:
-        """The 制表 / 审核 / 批准 line and a date line under a list that is signed on paper."""
+    def sign_off(self, ws, r: int, width: int, release: str | None = None) -> int:
+        """The 制表 / 审核 / 批准 line and a date line under a list that is signed on paper (and, on the
+        lists money is paid from, whether the run is approved for it: ``ecomdept approve`` fills them in)."""
         fmt = self.style(font_size=12, valign="vcenter")
-        for offset, text in enumerate((SIGN_OFF, SIGN_DATE)):
+        lines = (SIGN_OFF, SIGN_DATE) + ((release,) if release else ())
+        for offset, text in enumerate(lines):
             ws.set_row(r + offset, 28)
             if width > 1:
                 ws.merge_range(r + offset, 0, r + offset, width - 1, text, fmt)
             else:
                 ws.write(r + offset, 0, text, fmt)
-        return r + 2
+        return r + len(lines)
 
     # print ---------------------------------------------------------------------------------------
     def page(self, ws, title: str, width: float, header_rows: tuple[int, int] | None = None,

@@ -103,7 +103,8 @@ def _month(label: str):
 def run_rows(result, info: dict):
     """(项目, (值, kind), 单位, 条款, 来源) rows, or a section title (str)."""
     known = {"ecomdept_version", "month", "tax_period", "input", "rules", "rules_fingerprint", "statutory_data",
-             "packages", "counts", "totals", "ytd_sources", "ytd_runs_sha256", "stale_later_runs", "timings_s"}
+             "packages", "counts", "totals", "ytd_sources", "ytd_runs_sha256", "stale_later_runs", "timings_s",
+             "version", "run_id", "payroll_sha256", "reopened"}
     yield "本次运行"
     yield "程序版本", (f"ecomdept {info.get('ecomdept_version', '')}", "text"), "", "", ""
     yield "工资月份", _month(info.get("month", result.label)), "", "", ""
@@ -112,6 +113,15 @@ def run_rows(result, info: dict):
     if path:
         yield "输入工作簿", (path.replace("\\", "/").rsplit("/", 1)[-1], "text"), "", "", "完整路径见 run.json"
     yield "输入工作簿 SHA-256", ((info.get("input") or {}).get("sha256") or "", "text"), "", "", ""
+    if info.get("version"):
+        yield "版本", (int(info["version"]), "int"), "", "", "同月每算一次是一个新版本；旧版本保留为 YYYY-MM.vN"
+        yield "运行编号", (info.get("run_id", ""), "text"), "", "", "审批记录据此认定所审批的是哪一次运行"
+        yield "payroll.csv SHA-256", (info.get("payroll_sha256", ""), "text"), "", "", "审批后被改动即不能发放"
+    reopened = info.get("reopened")
+    if reopened:
+        earlier = "；".join(f"{r['role']} {r['by']}" for r in reopened.get("approvals") or []) or "无审批"
+        yield "重新打开", (f"自第 {reopened.get('from_version')} 版（{earlier}）：{reopened.get('reason', '')}", "text"), \
+            "", "", "新版本须重新审批"
     yield "规则参数"
     yield from _rule_rows(result)
     yield from _kpi_rows(result.book.rules)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from ecomdept.core.calendar import month_dates
 from ecomdept.pay.cash import denominations, split, unit_fen
 from ecomdept.core.money import fen_to_float, fmt_yuan
-from ecomdept.outputs.results.book import WRAP, Writer, convert, fitted_width, header_height
+from ecomdept.outputs.results.book import (WRAP, Writer, convert, fitted_width, header_height, release_line,
+                                          release_roles)
 
 PAY_GROUPS = (
     ("员工", (("employee_id", "工号", "text"), ("name", "姓名", "text"), ("team", "小组", "text"),
@@ -142,12 +143,16 @@ def payout_rows(rows: list[dict]) -> tuple[list[tuple[dict, int, str]], list[dic
             deferred.append(row)
             continue
         note = f"含 {row['carried_month']} 工资 {fmt_yuan(row['carried_net'])}（PAY-05）" if row["carried_net"] else ""
-        paid.append((row, row["net_pay"] + row["carried_net"], note))
+        severance = row.get("severance_net", 0)
+        if severance:
+            note = "；".join(x for x in (note, f"含离职补偿（税后）{fmt_yuan(severance)}，见离职结算单") if x)
+        paid.append((row, row["net_pay"] + row["carried_net"] + severance, note))
     return paid, deferred
 
 
 def _listing(w: Writer, name: str, title: str, columns: list[tuple[str, str, float]], body: list[list],
-             totals: dict[int, object], row_height: float | None = None, note: str | None = None) -> None:
+             totals: dict[int, object], row_height: float | None = None, note: str | None = None,
+             release: str | None = None) -> None:
     """A bordered list that is signed on paper: title, header, one row per person, 合计, sign-off."""
     ws = w.book.add_worksheet(name)
     width = len(columns)
@@ -175,7 +180,7 @@ def _listing(w: Writer, name: str, title: str, columns: list[tuple[str, str, flo
                   **BORDER)
     for c, value in totals.items():
         w.sum_cell(ws, total_row, c, first, last, convert(kinds[c], value), kinds[c], **BORDER)
-    w.sign_off(ws, total_row + 2, width)
+    w.sign_off(ws, total_row + 2, width, release)
     ws.freeze_panes(first, 2)
     w.page(ws, f"{name} {w.label}", sum(c[2] for c in columns), (2, 2), repeat_columns=2, gridlines=False)
 
@@ -187,6 +192,8 @@ def write_payouts(w: Writer, result, rows: list[dict]) -> None:
     paid, deferred = payout_rows(rows)
     later = f"；{len(deferred)} 人本月工资随下月工资发放（PAY-05）" if deferred else ""
     total = sum(a for _, a, _ in paid)
+    required = release_roles(getattr(result.book.rules, "release_roles", None))
+    release = release_line(required, required)
 
     def status(row, note):
         return "；".join(x for x in ("暂缓结算（HR-03）" if row["employee_id"] in held else "", note) if x)
@@ -196,7 +203,7 @@ def write_payouts(w: Writer, result, rows: list[dict]) -> None:
              [("工号", "text", 8), ("姓名", "text", 9), ("账号", "text", 23), ("金额", "money", 13),
               ("状态", WRAP, 26)],
              [[row["employee_id"], row["name"], accounts.get(row["employee_id"], ""), amount, status(row, note)]
-              for row, amount, note in paid], {3: total})
+              for row, amount, note in paid], {3: total}, release=release)
 
     unit_label = str(getattr(result.book.rules, "cash_smallest_unit", "1角"))
     unit = unit_fen(unit_label)
@@ -219,7 +226,8 @@ def write_payouts(w: Writer, result, rows: list[dict]) -> None:
     _listing(w, "现金发放", f"现金发放清单 {result.label}（制度：现金支付，PAY-02）：每人按面额配钞，领取人签收" + later,
              head, body, totals, row_height=24,
              note=(f"最小面额 {unit_label}（规则「现金最小面额」）；{rest_note}"
-                   f"现金 {fmt_yuan(cash_total)} + 零头 {fmt_yuan(rest_total)} = 实发 {fmt_yuan(total)}，与代发清单合计一致"))
+                   f"现金 {fmt_yuan(cash_total)} + 零头 {fmt_yuan(rest_total)} = 实发 {fmt_yuan(total)}，与代发清单合计一致"),
+             release=release)
 
 
 def write_employer_cost(w: Writer, result) -> None:
@@ -244,13 +252,52 @@ def write_leave_balances(w: Writer, result) -> None:
         comp = result.comp_ledger.get(pay.employee_id, {})
         if ledger is None:
             continue
-        rows.append([pay.employee_id, pay.name, ledger.entitled_days, ledger.opening_min / day, ledger.used_min / day,
+        rows.append([pay.employee_id, pay.name, ledger.entitled_days, ledger.sick_days, ledger.personal_days,
+                     ledger.exclusion + ("；下一年度也不享受（实施办法第八条）" if ledger.next_year_excluded
+                                         and "第八条" not in ledger.exclusion else ""),
+                     ledger.opening_min / day, ledger.used_min / day,
                      ledger.excess_min / day, ledger.closing_min / day, ledger.payout_days, ledger.carried_min / day,
                      comp.get("opening", 0) / 60, comp.get("earned", 0) / 60, comp.get("used", 0) / 60,
                      comp.get("closing", 0) / 60])
     w.table("假期余额", [("工号", "text", 8), ("姓名", "text", 9), ("本年年假（天）", "num2", 10),
+                      ("本年病假（天）", "int", 10), ("本年事假（天）", "int", 10), ("不享受年假的原因", "text", 40),
                       ("年假月初（天）", "num2", 10), ("本月休（天）", "num2", 9), ("超出余额（天）", "num2", 10),
                       ("年假月末（天）", "num2", 10), ("折算工资（天）", "int", 10), ("其中上年结转（天）", "num2", 12),
                       ("补休月初（小时）", "num2", 10), ("补休新增（小时）", "num2", 10), ("补休使用（小时）", "num2", 10),
                       ("补休月末（小时）", "num2", 10)], rows,
-            f"假期余额 {result.label}（年假：职工带薪年休假条例；补休：OT-02）")
+            f"假期余额 {result.label}（年假：职工带薪年休假条例；本年病假按日历天数、事假按工作日累计，"
+            "达到第四条的天数当年不享受年假；补休：OT-02）")
+
+
+def write_settlements(w: Writer, result) -> None:
+    """离职结算: one block per leaver owed compensation (劳动合同法第四十七条), to be signed."""
+    settlements = getattr(result, "settlements", {}) or {}
+    if not settlements:
+        return
+    names = {p.employee_id: p for p in result.pays}
+    ws = w.book.add_worksheet("离职结算")
+    ws.set_column(0, 0, 18)
+    ws.set_column(1, 1, 16)
+    ws.set_column(2, 2, 90)
+    wrap = w.style(text_wrap=True, valign="top")
+    r = 0
+    w.banner(ws, r, 3, f"离职结算单 {result.label}（经济补偿：劳动合同法第四十七条；个税：财税〔2018〕164号第五条第一项）")
+    r += 2
+    for emp, done in sorted(settlements.items()):
+        pay = names.get(emp)
+        ws.write(r, 0, f"{emp} {pay.name if pay else ''}", w.header)
+        ws.write(r, 1, done.reason, w.header)
+        ws.write(r, 2, f"本月工资实发 {fmt_yuan(pay.net_pay) if pay else ''}；以下一次性补偿另行计税，与本月工资一并发放", w.header)
+        r += 1
+        for label, amount, text in done.lines:
+            ws.write(r, 0, label, wrap)
+            w.write_cells(ws, r, [convert("money", amount)], ["money"], col=1)
+            ws.write(r, 2, text, wrap)
+            ws.set_row(r, 15 * max(1, len(text) // 55 + 1))
+            r += 1
+        ws.write(r, 0, "实付一次性补偿", w.header)
+        w.write_cells(ws, r, [convert("money", done.net)], ["money"], col=1, bold=True)
+        ws.write(r, 2, f"{fmt_yuan(done.total)} − 个税 {fmt_yuan(done.tax)} = {fmt_yuan(done.net)}", wrap)
+        r += 1
+        ws.write(r, 0, "员工签字：　　　　　　　　日期：　　　　年　　月　　日", w.style(font_size=12))
+        r += 3

@@ -30,3 +30,7 @@ End Sub
 Public Sub SendPayslips()
     RunPython "from ecomdept.excel import buttons; buttons.send_payslips()"
 End Sub
+
+Public Sub ApprovePayroll()
+    RunPython "from ecomdept.excel import buttons; buttons.approve()"
+End Sub
