@@ -77,7 +77,7 @@ def test_built_twice_same_bytes_and_sheets(built):
 
 def test_committed_master_matches_the_build(built):
     committed = ROOT / "udfs" / "ecomdept" / "workbook" / "master.xlsm"
-    assert vba_bin(committed) == vba_bin(built[0]), "workbook/master.xlsm 过期：运行 python scripts/build_master.py"
+    assert vba_bin(committed) == vba_bin(built[0]), "workbook/master.xlsm 过期：运行 .venv/bin/python scripts/build_master.py"
     a, b = CalamineWorkbook.from_path(str(committed)), CalamineWorkbook.from_path(str(built[0]))
     assert a.sheet_names == b.sheet_names
     for name in a.sheet_names:
