@@ -194,3 +194,12 @@ def test_payslip_button_writes_beside_the_workbook(book, tmp_path):
     assert outcome.code == 0 and outcome.month_dir == tmp_path / "ecomdept输出" / "2026-10"
     assert len(list((outcome.month_dir / "payslips").glob("*.html"))) == 30
     assert any("HTML 工资条 30/30" in str(m) for m in local.app.status_history)
+
+
+def test_without_a_month_on_the_sheet_the_buttons_take_the_month_the_punches_are_in(tmp_path):
+    from ecomdept.excel.filebook import FileBook
+    from ecomdept.excel.workbook import month_of
+    from ecomdept.run import sample
+
+    book = FileBook(sample.write(tmp_path / "无月份.xlsx", 4, "2026-10"))  # 说明 has no 计算月份
+    assert month_of(book, dt.date(2027, 3, 5)) == "2026-10"

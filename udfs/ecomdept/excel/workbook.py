@@ -41,14 +41,28 @@ def read(book) -> Workbook:
 
 
 def month_of(book, default: dt.date | None = None) -> str:
-    """The 计算月份 cell on the 说明 sheet (label in column A, month in B); else last month."""
+    """The 计算月份 cell on the 说明 sheet (label in column A, month in B); else the month the punches are
+    in (as ``ecomdept payroll`` without --month); else last month."""
     return month_from(BookSource(book), default)
 
 
 def month_from(source, default: dt.date | None = None) -> str:
     """``month_of`` over any SheetSource (an open book, or a snapshot of one)."""
     rows = source.rows(README_SHEET) if README_SHEET in source.sheet_names() else []
-    return readme_month(rows) or last_month(default)
+    found = readme_month(rows)
+    if found:
+        return found
+    from ecomdept.inputs.schema import PUNCHES
+    from ecomdept.inputs.workbook_io import read_sheet, sheet_rows
+    from ecomdept.run.period import punch_month
+
+    try:
+        sheets, _ = sheet_rows(source, {PUNCHES.id})
+        punches = read_sheet(PUNCHES, sheets.get(PUNCHES.id), []) if PUNCHES.id in sheets else None
+    except Exception:  # noqa: BLE001 — an unreadable 打卡 sheet is reported by the run itself
+        punches = None
+    hit = punch_month(punches["punched_at"], default or dt.date.today()) if punches is not None and len(punches) else None
+    return hit[0] if hit else last_month(default)
 
 
 def readme_month(rows: list[list[object]]) -> str | None:
