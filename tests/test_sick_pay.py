@@ -43,7 +43,7 @@ FLOOR_ONLY = [("beijing", 254000, 203200, "北京市工资支付规定第二十�
 def test_a_company_rule_below_the_floor_is_raised_to_it(city, minimum, floor, clause, ratio):
     p, line, kept = sick_month(city, ratio)
     assert kept == floor and line.amount == 1000000 - floor            # Beijing: 2,540 × 80% = 2,032.00
-    shown = f"不低于最低工资 ¥{minimum / 100:,.2f} × 80% × 8100 分钟 ÷ (18 天 × 450 分钟) = ¥{floor / 100:,.2f}（{clause}）"
+    shown = f"法定下限为最低工资的 80%：¥{minimum / 100:,.2f} × 80% × 8100 分钟 ÷ (18 天 × 450 分钟) = ¥{floor / 100:,.2f}（{clause}）"
     assert shown in line.explanation
     assert f"扣 ¥10,000.00 − ¥{floor / 100:,.2f} = ¥{(1000000 - floor) / 100:,.2f}" in line.explanation
     assert not failures(line.explanation)

@@ -74,12 +74,13 @@ def sick_leave(basis: Basis, minutes: int, years: int, city: CityTable, company_
     if by_service is not None:
         share, band = by_service
         kept = round_half_up(Fraction(full) * Fraction(share))
-        service = f"连续工龄 {years} 年（满 {band} 年档）" if len(law.by_service_years) > 1 else ""
-        keeps.append((kept, f"{service}法定病假工资为本人工资的 {percent(share)}："
+        service = f"（连续工龄 {years} 年，满 {band} 年档）" if len(law.by_service_years) > 1 else ""
+        keeps.append((kept, f"法定病假工资{service}为本人工资的 {percent(share)}："
                             f"{fmt_yuan(full)} × {percent(share)} = {fmt_yuan(kept)}（{law.clause}）"))
     floor_ratio = law.floor_of_minimum_wage
     floor = _of_minimum(minimum, floor_ratio, minutes, workdays, basis.shift_minutes)
-    floor_text = (f"不低于最低工资 {fmt_yuan(minimum)} × {percent(floor_ratio)} × {time_share} = {fmt_yuan(floor)}"
+    floor_text = (f"法定下限为最低工资的 {percent(floor_ratio)}：{fmt_yuan(minimum)} × {percent(floor_ratio)} × {time_share} = "
+                  f"{fmt_yuan(floor)}"
                   + ("" if by_service is not None else f"（{law.clause}）"))
     keeps.append((floor, floor_text))
     raised = ""
