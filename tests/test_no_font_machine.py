@@ -63,3 +63,15 @@ def test_the_font_folder_goes_with_the_process(tmp_path):
     code = "from ecomdept.outputs import fonts; f = fonts.find(); import os; assert os.path.isdir(f.folder)"
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_font_folder_of_a_killed_run_goes_with_the_next_run(tmp_path):
+    import signal
+
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    code = ("from ecomdept.outputs import fonts; import os, sys; f = fonts.find(); print(f.folder, flush=True);"
+            " os.kill(os.getpid(), 9)")
+    killed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert killed.returncode == -signal.SIGKILL and Path(killed.stdout.strip()).is_dir()
+    subprocess.run([sys.executable, "-c", "from ecomdept.outputs import fonts; fonts.find()"], check=True, env=env)
+    assert list(tmp_path.iterdir()) == []

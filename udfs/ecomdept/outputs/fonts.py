@@ -255,11 +255,36 @@ _folders: list[tuple[int, Path]] = []  # (process, folder) made by _private_fold
 
 
 def _private_folder() -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="ecomdept-fonts-"))
-    if not _folders:
+    import multiprocessing.util
+
+    _sweep()
+    folder = Path(tempfile.mkdtemp(prefix=f"ecomdept-fonts-{os.getpid()}-"))
+    if not any(owner == os.getpid() for owner, _ in _folders):
         atexit.register(release)
+        # a forked helper (the results writer, a pool worker) ends through multiprocessing without atexit
+        multiprocessing.util.Finalize(None, release, exitpriority=0)
     _folders.append((os.getpid(), folder))
     return folder
+
+
+def _sweep() -> None:
+    """Remove the font folders of runs that were killed (their process is gone, so nothing else will)."""
+    for folder in Path(tempfile.gettempdir()).glob("ecomdept-fonts-*-*"):
+        pid = folder.name.split("-")[2]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if sys.platform == "win32":
+        return True  # no cheap check without extra libraries: leave it (Windows cleans its temp folder)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def release() -> None:
