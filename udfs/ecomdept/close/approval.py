@@ -18,7 +18,6 @@ from ecomdept.outputs.results.book import APPROVAL_ROLES as ROLES, RELEASE_PREFI
 from ecomdept.outputs.results.book import release_line as _release_line
 
 FILE = "approvals.json"
-DEFAULT_RULE = "审核+批准"
 
 
 class ApprovalRefused(Exception):
@@ -47,7 +46,7 @@ class Status:
 
 
 def required_roles(rule: str | None) -> tuple[str, ...]:
-    return release_roles(rule or DEFAULT_RULE)
+    return release_roles(rule)
 
 
 def payroll_sha256(run_dir: Path) -> str:

@@ -269,22 +269,12 @@ def _private_folder() -> Path:
 
 def _sweep() -> None:
     """Remove the font folders of runs that were killed (their process is gone, so nothing else will)."""
+    from ecomdept.core.runlock import alive
+
     for folder in Path(tempfile.gettempdir()).glob("ecomdept-fonts-*-*"):
         pid = folder.name.split("-")[2]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    if sys.platform == "win32":
-        return True  # no cheap check without extra libraries: leave it (Windows cleans its temp folder)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 def release() -> None:
